@@ -1,0 +1,28 @@
+# Two entry points for a fresh machine with Python 3.11: `make demo` and `make test`.
+# Both build the pinned .venv once; the stamp file makes re-runs skip the install.
+PYTHON ?= python3.11
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Keep TF's C++ logging and oneDNN notices out of the way of our own progress lines.
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+
+.PHONY: demo test bench clean-venv
+
+$(STAMP): constraints.txt setup.cfg pyproject.toml
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -c constraints.txt -e '.[test,dist,hub]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VPY) experiments/sandwich.py --out=runs/demo
+
+test: $(STAMP)
+	$(VPY) -m pytest -q tests
+
+bench: $(STAMP)
+	for b in benchmarks/*.py; do $(VPY) $$b || exit 1; done
+
+clean-venv:
+	rm -rf $(VENV)

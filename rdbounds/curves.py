@@ -1,0 +1,239 @@
+"""One record type for every estimator, the CSV schema, and the envelopes of the sandwich.
+
+Every estimator (analytic, Blahut-Arimoto, upper bound, lower bound, codecs) returns
+`Record`s. A record may carry an achieved point `(distortion, rate_nats)` (upper bounds,
+codecs, references), a line `R >= intercept_nats - lambda * D` (lower bounds, references), or
+both. Units: distortion is MSE per dimension; rates and intercepts are nats per sample; the
+CSV also carries bits per sample, bits per pixel and PSNR for image sources.
+"""
+
+import csv
+import dataclasses
+import io
+import math
+import os
+import tempfile
+from typing import Iterable, List, Optional, Sequence
+
+import numpy as np
+
+# DESIGN.md §5: the columns, in this order.
+COLUMNS = (
+    "source", "estimator", "lambda", "distortion", "distortion_se", "rate_nats",
+    "rate_nats_se", "rate_bits", "bpp", "psnr_db", "intercept_nats", "intercept_ci_low",
+    "intercept_ci_high", "ceiling_nats", "n_eval", "steps", "seconds", "seed", "run_id",
+)
+
+ESTIMATORS = ("analytic", "blahut_arimoto", "upper_bound", "lower_bound")
+CODEC_PREFIX = "codec:"
+LN2 = math.log(2.0)
+
+
+def check_estimator_name(name: str) -> str:
+  if name in ESTIMATORS or (name.startswith(CODEC_PREFIX) and len(name) > len(CODEC_PREFIX)):
+    return name
+  raise ValueError(f"unknown estimator {name!r}; valid: {', '.join(ESTIMATORS)}, codec:<name>")
+
+
+@dataclasses.dataclass(frozen=True)
+class Record:
+  """One CSV row: what one estimator measured at one lambda and seed.
+
+  Attributes:
+    source: source name.
+    estimator: one of `ESTIMATORS` or `codec:<name>`.
+    lmbda: the multiplier lambda (`lambda` in the CSV); None for codecs swept otherwise.
+    distortion, distortion_se: achieved E[rho] (MSE per dim) and its standard error.
+    rate_nats, rate_nats_se: achieved rate per sample in nats and its standard error.
+    pixels_per_sample: H*W for image sources (gives bpp and PSNR), else None.
+    intercept_nats, intercept_ci_low, intercept_ci_high: a line R >= intercept - lambda D
+      with its 95% confidence interval.
+    ceiling_nats: for lower bounds, ln k: no intercept from k samples can exceed it.
+    n_eval: number of samples (or draws) behind the estimate.
+    steps: training steps (or iterations) that produced it.
+    seconds: wall time of the job.
+    seed, run_id: provenance.
+  """
+  source: str
+  estimator: str
+  lmbda: Optional[float] = None
+  distortion: Optional[float] = None
+  distortion_se: Optional[float] = None
+  rate_nats: Optional[float] = None
+  rate_nats_se: Optional[float] = None
+  pixels_per_sample: Optional[int] = None
+  intercept_nats: Optional[float] = None
+  intercept_ci_low: Optional[float] = None
+  intercept_ci_high: Optional[float] = None
+  ceiling_nats: Optional[float] = None
+  n_eval: Optional[int] = None
+  steps: Optional[int] = None
+  seconds: Optional[float] = None
+  seed: Optional[int] = None
+  run_id: str = ""
+
+  def __post_init__(self):
+    check_estimator_name(self.estimator)
+
+  @property
+  def has_point(self) -> bool:
+    return self.distortion is not None and self.rate_nats is not None
+
+  @property
+  def has_line(self) -> bool:
+    return self.intercept_nats is not None and self.lmbda is not None
+
+  @property
+  def rate_bits(self) -> Optional[float]:
+    return None if self.rate_nats is None else self.rate_nats / LN2
+
+  @property
+  def bpp(self) -> Optional[float]:
+    if self.rate_nats is None or not self.pixels_per_sample:
+      return None
+    return self.rate_bits / self.pixels_per_sample
+
+  @property
+  def psnr_db(self) -> Optional[float]:
+    """PSNR for images in [0, 1]: -10 log10(MSE)."""
+    if self.distortion is None or not self.pixels_per_sample or self.distortion <= 0:
+      return None
+    return -10.0 * math.log10(self.distortion)
+
+  def row(self) -> dict:
+    """The CSV row as a dict of strings, keyed by `COLUMNS`."""
+    values = {
+        "source": self.source, "estimator": self.estimator, "lambda": self.lmbda,
+        "distortion": self.distortion, "distortion_se": self.distortion_se,
+        "rate_nats": self.rate_nats, "rate_nats_se": self.rate_nats_se,
+        "rate_bits": self.rate_bits, "bpp": self.bpp, "psnr_db": self.psnr_db,
+        "intercept_nats": self.intercept_nats, "intercept_ci_low": self.intercept_ci_low,
+        "intercept_ci_high": self.intercept_ci_high, "ceiling_nats": self.ceiling_nats,
+        "n_eval": self.n_eval, "steps": self.steps, "seconds": self.seconds,
+        "seed": self.seed, "run_id": self.run_id,
+    }
+    return {key: _format(values[key]) for key in COLUMNS}
+
+  @classmethod
+  def from_row(cls, row: dict) -> "Record":
+    missing = [c for c in COLUMNS if c not in row]
+    if missing:
+      raise ValueError(f"CSV row lacks columns {missing}")
+    number = lambda key: None if row[key] in ("", None) else float(row[key])
+    integer = lambda key: None if row[key] in ("", None) else int(float(row[key]))
+    pixels = None
+    if row["bpp"] not in ("", None) and row["rate_bits"] not in ("", None) and float(row["bpp"]) > 0:
+      pixels = int(round(float(row["rate_bits"]) / float(row["bpp"])))
+    return cls(
+        source=row["source"], estimator=row["estimator"], lmbda=number("lambda"),
+        distortion=number("distortion"), distortion_se=number("distortion_se"),
+        rate_nats=number("rate_nats"), rate_nats_se=number("rate_nats_se"),
+        pixels_per_sample=pixels, intercept_nats=number("intercept_nats"),
+        intercept_ci_low=number("intercept_ci_low"),
+        intercept_ci_high=number("intercept_ci_high"), ceiling_nats=number("ceiling_nats"),
+        n_eval=integer("n_eval"), steps=integer("steps"), seconds=number("seconds"),
+        seed=integer("seed"), run_id=row["run_id"] or "")
+
+
+def _format(value) -> str:
+  if value is None:
+    return ""
+  if isinstance(value, float):
+    # repr round-trips float64 exactly, so reading back gives the same record.
+    return repr(value)
+  return str(value)
+
+
+def records_to_csv_text(records: Iterable[Record]) -> str:
+  buffer = io.StringIO()
+  writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+  writer.writeheader()
+  for record in records:
+    writer.writerow(record.row())
+  return buffer.getvalue()
+
+
+def atomic_write_text(path: str, text: str) -> None:
+  """Writes `text` to `path` via a temporary file and rename: readers never see half a file."""
+  directory = os.path.dirname(os.path.abspath(path))
+  os.makedirs(directory, exist_ok=True)
+  fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
+  try:
+    with os.fdopen(fd, "w", newline="") as f:
+      f.write(text)
+      f.flush()
+      os.fsync(f.fileno())
+    os.replace(tmp, path)
+  except BaseException:
+    if os.path.exists(tmp):
+      os.unlink(tmp)
+    raise
+
+
+def write_csv(path: str, records: Iterable[Record]) -> None:
+  """Writes records to `path` atomically, columns in `COLUMNS` order."""
+  atomic_write_text(path, records_to_csv_text(records))
+
+
+def read_csv(path: str) -> List[Record]:
+  with open(path, newline="") as f:
+    reader = csv.DictReader(f)
+    if reader.fieldnames is None or tuple(reader.fieldnames) != COLUMNS:
+      raise ValueError(f"{path}: not an rdbounds CSV (columns differ from the schema)")
+    return [Record.from_row(row) for row in reader]
+
+
+# ---------------------------------------------------------------------------------------
+# Envelopes
+
+
+def lower_convex_envelope(distortion: Sequence[float], rate: Sequence[float]):
+  """The lower convex envelope of achievable (D, R) points (time sharing).
+
+  Time sharing between two codes achieves every point on the segment joining them, so the
+  lower convex hull of upper-bound points is itself an upper bound on R(D). Points with a
+  larger D and no smaller R than another point are dominated and dropped.
+
+  Returns:
+    `(D, R)` arrays of the envelope's vertices, sorted by increasing D (decreasing R).
+  """
+  points = sorted(zip(map(float, distortion), map(float, rate)))
+  hull = []
+  for d, r in points:
+    if hull and r >= hull[-1][1]:
+      continue  # dominated: more distortion for no less rate.
+    # Pop the last vertex while it lies on or above the chord from its predecessor to here.
+    while len(hull) >= 2:
+      (d1, r1), (d2, r2) = hull[-2], hull[-1]
+      if (r2 - r1) * (d - d1) >= (r - r1) * (d2 - d1):
+        hull.pop()
+      else:
+        break
+    hull.append((d, r))
+  if not hull:
+    return np.zeros(0), np.zeros(0)
+  d, r = np.array(hull).T
+  return d, r
+
+
+def upper_envelope_of_lines(intercepts: Sequence[float], lambdas: Sequence[float], distortion_grid):
+  """max_i (intercept_i - lambda_i D) over lines, and 0 (no rate is negative), on a D grid.
+
+  Returns:
+    `[len(grid)]` array: the lower bound on R(D) implied by all lines together.
+  """
+  grid = np.asarray(distortion_grid, np.float64)
+  intercepts = np.asarray(intercepts, np.float64)
+  lambdas = np.asarray(lambdas, np.float64)
+  if intercepts.size == 0:
+    return np.zeros_like(grid)
+  lines = intercepts[:, None] - lambdas[:, None] * grid[None, :]
+  return np.maximum(lines.max(axis=0), 0.0)
+
+
+def interpolate_envelope(env_distortion, env_rate, distortion_grid):
+  """Evaluates a piecewise-linear envelope on a grid; NaN outside its D range."""
+  grid = np.asarray(distortion_grid, np.float64)
+  if len(env_distortion) == 0:
+    return np.full_like(grid, np.nan)
+  return np.interp(grid, env_distortion, env_rate, left=np.nan, right=np.nan)
