@@ -16,7 +16,7 @@ $(STAMP): constraints.txt setup.cfg pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(VPY) experiments/sandwich.py --out=runs/demo
+	$(VPY) experiments/sandwich.py
 
 test: $(STAMP)
 	$(VPY) -m pytest -q tests

@@ -110,7 +110,9 @@ def _load_plugins():
     try:
       importlib.import_module(module)
     except ModuleNotFoundError as e:
-      if e.name != module:  # A missing dependency inside a module is a real error.
+      # Not installed (this module or its package) is fine; a missing dependency inside
+      # an existing module is a real error.
+      if not (module == e.name or module.startswith(f"{e.name}.")):
         raise
 
 

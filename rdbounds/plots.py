@@ -1,0 +1,162 @@
+"""R-D plots of a list of records: the sandwich, references and codecs in one picture.
+
+Vector sources: rate (nats or bits per sample) against distortion (MSE per dimension).
+Image sources: PSNR (dB) against bits per pixel. Every estimator is drawn from the same
+`Record` fields: achieved points with error bars and their lower convex envelope (time
+sharing) for upper bounds; the upper envelope of the lines `R >= intercept - lambda D` for
+lower bounds, with the band between the envelopes of the confidence-interval ends; curves
+through the points of references and codecs.
+"""
+
+import math
+import os
+import tempfile
+from typing import Optional, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
+import numpy as np
+
+from rdbounds import curves
+
+SATURATION = 0.95  # An LB intercept above this fraction of ln k is marked as saturated.
+
+_STYLE = {
+    "analytic": dict(color="black", label="analytic R(D)"),
+    "blahut_arimoto": dict(color="tab:gray", label="Blahut-Arimoto"),
+    "upper_bound": dict(color="tab:blue", label="upper bound (beta-VAE)"),
+    "lower_bound": dict(color="tab:red", label="lower bound (Csiszar dual)"),
+}
+
+
+def _is_saturated(record: curves.Record) -> bool:
+  return bool(record.ceiling_nats) and record.intercept_nats >= SATURATION * record.ceiling_nats
+
+
+def plot_curves(records: Sequence[curves.Record], path: str, source=None, units: str = "nats",
+                title: Optional[str] = None) -> None:
+  """Draws all records into a PNG at `path`.
+
+  Args:
+    records: records of any estimators (one source).
+    path: output PNG path.
+    source: optional `Source`; its analytic R(D), when known, is drawn as a smooth curve.
+    units: "nats" or "bits" for the rate axis of vector sources.
+    title: figure title; defaults to the source name.
+  """
+  if units not in ("nats", "bits"):
+    raise ValueError(f"units must be 'nats' or 'bits', got {units!r}")
+  records = list(records)
+  pixels = next((r.pixels_per_sample for r in records if r.pixels_per_sample), None)
+  if source is not None and source.pixels_per_sample:
+    pixels = source.pixels_per_sample
+  image_axes = pixels is not None
+  rate_scale = 1.0 / (math.log(2) * pixels) if image_axes else (
+      1.0 / math.log(2) if units == "bits" else 1.0)
+
+  def to_axes(distortion, rate_nats):
+    """Maps (D, R in nats) to plot coordinates: (D, R) or (bpp, PSNR)."""
+    distortion, rate = np.asarray(distortion, float), np.asarray(rate_nats, float) * rate_scale
+    if image_axes:
+      return rate, -10.0 * np.log10(distortion)
+    return distortion, rate
+
+  distortions = [r.distortion for r in records if r.has_point]
+  lambdas = [r.lmbda for r in records if r.has_line and r.lmbda]
+  if lambdas:
+    # Lines are most informative around D = where they touch the curve: ~ 1 / lambda scale.
+    distortions += [0.5 / max(lambdas), 2.0 / min(lambdas)]
+  if not distortions:
+    distortions = [1e-2, 1.0]
+  d_lo, d_hi = 0.6 * min(distortions), 1.6 * max(distortions)
+  grid = np.geomspace(d_lo, d_hi, 400)
+
+  fig, ax = plt.subplots(figsize=(7, 5))
+  by_estimator = {}
+  for record in records:
+    by_estimator.setdefault(record.estimator, []).append(record)
+
+  # References.
+  if source is not None and getattr(source, "analytic", None) is not None:
+    ax.plot(*to_axes(grid, source.analytic.rate(grid)), **_STYLE["analytic"])
+  elif "analytic" in by_estimator:
+    pts = sorted((r.distortion, r.rate_nats) for r in by_estimator["analytic"])
+    ax.plot(*to_axes(*zip(*pts)), marker="o", **_STYLE["analytic"])
+  if "blahut_arimoto" in by_estimator:
+    pts = sorted((r.distortion, r.rate_nats) for r in by_estimator["blahut_arimoto"])
+    ax.plot(*to_axes(*zip(*pts)), marker="s", linestyle="--", **_STYLE["blahut_arimoto"])
+
+  # Upper bound: points with error bars and their time-sharing envelope.
+  ub = [r for r in by_estimator.get("upper_bound", []) if r.has_point]
+  if ub:
+    style = _STYLE["upper_bound"]
+    x, y = to_axes([r.distortion for r in ub], [r.rate_nats for r in ub])
+    if image_axes:
+      xerr = np.array([r.rate_nats_se or 0.0 for r in ub]) * rate_scale
+      yerr = np.array([10 / math.log(10) * (r.distortion_se or 0.0) / r.distortion for r in ub])
+    else:
+      xerr = np.array([r.distortion_se or 0.0 for r in ub])
+      yerr = np.array([r.rate_nats_se or 0.0 for r in ub]) * rate_scale
+    ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt="o", capsize=3, **style)
+    env_d, env_r = curves.lower_convex_envelope([r.distortion for r in ub], [r.rate_nats for r in ub])
+    if len(env_d) > 1:
+      ax.plot(*to_axes(env_d, env_r), color=style["color"], linestyle=":", label="UB envelope")
+
+  # Lower bound: envelope of lines, CI band, saturated lines marked.
+  lb = [r for r in by_estimator.get("lower_bound", []) if r.has_line]
+  if lb:
+    style = _STYLE["lower_bound"]
+    lmb = [r.lmbda for r in lb]
+    mean = curves.upper_envelope_of_lines([r.intercept_nats for r in lb], lmb, grid)
+    low = curves.upper_envelope_of_lines(
+        [r.intercept_ci_low if r.intercept_ci_low is not None else r.intercept_nats for r in lb], lmb, grid)
+    high = curves.upper_envelope_of_lines(
+        [r.intercept_ci_high if r.intercept_ci_high is not None else r.intercept_nats for r in lb], lmb, grid)
+    positive = mean > 0
+    ax.plot(*to_axes(grid[positive], mean[positive]), **style)
+    band_x, band_low = to_axes(grid[positive], low[positive])
+    _, band_high = to_axes(grid[positive], high[positive])
+    if image_axes:
+      ax.fill_betweenx(band_low * 0 + to_axes(grid[positive], mean[positive])[1],
+                       band_low, band_high, color=style["color"], alpha=0.15, lw=0)
+    else:
+      ax.fill_between(band_x, band_low, band_high, color=style["color"], alpha=0.15, lw=0)
+    for r in lb:
+      if _is_saturated(r):
+        # Saturated lines say more about k than about R(D): draw them, dashed and labelled.
+        line = np.maximum(r.intercept_nats - r.lmbda * grid, 0)
+        ax.plot(*to_axes(grid[line > 0], line[line > 0]), color=style["color"], linestyle="--",
+                alpha=0.6, label=f"LB saturated (>= {SATURATION:.0%} of ln k), lambda={r.lmbda:g}")
+
+  # Codecs.
+  for name in sorted(k for k in by_estimator if k.startswith(curves.CODEC_PREFIX)):
+    pts = sorted((r.distortion, r.rate_nats) for r in by_estimator[name] if r.has_point)
+    if pts:
+      ax.plot(*to_axes(*zip(*pts)), marker="^", linestyle="-", alpha=0.8, label=name)
+
+  if image_axes:
+    ax.set_xlabel("rate (bits per pixel)")
+    ax.set_ylabel("PSNR (dB)")
+  else:
+    ax.set_xlabel("distortion D (MSE per dimension)")
+    ax.set_ylabel(f"rate R ({units} per sample)")
+    if d_hi / d_lo > 8:
+      ax.set_xscale("log")
+    ax.set_ylim(bottom=0)
+  ax.set_title(title or (records[0].source if records else ""))
+  ax.grid(True, which="both", alpha=0.3)
+  ax.legend(fontsize=8)
+  fig.tight_layout()
+  # Atomic: a reader (or a killed run) never sees half a PNG.
+  directory = os.path.dirname(os.path.abspath(path))
+  fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".png")
+  os.close(fd)
+  try:
+    fig.savefig(tmp, dpi=120, format="png")
+    os.replace(tmp, path)
+  finally:
+    plt.close(fig)
+    if os.path.exists(tmp):
+      os.unlink(tmp)

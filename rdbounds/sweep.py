@@ -1,0 +1,216 @@
+"""Lambda sweeps: independent jobs, each writing its own records, merged into one CSV.
+
+Layout of an output directory `OUT`:
+
+    OUT/jobs/<job_id>/records.csv   the job's rows, written atomically when it finishes
+    OUT/jobs/<job_id>/ckpt/, tb/    its checkpoints and TensorBoard summaries
+    OUT/jobs/<job_id>/error.txt     why it failed, if it did
+    OUT/curves.csv                  all finished jobs' rows, merged (and OUT/curves.png)
+
+A job is identified by a hash of everything that defines it (estimator, lambda, seed,
+config, source), so re-running the same sweep skips finished jobs and resumes unfinished ones
+from their checkpoints; a kill at any point loses at most the steps since a checkpoint. The
+merged CSV is the concatenation of the jobs' files, so finished rows never change, byte for
+byte.
+
+Jobs run in this process by default, or on a Dask cluster: `local:N` starts a LocalCluster
+with N single-threaded worker processes, `tcp://HOST:PORT` uses an existing scheduler. Each
+job seeds everything from its own seed, so rows do not depend on the executor.
+"""
+
+import dataclasses
+import os
+import time
+import traceback
+from typing import Callable, Dict, List, Optional, Sequence
+
+from rdbounds import curves
+from rdbounds import estimators
+from rdbounds import sources
+
+RECORDS = "records.csv"
+ERROR = "error.txt"
+
+
+@dataclasses.dataclass
+class JobOutcome:
+  """What became of one job.
+
+  Attributes:
+    job: the job.
+    status: "done" (ran now), "cached" (finished earlier) or "failed".
+    records: its records (empty when failed).
+    seconds: wall time of this attempt.
+    error: one-line reason when failed.
+  """
+  job: estimators.Job
+  status: str
+  records: List[curves.Record]
+  seconds: float
+  error: str = ""
+
+
+_SOURCE_CACHE: Dict[str, sources.Source] = {}
+
+
+def _source_for(source_options: dict) -> sources.Source:
+  """Builds (once per process) the source a job runs on."""
+  key = repr(sorted(source_options.items()))
+  if key not in _SOURCE_CACHE:
+    _SOURCE_CACHE[key] = sources.make_source(**source_options)
+  return _SOURCE_CACHE[key]
+
+
+def run_job(source_options: dict, job: estimators.Job, jobs_dir: str,
+            log: Callable[[str], None] = print) -> JobOutcome:
+  """Runs one job unless it already finished; never raises for a failing estimator."""
+  started = time.time()
+  job_dir = os.path.join(jobs_dir, job.job_id)
+  records_path = os.path.join(job_dir, RECORDS)
+  if os.path.exists(records_path):
+    return JobOutcome(job, "cached", curves.read_csv(records_path), 0.0)
+  os.makedirs(job_dir, exist_ok=True)
+  try:
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    # Seeds initializers too, so a job gives the same rows in any process.
+    tf.keras.utils.set_random_seed(job.seed)
+    source = _source_for(source_options)
+    context = estimators.JobContext(workdir=job_dir, log=lambda line: log(f"  [{job.job_id}] {line}"))
+    records = estimators.get(job.estimator).run(source, job, context)
+    curves.write_csv(records_path, records)
+    error_path = os.path.join(job_dir, ERROR)
+    if os.path.exists(error_path):
+      os.unlink(error_path)
+    return JobOutcome(job, "done", records, time.time() - started)
+  except Exception as e:  # pylint: disable=broad-except
+    reason = f"{type(e).__name__}: {e}".splitlines()[0]
+    curves.atomic_write_text(os.path.join(job_dir, ERROR), traceback.format_exc())
+    return JobOutcome(job, "failed", [], time.time() - started, reason)
+
+
+def merge(out_dir: str, jobs: Sequence[estimators.Job]) -> List[curves.Record]:
+  """Concatenates finished jobs' record files (in job order) into OUT/curves.csv.
+
+  Returns:
+    the merged records.
+  """
+  header = ",".join(curves.COLUMNS) + "\n"
+  lines, records = [], []
+  for job in jobs:
+    path = os.path.join(out_dir, "jobs", job.job_id, RECORDS)
+    if os.path.exists(path):
+      with open(path) as f:
+        text = f.read()
+      lines.append(text[len(header):] if text.startswith(header) else text)
+      records.extend(curves.read_csv(path))
+  curves.atomic_write_text(os.path.join(out_dir, "curves.csv"), header + "".join(lines))
+  return records
+
+
+class _Progress:
+  """Job start/finish lines with elapsed time and an ETA for the sweep."""
+
+  def __init__(self, total: int, log: Callable[[str], None]):
+    self.total, self.log = total, log
+    self.started = time.time()
+    self.finished, self.ran_seconds, self.ran = 0, 0.0, 0
+
+  def start(self, job):
+    self.log(f"[sweep] start  {job.job_id}")
+
+  def finish(self, outcome: JobOutcome):
+    self.finished += 1
+    if outcome.status == "done":
+      self.ran += 1
+      self.ran_seconds += outcome.seconds
+    elapsed = time.time() - self.started
+    remaining = self.total - self.finished
+    eta = ""
+    if remaining and self.ran:
+      eta = f", ETA {remaining * self.ran_seconds / self.ran:.0f}s (sequential estimate)"
+    detail = f" ({outcome.error})" if outcome.error else ""
+    self.log(f"[sweep] {outcome.status:6s} {outcome.job.job_id} in {outcome.seconds:.1f}s{detail}; "
+             f"{self.finished}/{self.total} jobs, {elapsed:.0f}s elapsed{eta}")
+
+
+def summary_table(outcomes: Sequence[JobOutcome]) -> str:
+  """A plain-text table of every job's status, lambda, seconds and headline numbers."""
+  rows = [("estimator", "lambda", "seed", "status", "seconds", "D", "R (nats)", "intercept")]
+  for outcome in outcomes:
+    record = outcome.records[0] if outcome.records else None
+    fmt = lambda v: "" if v is None else f"{v:.4g}"
+    rows.append((outcome.job.estimator, f"{outcome.job.lmbda:g}", str(outcome.job.seed),
+                 outcome.status, f"{outcome.seconds:.1f}",
+                 fmt(record and record.distortion), fmt(record and record.rate_nats),
+                 fmt(record and record.intercept_nats)))
+  widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+  return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows)
+
+
+def _dask_client(executor: str):
+  from dask import distributed  # pylint: disable=g-import-not-at-top
+  if executor.startswith("local:"):
+    workers = int(executor.split(":", 1)[1])
+    if workers < 1:
+      raise ValueError(f"--dask=local:N needs N >= 1, got {workers}")
+    cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+    return distributed.Client(cluster), cluster
+  if executor.startswith("tcp://"):
+    return distributed.Client(executor), None
+  raise ValueError(f"executor must be 'inprocess', 'local:N' or 'tcp://HOST:PORT', got {executor!r}")
+
+
+def run_sweep(source_options: dict, jobs: Sequence[estimators.Job], out_dir: str,
+              executor: str = "inprocess", log: Callable[[str], None] = print,
+              on_merge: Optional[Callable[[List[curves.Record]], None]] = None) -> List[JobOutcome]:
+  """Runs all jobs, merging finished rows into OUT/curves.csv after each one.
+
+  Args:
+    source_options: keyword arguments of `sources.make_source` (rebuilt in each worker).
+    jobs: the jobs, in the order their rows appear in the CSV.
+    out_dir: output directory.
+    executor: "inprocess", "local:N" or "tcp://HOST:PORT".
+    log: progress line sink.
+    on_merge: called with the merged records after each merge (e.g. to redraw the plot).
+
+  Returns:
+    one `JobOutcome` per job, in job order.
+  """
+  jobs_dir = os.path.join(out_dir, "jobs")
+  os.makedirs(jobs_dir, exist_ok=True)
+  progress = _Progress(len(jobs), log)
+  outcomes: Dict[str, JobOutcome] = {}
+
+  def finished(outcome):
+    progress.finish(outcome)
+    outcomes[outcome.job.job_id] = outcome
+    if outcome.status != "cached":
+      merged = merge(out_dir, jobs)
+      if on_merge:
+        on_merge(merged)
+
+  if executor == "inprocess":
+    for job in jobs:
+      if not os.path.exists(os.path.join(jobs_dir, job.job_id, RECORDS)):
+        progress.start(job)
+      finished(run_job(source_options, job, jobs_dir, log))
+  else:
+    from dask import distributed  # pylint: disable=g-import-not-at-top
+    client, cluster = _dask_client(executor)
+    try:
+      futures = []
+      for job in jobs:
+        progress.start(job)
+        futures.append(client.submit(run_job, source_options, job, jobs_dir, pure=False,
+                                     key=f"rdbounds-{job.job_id}-{time.time_ns()}"))
+      for future in distributed.as_completed(futures):
+        finished(future.result())
+    finally:
+      client.close()
+      if cluster is not None:
+        cluster.close()
+  merged = merge(out_dir, jobs)
+  if on_merge:
+    on_merge(merged)
+  return [outcomes[job.job_id] for job in jobs]
