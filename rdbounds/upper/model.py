@@ -1,0 +1,141 @@
+"""The beta-VAE whose (distortion, rate) on held-out data is an upper bound on R(D).
+
+Encoder `f`, posterior `q(z|x)` parameterized by `f(x)`, prior `p(z)`, decoder `g` (or none:
+`y = z`). For any such model, `R(D) <= I(X; Z) <= E_X[KL(q(z|X) || p(z))]` at
+`D = E[rho(X, g(Z))]` (DESIGN.md §2), where `rho` is the MSE per dimension. Units: rates are
+nats per sample, distortions MSE per dimension.
+
+Posteriors (`POSTERIORS`):
+  * `gaussian`: diagonal Gaussian N(mu(x), diag(sigma(x)^2)); the encoder outputs
+    `[B, *latent_shape[:-1], 2 * latent_shape[-1]]` (means, then pre-softplus scales).
+  * `uniform`: U(y - 1/2, y + 1/2) around the encoder output y `[B, *latent_shape]` --
+    nonlinear transform coding (Ballé et al. 2021) trained with additive uniform noise. Its
+    prior is convolved with the uniform (tfc noise adapter), so at integer points it is the
+    probability mass of a rounding bin and hard rounding can be measured too.
+
+The encoder and decoder are any Keras models (MLPs from `nets.mlp` for vectors; a conv
+encoder/decoder for images plugs in unchanged as long as the encoder's output has the layout
+above).
+"""
+
+from typing import Dict, Optional, Sequence
+
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from rdbounds.upper import priors as priors_lib
+
+tfd = tfp.distributions
+
+POSTERIORS = ("gaussian", "uniform")
+_MIN_SCALE = 1e-6  # Keeps the posterior's scale positive when the softplus underflows.
+
+
+def distortion(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+  """rho(x, y): mean over all non-batch dims of (x - y)^2. `[B, ...]` x2 -> `[B]`."""
+  axes = list(range(1, x.shape.rank))
+  return tf.reduce_mean(tf.math.squared_difference(x, y), axis=axes)
+
+
+class BetaVAE(tf.Module):
+  """Encoder + posterior + prior + optional decoder.
+
+  Args:
+    encoder: Keras model `[B, *event_shape] -> ` posterior parameters (see module doc).
+    prior: a `priors.Prior` over `latent_shape`.
+    posterior: one of `POSTERIORS`.
+    decoder: Keras model `[B, *latent_shape] -> [B, *event_shape]`, or None for `y = z`
+      (then `latent_shape` must equal the source's event shape).
+  """
+
+  def __init__(self, encoder: tf.keras.Model, prior: priors_lib.Prior, posterior: str = "gaussian",
+               decoder: Optional[tf.keras.Model] = None, name: str = "beta_vae"):
+    super().__init__(name=name)
+    if posterior not in POSTERIORS:
+      raise ValueError(f"unknown posterior {posterior!r}; valid: {', '.join(POSTERIORS)}")
+    if posterior == "uniform" and not prior.is_factorized:
+      raise ValueError(
+          f"the uniform posterior (NTC) needs a factorized prior to convolve with the uniform "
+          f"noise; got {prior.name!r}, valid: {', '.join(priors_lib.FACTORIZED_PRIORS)}")
+    self.encoder, self.decoder, self.prior = encoder, decoder, prior
+    self.posterior = posterior
+    self.latent_shape = prior.latent_shape
+
+  @property
+  def noisy(self) -> bool:
+    """Whether this is NTC: uniform posterior, prior convolved with the uniform."""
+    return self.posterior == "uniform"
+
+  @property
+  def closed_form_kl(self) -> bool:
+    return self.posterior == "gaussian" and self.prior.is_gaussian
+
+  def build(self, event_shape: Sequence[int]):
+    """Creates all variables (before checkpoint restores and optimizer builds)."""
+    x = tf.zeros([1, *event_shape])
+    self.posterior_distribution(x)
+    y = self.decode(tf.zeros([1, *self.latent_shape]))
+    if y.shape[1:] != tuple(event_shape):
+      raise ValueError(f"the decoder maps latents {self.latent_shape} to {tuple(y.shape[1:])}, "
+                       f"expected the source's {tuple(event_shape)}")
+    self.prior.distribution(noisy=self.noisy).log_prob(tf.zeros([1, *self.latent_shape]))
+
+  def posterior_distribution(self, x: tf.Tensor) -> tfd.Distribution:
+    """q(z|x): batch shape `[B]`, event shape `latent_shape`."""
+    params = self.encoder(x)
+    rank = len(self.latent_shape)
+    if self.posterior == "gaussian":
+      expected = (*self.latent_shape[:-1], 2 * self.latent_shape[-1])
+      if tuple(params.shape[1:]) != expected:
+        raise ValueError(f"the Gaussian posterior needs encoder outputs {expected} per sample, "
+                         f"got {tuple(params.shape[1:])}")
+      loc, raw_scale = tf.split(params, 2, axis=-1)
+      scale = tf.nn.softplus(raw_scale) + _MIN_SCALE
+      return tfd.Independent(tfd.Normal(loc, scale), reinterpreted_batch_ndims=rank)
+    if tuple(params.shape[1:]) != self.latent_shape:
+      raise ValueError(f"the uniform posterior needs encoder outputs {self.latent_shape} per "
+                       f"sample, got {tuple(params.shape[1:])}")
+    return tfd.Independent(tfd.Uniform(params - 0.5, params + 0.5), reinterpreted_batch_ndims=rank)
+
+  def decode(self, z: tf.Tensor) -> tf.Tensor:
+    return z if self.decoder is None else self.decoder(z)
+
+  def __call__(self, x: tf.Tensor, seed: tf.Tensor) -> Dict[str, tf.Tensor]:
+    """One reparameterized pass.
+
+    Args:
+      x: `[B, *event_shape]` samples.
+      seed: `[2]` int32 stateless seed of the posterior sample.
+
+    Returns:
+      dict with `rate` `[B]` (KL(q(z|x) || p) in nats: closed form when q and p are Gaussian,
+      else the one-sample estimate log q(z|x) - log p(z)), `distortion` `[B]` (MSE per dim),
+      `z` the latent sample and `y` the reconstruction.
+    """
+    q = self.posterior_distribution(x)
+    p = self.prior.distribution(noisy=self.noisy)
+    z = q.sample(seed=seed)
+    if self.closed_form_kl:
+      rate = tfd.kl_divergence(q, p)
+    else:
+      rate = q.log_prob(z) - p.log_prob(z)
+    y = self.decode(z)
+    return {"rate": rate, "distortion": distortion(x, y), "z": z, "y": y}
+
+  def hard_rounding(self, x: tf.Tensor) -> Dict[str, tf.Tensor]:
+    """NTC with hard rounding instead of noise (uniform posterior only).
+
+    The latent `y = f(x)` is rounded to the prior's quantization grid; the rate is the code
+    length `-log P(round(y))` in nats, where the bin mass is the noisy prior's density at the
+    rounded point (the convolution with U(-1/2, 1/2) integrates p over the bin).
+
+    Returns:
+      dict with `rate` `[B]` and `distortion` `[B]`.
+    """
+    if not self.noisy:
+      raise ValueError("hard rounding applies to the uniform posterior only")
+    y = self.encoder(x)
+    offset = self.prior.quantization_offset()
+    z = tf.round(y - offset) + offset
+    rate = -self.prior.distribution(noisy=True).log_prob(z)
+    return {"rate": rate, "distortion": distortion(x, self.decode(z))}

@@ -1,0 +1,188 @@
+"""Unit tests of the beta-VAE upper bound: priors, posteriors, KL, validation, resume."""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+from absl.testing import parameterized
+
+from rdbounds import estimators
+from rdbounds import training
+from rdbounds.sources import GaussianSource
+from rdbounds.upper import estimator as ub
+from rdbounds.upper import model as model_lib
+from rdbounds.upper import priors as priors_lib
+
+tfd = tfp.distributions
+
+
+def tiny_config(**overrides):
+  config = dict(ub.PRESETS["quick"], widths=[8], steps=20, batch=32, eval_samples=2000,
+                eval_batch=1000, flow_layers=1, flow_hidden_units=[8], mixture_components=3,
+                checkpoint_every=10, log_every=10, steps_per_call=5)
+  config.update(overrides)
+  return config
+
+
+class KLTest(tf.test.TestCase):
+
+  def test_closed_form_kl_matches_formula_and_monte_carlo(self):
+    config = ub.validate(tiny_config(prior="gaussian"), 1.0, 3)
+    model = ub.build_model(config, (3,), seed=1)
+    # Move the learned prior away from N(0, I) so the test is not a special case.
+    model.prior.loc.assign([0.3, -0.5, 1.0])
+    model.prior.scale.assign([0.7, 1.5, 2.0])
+    x = GaussianSource.standard(3).sample(5, seed=0)
+    out = model(x, seed=tf.constant([1, 2]))
+    self.assertTrue(model.closed_form_kl)
+
+    q = model.posterior_distribution(x).distribution  # Normal, batch [5, 3]
+    mu_q, s_q = q.loc.numpy(), q.scale.numpy()
+    mu_p, s_p = model.prior.loc.numpy(), model.prior.scale.numpy()
+    formula = np.sum(np.log(s_p / s_q) + (s_q**2 + (mu_q - mu_p)**2) / (2 * s_p**2) - 0.5, -1)
+    self.assertAllClose(out["rate"], formula, rtol=1e-4, atol=1e-5)
+
+    # One-sample estimates log q - log p, averaged over many draws, converge to the KL.
+    n = 200_000
+    posterior = model.posterior_distribution(x)
+    z = posterior.sample(n, seed=tf.constant([3, 4]))  # [n, 5, 3]
+    log_ratio = (posterior.log_prob(z) - model.prior.distribution().log_prob(z)).numpy()
+    mc, se = log_ratio.mean(0), log_ratio.std(0) / np.sqrt(n)
+    self.assertTrue(np.all(np.abs(mc - formula) < 4 * se + 1e-6), (mc, formula, se))
+
+  def test_mc_rate_is_unbiased_for_a_non_gaussian_prior_family(self):
+    # Same posterior, mixture prior with one component: a Gaussian in disguise, so the
+    # one-sample MC path must average to the closed form.
+    x = GaussianSource.standard(2).sample(4, seed=0)
+    config = ub.validate(tiny_config(prior="gaussian_mixture", mixture_components=1), 1.0, 2)
+    model = ub.build_model(config, (2,), seed=0)
+    self.assertFalse(model.closed_form_kl)
+    q = model.posterior_distribution(x)
+    p = model.prior.distribution()
+    comp = p.components_distribution
+    gauss = tfd.MultivariateNormalDiag(comp.loc[0], comp.scale.diag[0])
+    exact = tfd.kl_divergence(tfd.MultivariateNormalDiag(q.distribution.loc, q.distribution.scale),
+                              gauss).numpy()
+    # Tiling x draws an independent posterior sample per copy, all in one batch.
+    draws = 20_000
+    rates = model(tf.tile(x, [draws, 1]), tf.constant([5, 6]))["rate"].numpy().reshape(draws, 4)
+    mc, se = rates.mean(0), rates.std(0) / np.sqrt(draws)
+    self.assertTrue(np.all(np.abs(mc - exact) < 4 * se + 1e-6), (mc, exact, se))
+
+
+class ModelTest(tf.test.TestCase, parameterized.TestCase):
+
+  @parameterized.parameters(
+      ("gaussian", prior) for prior in priors_lib.PRIORS)
+  def test_gaussian_posterior_with_every_prior(self, posterior, prior):
+    self._check(posterior, prior)
+
+  @parameterized.parameters(*priors_lib.FACTORIZED_PRIORS)
+  def test_uniform_posterior_with_factorized_priors(self, prior):
+    model = self._check("uniform", prior)
+    x = GaussianSource.standard(2).sample(64, seed=3)
+    hard = model.hard_rounding(x)
+    # A rounded latent has a probability mass <= 1 under the noisy prior: rate >= 0.
+    self.assertAllGreaterEqual(hard["rate"], -1e-4)
+    self.assertEqual(hard["distortion"].shape, (64,))
+
+  def _check(self, posterior, prior):
+    config = ub.validate(tiny_config(posterior=posterior, prior=prior, latent_dim=3), 1.0, 2)
+    model = ub.build_model(config, (2,), seed=0)
+    x = GaussianSource.standard(2).sample(64, seed=0)
+    out = model(x, seed=tf.constant([0, 1]))
+    self.assertEqual(out["rate"].shape, (64,))
+    self.assertEqual(out["distortion"].shape, (64,))
+    self.assertEqual(out["y"].shape, (64, 2))
+    self.assertAllEqual(np.isfinite(out["rate"]), np.ones(64, bool))
+    self.assertAllClose(out["distortion"], np.mean((x.numpy() - out["y"].numpy())**2, -1),
+                        rtol=1e-5)
+    self.assertNotEmpty(model.trainable_variables)
+    return model
+
+  def test_no_decoder_reconstructs_with_the_latent(self):
+    config = ub.validate(tiny_config(decoder=False), 1.0, 2)
+    model = ub.build_model(config, (2,), seed=0)
+    self.assertIsNone(model.decoder)
+    out = model(tf.zeros([3, 2]), seed=tf.constant([0, 0]))
+    self.assertAllClose(out["y"], out["z"])
+
+
+class ValidationTest(tf.test.TestCase, parameterized.TestCase):
+
+  @parameterized.named_parameters(
+      ("negative_lambda", {}, -1.0, "lambda"),
+      ("nan_lambda", {}, float("nan"), "lambda"),
+      ("zero_latent", {"latent_dim": 0}, 1.0, "latent_dim"),
+      ("unknown_prior", {"prior": "vamp"}, 1.0, "valid: standard_gaussian, gaussian"),
+      ("unknown_posterior", {"posterior": "laplace"}, 1.0, "valid: gaussian, uniform"),
+      ("uniform_with_flow", {"posterior": "uniform", "prior": "maf"}, 1.0, "factorized"),
+      ("no_decoder_wrong_size", {"decoder": False, "latent_dim": 3}, 1.0, "equal the source"),
+      ("zero_width", {"widths": [0]}, 1.0, "widths"),
+      ("zero_batch", {"batch": 0}, 1.0, "batch"),
+      ("bad_lr", {"lr": 0.0}, 1.0, "lr"),
+  )
+  def test_bad_hyper_parameters_raise(self, overrides, lmbda, message):
+    with self.assertRaisesRegex(ValueError, message):
+      ub.validate(tiny_config(**overrides), lmbda, 2)
+
+  def test_estimator_rejects_bad_lambda_and_unknown_options(self):
+    est = estimators.get("upper_bound")
+    with self.assertRaisesRegex(ValueError, "unknown options"):
+      est.config("quick", prior_name="gaussian")
+    job = estimators.Job("upper_bound", -3.0, 0, tiny_config())
+    with self.assertRaisesRegex(ValueError, "lambda"):
+      est.run(GaussianSource.standard(2), job, estimators.JobContext())
+
+  def test_make_prior_unknown_name(self):
+    with self.assertRaisesRegex(ValueError, "unknown prior 'x'; valid: standard_gaussian"):
+      priors_lib.make_prior("x", (2,))
+
+
+class _Interrupt(Exception):
+  pass
+
+
+class ResumeTest(tf.test.TestCase):
+
+  def test_stopped_and_resumed_run_equals_uninterrupted_run(self):
+    # NTC with a deep factorized prior: the state with the most kinds of variables.
+    config = tiny_config(posterior="uniform", prior="deep_factorized", steps=40)
+    source = GaussianSource(np.zeros(2), [2.0, 0.5])
+    root = self.get_temp_dir()
+
+    def weights(model):
+      # tf.Module lists variables in a fixed attribute order (Keras names differ per model).
+      return [v.numpy() for v in model.variables]
+
+    straight, _, _ = ub.train_and_evaluate(source, config, 2.0, seed=3,
+                                           workdir=os.path.join(root, "a"), log=lambda line: None)
+
+    def crash_at_20(line):
+      if "step 20/" in line:
+        raise _Interrupt(line)
+
+    with self.assertRaises(_Interrupt):
+      ub.train_and_evaluate(source, config, 2.0, seed=3, workdir=os.path.join(root, "b"),
+                            log=crash_at_20)
+    lines = []
+    resumed, result, _ = ub.train_and_evaluate(source, config, 2.0, seed=3,
+                                               workdir=os.path.join(root, "b"), log=lines.append)
+    self.assertEqual(result.resumed_from, 20)
+    self.assertTrue(any("resumed from checkpoint at step 20" in line for line in lines))
+    self.assertLen(weights(resumed), len(weights(straight)))
+    for a, b in zip(weights(straight), weights(resumed)):
+      self.assertAllClose(a, b, rtol=1e-5, atol=1e-6)
+    # The weights did move after the interruption (so the comparison is not vacuous).
+    self.assertGreater(result.steps, result.resumed_from)
+
+  def test_divergence_stops_with_a_clear_message(self):
+    config = tiny_config(lr=1e30, steps=20)
+    source = GaussianSource(np.zeros(2), [1e3, 1e3])
+    with self.assertRaisesRegex(training.TrainingDiverged, "non-finite"):
+      ub.train_and_evaluate(source, config, 1e6, seed=0, log=lambda line: None)
+
+
+if __name__ == "__main__":
+  tf.test.main()
