@@ -63,14 +63,16 @@ def plot_curves(records: Sequence[curves.Record], path: str, source=None, units:
       return rate, -10.0 * np.log10(distortion)
     return distortion, rate
 
-  distortions = [r.distortion for r in records if r.has_point]
-  lambdas = [r.lmbda for r in records if r.has_line and r.lmbda]
-  if lambdas:
-    # Lines are most informative around D = where they touch the curve: ~ 1 / lambda scale.
-    distortions += [0.5 / max(lambdas), 2.0 / min(lambdas)]
-  if not distortions:
-    distortions = [1e-2, 1.0]
-  d_lo, d_hi = 0.6 * min(distortions), 1.6 * max(distortions)
+  # D range: the achieved points, and for lines the region from their likely touching
+  # point (~ 1 / (2 lambda) per dimension for squared error) to where they reach R = 0.
+  lows = [r.distortion for r in records if r.has_point]
+  highs = list(lows)
+  for r in records:
+    if r.has_line and r.lmbda:
+      lows.append(0.5 / r.lmbda)
+      highs.append(max(r.intercept_nats, 0.0) / r.lmbda)
+  lows, highs = [d for d in lows if d > 0] or [1e-2], [d for d in highs if d > 0] or [1.0]
+  d_lo, d_hi = 0.6 * min(lows), 1.3 * max(highs)
   grid = np.geomspace(d_lo, d_hi, 400)
 
   fig, ax = plt.subplots(figsize=(7, 5))

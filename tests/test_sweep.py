@@ -1,0 +1,93 @@
+"""Sweeps: resume after SIGKILL, Dask against in-process, failing jobs reported."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import tensorflow as tf
+
+from rdbounds import curves
+from rdbounds import estimators
+from rdbounds import sweep
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BA_CONFIG = {"samples": 100_000, "bins": 40, "tol": 1e-3, "max_iterations": 3000}
+SOURCE = {"kind": "gaussian", "dim": 2}
+
+
+def _ba_jobs(lambdas, seed=0):
+  return [estimators.Job("blahut_arimoto", l, seed, BA_CONFIG, SOURCE) for l in lambdas]
+
+
+def _raise_on_purpose(source, job, context):
+  raise FloatingPointError("loss became NaN (on purpose)")
+
+
+estimators.register(estimators.Estimator(name="always_fails", run=_raise_on_purpose))
+
+
+class SweepTest(tf.test.TestCase):
+
+  def test_failed_job_is_reported_and_others_finish(self):
+    out = self.get_temp_dir()
+    jobs = _ba_jobs([1.0]) + [estimators.Job("always_fails", 2.0, 0, {}, SOURCE)] + _ba_jobs([3.0])
+    lines = []
+    outcomes = sweep.run_sweep(SOURCE, jobs, out, log=lines.append)
+    self.assertEqual([o.status for o in outcomes], ["done", "failed", "done"])
+    self.assertIn("NaN (on purpose)", outcomes[1].error)
+    self.assertTrue(any("failed" in line and "NaN (on purpose)" in line for line in lines))
+    self.assertTrue(os.path.exists(os.path.join(out, "jobs", jobs[1].job_id, "error.txt")))
+    self.assertLen(curves.read_csv(os.path.join(out, "curves.csv")), 2)
+    self.assertIn("always_fails", sweep.summary_table(outcomes))
+
+  def test_rerun_skips_finished_jobs(self):
+    out = self.get_temp_dir()
+    jobs = _ba_jobs([1.0, 3.0])
+    first = sweep.run_sweep(SOURCE, jobs, out, log=lambda line: None)
+    again = sweep.run_sweep(SOURCE, jobs, out, log=lambda line: None)
+    self.assertEqual([o.status for o in again], ["cached", "cached"])
+    self.assertEqual([o.records for o in again], [o.records for o in first])
+
+  def test_dask_local_cluster_gives_the_same_rows(self):
+    jobs = _ba_jobs([1.0, 3.0, 10.0])
+    local = sweep.run_sweep(SOURCE, jobs, os.path.join(self.get_temp_dir(), "a"), log=lambda l: None)
+    dask = sweep.run_sweep(SOURCE, jobs, os.path.join(self.get_temp_dir(), "b"),
+                           executor="local:2", log=lambda l: None)
+    for a, b in zip(local, dask):
+      self.assertEqual(b.status, "done")
+      ra, rb = a.records[0], b.records[0]
+      self.assertAllClose([ra.distortion, ra.rate_nats, ra.intercept_nats],
+                          [rb.distortion, rb.rate_nats, rb.intercept_nats], rtol=1e-6)
+
+  def test_sigkill_then_rerun_keeps_finished_rows_byte_identical(self):
+    out = os.path.join(self.get_temp_dir(), "killed")
+    command = [sys.executable, os.path.join(ROOT, "experiments", "sandwich.py"),
+               "--source=banana", "--estimators=blahut_arimoto", "--lambdas=1,3,10,30",
+               "--ba_samples=400000", "--ba_bins=70", "--preset=quick", f"--out={out}"]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    csv_path = os.path.join(out, "curves.csv")
+    deadline = time.time() + 300
+    while time.time() < deadline and process.poll() is None:
+      if os.path.exists(csv_path) and len(curves.read_csv(csv_path)) >= 1:
+        break
+      time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    with open(csv_path) as f:
+      before = f.read().splitlines()
+    self.assertGreaterEqual(len(before), 2)  # Header and at least one finished row.
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    self.assertEqual(result.returncode, 0, result.stderr)
+    with open(csv_path) as f:
+      after = f.read().splitlines()
+    self.assertLen(after, 1 + 4)
+    self.assertEqual(after[:len(before)], before)
+    self.assertEqual(sorted(r.lmbda for r in curves.read_csv(csv_path)), [1.0, 3.0, 10.0, 30.0])
+
+
+if __name__ == "__main__":
+  tf.test.main()
