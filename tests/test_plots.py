@@ -1,0 +1,59 @@
+"""Plots draw every kind of record, on vector and image axes."""
+
+import math
+import os
+
+from PIL import Image
+import tensorflow as tf
+
+from rdbounds import curves
+from rdbounds import plots
+from rdbounds import sources
+
+
+def _vector_records():
+  truth = sources.GaussianSource.standard(2).analytic
+  rows = []
+  for lmbda in (1.5, 3.0, 10.0):
+    d, r = truth.point(lmbda)
+    f = float(truth.intercept(lmbda))
+    rows += [
+        curves.Record("gaussian-dim=2", "upper_bound", lmbda, float(d) * 1.02, 0.002,
+                      float(r) * 1.03, 0.01, run_id="ub"),
+        curves.Record("gaussian-dim=2", "lower_bound", lmbda, intercept_nats=0.95 * f,
+                      intercept_ci_low=0.93 * f, intercept_ci_high=0.97 * f,
+                      ceiling_nats=math.log(1024) if lmbda < 10 else 1.0 * f, run_id="lb"),
+        curves.Record("gaussian-dim=2", "codec:scalar", None, float(d) * 1.2, None,
+                      float(r) * 1.3, run_id="c"),
+    ]
+  return rows
+
+
+class PlotsTest(tf.test.TestCase):
+
+  def test_vector_plot_with_saturated_line(self):
+    records = _vector_records()
+    self.assertTrue(plots._is_saturated(records[-2]))  # ceiling == intercept / 0.95 * 0.95
+    self.assertFalse(plots._is_saturated(records[1]))
+    path = os.path.join(self.get_temp_dir(), "v.png")
+    plots.plot_curves(records, path, source=sources.GaussianSource.standard(2), units="bits")
+    self.assertEqual(Image.open(path).size, (840, 600))
+
+  def test_image_axes(self):
+    records = [
+        curves.Record("img", "upper_bound", l, 0.01 / l, 1e-4, 300.0 * l, 2.0,
+                      pixels_per_sample=1024) for l in (1.0, 2.0)]
+    records += [curves.Record("img", "lower_bound", 2000.0, intercept_nats=100.0,
+                              intercept_ci_low=90.0, intercept_ci_high=110.0,
+                              ceiling_nats=math.log(256), pixels_per_sample=1024)]
+    path = os.path.join(self.get_temp_dir(), "i.png")
+    plots.plot_curves(records, path)
+    self.assertEqual(Image.open(path).size, (840, 600))
+
+  def test_rejects_unknown_units(self):
+    with self.assertRaisesRegex(ValueError, "units"):
+      plots.plot_curves(_vector_records(), os.path.join(self.get_temp_dir(), "x.png"), units="hartleys")
+
+
+if __name__ == "__main__":
+  tf.test.main()
