@@ -52,7 +52,7 @@ _COMMON = {
 PRESETS = {
     "quick": dict(_COMMON, prior="gaussian", widths=[32, 32], steps=2000, batch=256, lr=3e-3,
                   eval_samples=100_000, checkpoint_every=1000, log_every=500),
-    "default": dict(_COMMON, prior="maf", widths=[100, 100], steps=20_000, batch=512, lr=1e-3,
+    "default": dict(_COMMON, prior="maf", widths=[100, 100], steps=10_000, batch=512, lr=1e-3,
                     eval_samples=1_000_000, checkpoint_every=5000),
     "paper": dict(_COMMON, prior="maf", widths=[200, 200, 200], flow_hidden_units=[200, 200],
                   steps=100_000, batch=512, lr=1e-3, eval_samples=2_000_000,
@@ -139,8 +139,10 @@ def train_and_evaluate(source, config: dict, lmbda: float, seed: int = 0, workdi
   optimizer = train_lib.make_optimizer(config["lr"], config["steps"], config["lr_final_fraction"])
   train_lib.build_optimizer_state(optimizer, model)
   one_step = train_lib.make_one_step(model, optimizer, lmbda, seed, config["clip_norm"])
+  # Compiled training draws for synthetic sources (see train.CompiledTrainingDraws).
+  train_source = source if source.size is not None else train_lib.CompiledTrainingDraws(source)
   trainer = training.Trainer(
-      one_step, {"model": model, "optimizer": optimizer}, source, batch_size=int(config["batch"]),
+      one_step, {"model": model, "optimizer": optimizer}, train_source, batch_size=int(config["batch"]),
       seed=seed, num_steps=int(config["steps"]), workdir=workdir,
       checkpoint_every=int(config["checkpoint_every"]), log_every=int(config["log_every"]),
       steps_per_call=int(config["steps_per_call"]), log=log, name=name)

@@ -1,0 +1,110 @@
+"""Benchmark of the beta-VAE upper bound: speed, memory and gap to the true R(D).
+
+For each case (Gaussian n=2, Gaussian n=16 with unequal variances, 2-d banana), preset and
+lambda, trains and evaluates one model in a fresh subprocess (so peak memory is per run) and
+prints one table row:
+
+  steps/s      training steps per second (whole run, compilation included)
+  s/lambda     wall seconds of training + held-out evaluation
+  peak MB      peak resident memory of the subprocess
+  D, R         held-out point (MSE per dim, nats), R's standard error
+  gap R %      Gaussians: R / R(D) - 1 at the achieved D (water-filling)
+  gap L        R + lambda D - F(lambda) in nats, F = the true intercept (Gaussians) or Blahut-
+               Arimoto's upper bound on it (banana). It bounds the rate gap at the achieved D.
+
+    python benchmarks/upper_bound.py --presets=quick,default --lambdas=1,3,10
+"""
+
+import concurrent.futures
+import multiprocessing
+import os
+import resource
+import sys
+import time
+
+from absl import app
+from absl import flags
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+CASES = ("gaussian2", "gaussian16", "banana")
+
+flags.DEFINE_list("presets", ["quick", "default"], "Presets to run (paper takes hours).")
+flags.DEFINE_list("cases", list(CASES), "Cases among " + ", ".join(CASES) + ".")
+flags.DEFINE_list("lambdas", ["1", "3", "10"], "Multipliers lambda.")
+flags.DEFINE_integer("seed", 0, "Seed of every run.")
+flags.DEFINE_integer("ba_samples", 1_000_000, "Samples of the Blahut-Arimoto reference.")
+flags.DEFINE_integer("ba_bins", 100, "Bins per axis of the Blahut-Arimoto reference.")
+FLAGS = flags.FLAGS
+
+
+def make_source(case):
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  from rdbounds import sources  # pylint: disable=g-import-not-at-top
+  if case == "gaussian2":
+    return sources.GaussianSource.standard(2)
+  if case == "gaussian16":
+    # The recipe of experiments/make_gaussian_params.py: variances ~ U(0, 2], seed 0.
+    rng = np.random.default_rng(0)
+    loc = rng.uniform(-0.5, 0.5, 16)
+    variance = 2.0 - rng.uniform(0.0, 2.0, 16)
+    return sources.GaussianSource(loc, np.sqrt(variance), name="gaussian-dim=16-unequal")
+  if case == "banana":
+    return sources.BananaSource(2)
+  raise ValueError(f"unknown case {case!r}; valid: {', '.join(CASES)}")
+
+
+def run_one(case, preset, lmbda, seed):
+  """Runs in a subprocess: trains and evaluates; returns a dict of measurements."""
+  from rdbounds.upper import estimator as ub  # pylint: disable=g-import-not-at-top
+  source = make_source(case)
+  config = dict(ub.PRESETS[preset])
+  started = time.time()
+  _, result, ev = ub.train_and_evaluate(source, config, lmbda, seed=seed, log=lambda line: None)
+  seconds = time.time() - started
+  peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+  return dict(steps=result.steps, train_seconds=result.seconds, seconds=seconds, peak_mb=peak_mb,
+              distortion=ev.distortion.mean, rate=ev.rate.mean, rate_se=ev.rate.se,
+              lagrangian=ev.lagrangian.mean, lagrangian_se=ev.lagrangian.se, n_eval=ev.n_eval)
+
+
+def reference(case, lambdas):
+  """lambda -> (intercept F(lambda), R(D) function or None)."""
+  source = make_source(case)
+  if source.analytic is not None:
+    return {l: (float(source.analytic.intercept(l)), source.analytic.rate) for l in lambdas}
+  from rdbounds import blahut_arimoto  # pylint: disable=g-import-not-at-top
+  view = source.quadratic_view()
+  x = source.sample(FLAGS.ba_samples, seed=FLAGS.seed + 1000, split="test").numpy()
+  results = blahut_arimoto.sweep_samples(view.to_base(x), lambdas, metric=view.metric,
+                                         bins=FLAGS.ba_bins)
+  return {l: (r.intercept_upper, None) for l, r in zip(lambdas, results)}
+
+
+def main(argv):
+  del argv
+  lambdas = [float(l) for l in FLAGS.lambdas]
+  header = (f"{'case':<12} {'preset':<8} {'lambda':>6} {'steps':>7} {'steps/s':>8} "
+            f"{'s/lambda':>9} {'peak MB':>8} {'D':>8} {'R':>8} {'R se':>7} {'gap R %':>8} "
+            f"{'gap L':>8}")
+  print(header)
+  print("-" * len(header))
+  context = multiprocessing.get_context("spawn")
+  for case in FLAGS.cases:
+    truth = reference(case, lambdas)
+    for preset in FLAGS.presets:
+      for lmbda in lambdas:
+        # A fresh process per run: independent peak memory, no state carried over.
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+          m = pool.submit(run_one, case, preset, lmbda, FLAGS.seed).result()
+        intercept, rate_fn = truth[lmbda]
+        gap_r = "" if rate_fn is None else f"{100 * (m['rate'] / float(rate_fn(m['distortion'])) - 1):+.2f}"
+        print(f"{case:<12} {preset:<8} {lmbda:>6g} {m['steps']:>7d} "
+              f"{m['steps'] / m['train_seconds']:>8.0f} {m['seconds']:>9.1f} {m['peak_mb']:>8.0f} "
+              f"{m['distortion']:>8.4f} {m['rate']:>8.4f} {m['rate_se']:>7.4f} {gap_r:>8} "
+              f"{m['lagrangian'] - intercept:>+8.4f}", flush=True)
+
+
+if __name__ == "__main__":
+  app.run(main)
