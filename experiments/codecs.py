@@ -71,8 +71,9 @@ def run(argv):
     names = registry.check_names(FLAGS.codecs, source)
   else:
     names = registry.applicable(source)
-  if "ntc" in names and not lambdas:
-    raise CommandLineError("the ntc codec needs lambdas (none in config.json; pass --lambdas)")
+  learned = [n for n in names if n in ("ntc", "hyperprior")]
+  if learned and not lambdas:
+    raise CommandLineError(f"{', '.join(learned)} need lambdas (none in config.json; pass --lambdas)")
   log(f"{source.name}: codecs {', '.join(names)} ({preset or 'default'} preset) -> {FLAGS.run}")
 
   new = registry.run_codecs(source, names, lambdas, registry.options_for_preset(preset),

@@ -9,7 +9,7 @@ from rdbounds.codecs import ntc
 from rdbounds.codecs import scalar
 from rdbounds.sources import make_source
 
-TINY_NTC = ntc.NTCConfig(widths=(32, 32), steps=600, batch_size=256, learning_rate=3e-3)
+TINY_NTC = ntc.NTCConfig(widths=(32, 32), steps=400, batch_size=256, learning_rate=3e-3)
 
 
 class VarintTest(tf.test.TestCase):
@@ -99,9 +99,9 @@ class BananaTest(tf.test.TestCase):
 
   def test_codec_points_lie_above_the_blahut_arimoto_curve(self):
     source = make_source("banana", dim=2)
-    train = source.sample(100_000, seed=1).numpy()
-    lambdas = [0.3, 1.0, 3.0, 10.0, 30.0]
-    results = blahut_arimoto.sweep_samples(train, lambdas, bins=50, tol=1e-3,
+    train = source.sample(30_000, seed=1).numpy()
+    lambdas = [0.3, 1.0, 3.0, 10.0]
+    results = blahut_arimoto.sweep_samples(train, lambdas, bins=30, tol=1e-3,
                                            max_iterations=2000)
     intercepts = np.array([r.intercept_upper for r in results])
     codecs = [scalar.ScalarQuantizer(train, s) for s in (4.0, 2.0, 1.0, 0.5)]

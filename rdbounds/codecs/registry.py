@@ -15,6 +15,7 @@ import numpy as np
 
 from rdbounds import curves
 from rdbounds.codecs import base
+from rdbounds.codecs import hyperprior
 from rdbounds.codecs import ntc
 from rdbounds.codecs import pillow
 from rdbounds.codecs import scalar
@@ -33,7 +34,7 @@ class CodecOptions:
     train_samples: training samples for fitted classical codecs (scalar tables).
     scalar_steps: number of step sizes of the scalar quantizer sweep.
     ntc_config: vector NTC hyper-parameters.
-    hyperprior_config: image hyperprior hyper-parameters (None: the family's defaults).
+    hyperprior_config: image hyperprior hyper-parameters.
   """
   n_eval: int = 20_000
   block_size: int = 1000
@@ -42,15 +43,18 @@ class CodecOptions:
   train_samples: int = 200_000
   scalar_steps: int = 9
   ntc_config: ntc.NTCConfig = ntc.NTCConfig()
-  hyperprior_config: Optional[object] = None
+  hyperprior_config: hyperprior.HyperpriorConfig = hyperprior.HyperpriorConfig()
 
 
 PRESETS = {
     "quick": CodecOptions(n_eval=5000, n_eval_images=64, image_block=16, train_samples=50_000,
-                          scalar_steps=7, ntc_config=ntc.NTCConfig(steps=1500, batch_size=256)),
+                          scalar_steps=7, ntc_config=ntc.NTCConfig(steps=1500, batch_size=256),
+                          hyperprior_config=hyperprior.HyperpriorConfig(steps=1000)),
     "default": CodecOptions(),
     "paper": CodecOptions(n_eval=100_000, n_eval_images=1024, train_samples=1_000_000,
-                          scalar_steps=11, ntc_config=ntc.NTCConfig(widths=(100, 100), steps=20_000)),
+                          scalar_steps=11, ntc_config=ntc.NTCConfig(widths=(100, 100), steps=20_000),
+                          hyperprior_config=hyperprior.HyperpriorConfig(
+                              filters=64, latent_channels=96, hyper_channels=64, steps=20_000)),
 }
 
 
@@ -106,6 +110,22 @@ def _ntc_points(source, lambdas, options, seed, workdir, log):
     yield ntc.train_vector_ntc(source, lmbda, options.ntc_config, seed=seed, workdir=job_dir, log=log)
 
 
+def _hyperprior_not_applicable(source):
+  reason = _images_only("hyperprior")(source)
+  if reason:
+    return reason
+  if source.event_shape[0] % 8 or source.event_shape[1] % 8:
+    return f"hyperprior needs H and W divisible by 8; {source.name} is {source.event_shape[:2]}"
+  return None
+
+
+def _hyperprior_points(source, lambdas, options, seed, workdir, log):
+  for lmbda in lambdas:
+    job_dir = os.path.join(workdir, f"hyperprior-lambda={lmbda:g}-seed={seed}") if workdir else None
+    yield hyperprior.train_hyperprior(source, lmbda, options.hyperprior_config, seed=seed,
+                                      workdir=job_dir, log=log)
+
+
 def _pillow_points(kind):
   def points(source, lambdas, options, seed, workdir, log):
     del lambdas, options, seed, workdir
@@ -120,6 +140,8 @@ FAMILIES: Dict[str, Family] = {f.name: f for f in [
            "entropy-coded uniform scalar quantization of each coordinate (vectors)"),
     Family("ntc", _vectors_only("ntc"), _ntc_points,
            "nonlinear transform coding: MLP transforms, deep factorized prior, range coder (vectors)"),
+    Family("hyperprior", _hyperprior_not_applicable, _hyperprior_points,
+           "conv transforms + scale hyperprior (Balle 2018), range coded (images)"),
     Family("jpeg", _images_only("jpeg", "jpeg"), _pillow_points("jpeg"), "JPEG via Pillow (images)"),
     Family("webp", _images_only("webp", "webp"), _pillow_points("webp"), "WebP via Pillow (images)"),
     Family("jpeg2000", _images_only("jpeg2000", "jpeg2000"), _pillow_points("jpeg2000"),

@@ -1,0 +1,196 @@
+"""Learned image codec: conv transforms with a scale hyperprior (Ballé et al. 2018), range coded.
+
+    x --g_a--> y --h_a--> z                      z_hat: deep factorized prior (side information)
+    y_hat ~ N(0, sigma^2) convolved with U(-1/2, 1/2),  sigma = h_s(z_hat)  (indexed tables)
+    x_hat = g_s(y_hat)
+
+Training at lambda minimizes R + lambda D with R = bits(y) + bits(z) in nats per image and
+D = MSE per dimension (pixels in [0, 1]), additive uniform noise standing in for rounding.
+After training the entropy models are rebuilt with `compression=True`. Each image gets its
+own bitstream: varint(len(z string)), the z string, then the y string. The decoder knows the
+event shape, so no image size is sent.
+
+Transforms are small (two stride-2 convolutions each way for y, two more for z), so H and W
+must be multiples of 8.
+"""
+
+import dataclasses
+from typing import Callable, List, Optional, Sequence
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_compression as tfc
+
+from rdbounds import training
+from rdbounds.codecs import base
+from rdbounds.sources import base as sources_base
+
+LN2 = float(np.log(2.0))
+# Scale table of the indexed Gaussian model (the range used in tfc's own examples).
+SCALES_MIN, SCALES_MAX, SCALES_LEVELS = 0.11, 256.0, 64
+
+
+@dataclasses.dataclass(frozen=True)
+class HyperpriorConfig:
+  """Hyper-parameters.
+
+  Attributes:
+    filters: channels of hidden conv layers.
+    latent_channels: channels M of y.
+    hyper_channels: channels K of z.
+    steps, batch_size, learning_rate: training schedule (Adam; /10 for the last 20%).
+  """
+  filters: int = 32
+  latent_channels: int = 32
+  hyper_channels: int = 16
+  steps: int = 3000
+  batch_size: int = 16
+  learning_rate: float = 1e-3
+
+
+def _scale_fn(index):
+  step = (np.log(SCALES_MAX) - np.log(SCALES_MIN)) / (SCALES_LEVELS - 1)
+  return tf.exp(np.log(SCALES_MIN) + step * tf.cast(index, tf.float32))
+
+
+def _scale_index(sigma):
+  """Continuous index of sigma in the scale table (the entropy model rounds it)."""
+  step = (np.log(SCALES_MAX) - np.log(SCALES_MIN)) / (SCALES_LEVELS - 1)
+  return (tf.math.log(tf.maximum(sigma, SCALES_MIN)) - np.log(SCALES_MIN)) / step
+
+
+def _conv(filters, kernel, stride, activation=None):
+  return tf.keras.layers.Conv2D(filters, kernel, stride, padding="same", activation=activation)
+
+
+def _deconv(filters, kernel, stride, activation=None):
+  return tf.keras.layers.Conv2DTranspose(filters, kernel, stride, padding="same",
+                                         activation=activation)
+
+
+def build_transforms(config: HyperpriorConfig, channels: int):
+  """(g_a, g_s, h_a, h_s): `[B,H,W,C]->[B,H/4,W/4,M]`, back, `->[B,H/8,W/8,K]`, `->sigma`."""
+  f, m, k = config.filters, config.latent_channels, config.hyper_channels
+  g_a = tf.keras.Sequential([_conv(f, 5, 2), tfc.GDN(), _conv(m, 5, 2)], name="g_a")
+  g_s = tf.keras.Sequential([_deconv(f, 5, 2), tfc.GDN(inverse=True), _deconv(channels, 5, 2)],
+                            name="g_s")
+  h_a = tf.keras.Sequential([_conv(f, 3, 1, "relu"), _conv(k, 5, 2)], name="h_a")
+  # Softplus keeps sigma positive; the table clips it to [SCALES_MIN, SCALES_MAX].
+  h_s = tf.keras.Sequential([_deconv(f, 5, 2, "relu"), _conv(m, 3, 1, "softplus")], name="h_s")
+  return g_a, g_s, h_a, h_s
+
+
+class HyperpriorCodec(base.Codec):
+  """A trained scale-hyperprior model, ready to compress (one bitstream per image)."""
+
+  name = "hyperprior"
+  per_sample_bitstreams = True
+
+  def __init__(self, transforms, z_prior, event_shape, lmbda: float, steps: int = None):
+    self.g_a, self.g_s, self.h_a, self.h_s = transforms
+    self.event_shape = tuple(event_shape)
+    self.lmbda, self.steps = float(lmbda), steps
+    self.setting = f"lambda={self.lmbda:g}"
+    height, width, _ = self.event_shape
+    self.z_shape = [height // 8, width // 8]
+    self.z_model = tfc.ContinuousBatchedEntropyModel(z_prior, coding_rank=3, compression=True)
+    self.y_model = tfc.LocationScaleIndexedEntropyModel(
+        tfc.NoisyNormal, SCALES_LEVELS, _scale_fn, coding_rank=3, compression=True)
+
+  @tf.function
+  def _indexes(self, z_hat):
+    # Encoder and decoder must pick the very same table for every y element, or the range
+    # decoder desynchronizes: both run this one compiled function and round here.
+    return tf.round(_scale_index(self.h_s(z_hat)))
+
+  @tf.function
+  def _latents(self, x):
+    y = self.g_a(x)
+    z_hat = self.z_model.quantize(self.h_a(y))
+    return y, z_hat, self._indexes(z_hat)
+
+  @tf.function
+  def _synthesize(self, y_hat):
+    return self.g_s(y_hat)
+
+  def reconstruct(self, batch) -> np.ndarray:
+    """g_s(y_hat) without coding: what `decode(encode(batch))` must equal exactly."""
+    y, _, indexes = self._latents(tf.convert_to_tensor(batch, tf.float32))
+    return self._synthesize(self.y_model.quantize(y, indexes)).numpy()
+
+  def model_bits(self, batch) -> np.ndarray:
+    """`[B]` information content of (y_hat, z_hat) under the entropy models, bits per image."""
+    x = tf.convert_to_tensor(batch, tf.float32)
+    y, _, indexes = self._latents(x)
+    _, bits_z = self.z_model(self.h_a(y), training=False)
+    _, bits_y = self.y_model(y, indexes, training=False)
+    return (bits_y + bits_z).numpy()
+
+  def encode(self, batch) -> List[bytes]:
+    y, z_hat, indexes = self._latents(tf.convert_to_tensor(batch, tf.float32))
+    z_strings = self.z_model.compress(z_hat).numpy()
+    y_strings = self.y_model.compress(y, indexes).numpy()
+    return [base.encode_varint(len(zs)) + zs + ys for zs, ys in zip(z_strings, y_strings)]
+
+  def decode(self, bitstreams: Sequence[bytes]) -> np.ndarray:
+    z_strings, y_strings = [], []
+    for data in bitstreams:
+      length, position = base.decode_varint(data)
+      z_strings.append(data[position:position + length])
+      y_strings.append(data[position + length:])
+    z_hat = self.z_model.decompress(tf.constant(z_strings), self.z_shape)
+    indexes = self._indexes(z_hat)
+    y_hat = self.y_model.decompress(tf.constant(y_strings), indexes)
+    return self._synthesize(y_hat).numpy()
+
+
+def train_hyperprior(source: sources_base.Source, lmbda: float,
+                     config: HyperpriorConfig = HyperpriorConfig(), seed: int = 0,
+                     workdir: Optional[str] = None,
+                     log: Callable[[str], None] = lambda line: None) -> HyperpriorCodec:
+  """Trains the hyperprior codec at `lmbda` (R in nats per image, D in MSE per dim)."""
+  if not source.is_image:
+    raise ValueError(f"the hyperprior codec codes images; {source.name} has shape {source.event_shape}")
+  height, width, channels = source.event_shape
+  if height % 8 or width % 8:
+    raise ValueError(f"the hyperprior codec needs H and W divisible by 8, got {height}x{width}")
+  tf.keras.utils.set_random_seed(seed)
+  transforms = build_transforms(config, channels)
+  g_a, g_s, h_a, h_s = transforms
+  g_a.build((None, height, width, channels))
+  g_s.build((None, height // 4, width // 4, config.latent_channels))
+  h_a.build((None, height // 4, width // 4, config.latent_channels))
+  h_s.build((None, height // 8, width // 8, config.hyper_channels))
+  z_prior = tfc.NoisyDeepFactorized(batch_shape=[config.hyper_channels])
+  z_model = tfc.ContinuousBatchedEntropyModel(z_prior, coding_rank=3, compression=False)
+  y_model = tfc.LocationScaleIndexedEntropyModel(
+      tfc.NoisyNormal, SCALES_LEVELS, _scale_fn, coding_rank=3, compression=False)
+  decay_at = int(0.8 * config.steps)
+  optimizer = tf.keras.optimizers.Adam(tf.keras.optimizers.schedules.PiecewiseConstantDecay(
+      [decay_at], [config.learning_rate, config.learning_rate / 10]))
+  variables = [v for t in transforms for v in t.trainable_variables] + list(z_prior.trainable_variables)
+  lmbda_t = tf.constant(lmbda, tf.float32)
+
+  def one_step(step, x):
+    del step
+    with tf.GradientTape() as tape:
+      y = g_a(x, training=True)
+      z_tilde, bits_z = z_model(h_a(y, training=True), training=True)
+      indexes = _scale_index(h_s(z_tilde, training=True))
+      y_tilde, bits_y = y_model(y, indexes, training=True)
+      x_tilde = g_s(y_tilde, training=True)
+      rate = tf.reduce_mean(bits_y + bits_z) * LN2
+      distortion = tf.reduce_mean(tf.square(x - x_tilde))
+      loss = rate + lmbda_t * distortion
+    gradients = tape.gradient(loss, variables)
+    training.apply_gradients_if_finite(optimizer, loss, gradients, variables)
+    return {"loss": loss, "rate_nats": rate, "distortion": distortion}
+
+  trackables = {"g_a": g_a, "g_s": g_s, "h_a": h_a, "h_s": h_s, "z_prior": z_prior,
+                "optimizer": optimizer}
+  trainer = training.Trainer(
+      one_step, trackables, source, config.batch_size, seed, config.steps, workdir=workdir,
+      checkpoint_every=max(config.steps, 1), log_every=max(config.steps // 4, 1),
+      steps_per_call=50, log=log, name=f"codec:hyperprior lambda={lmbda:g}")
+  result = trainer.run()
+  return HyperpriorCodec(transforms, z_prior, source.event_shape, lmbda, steps=result.steps)
