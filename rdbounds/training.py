@@ -16,6 +16,7 @@ import dataclasses
 import math
 import os
 import time
+import weakref
 from typing import Callable, Dict, Optional
 
 import tensorflow as tf
@@ -56,12 +57,36 @@ def apply_gradients_if_finite(optimizer, loss, gradients, variables, clip_norm=N
   return tf.cond(finite, apply, lambda: tf.constant(False))
 
 
+_COMPILED_DRAWS = weakref.WeakKeyDictionary()
+
+
+def _compiled_draws(source: base.Source, batch_size: int):
+  """A compiled `(seed, first_step, steps) -> [steps, B, ...]` draw for a synthetic source.
+
+  Eager draws from a chain of tfp bijectors cost tens of milliseconds each and would dominate
+  small training steps; compiled, the same stateless ops give the same numbers.
+  """
+  per_source = _COMPILED_DRAWS.setdefault(source, {})
+  if batch_size not in per_source:
+    @tf.function
+    def draw(seed, first_step, steps):
+      return tf.map_fn(
+          lambda step: source.sample(batch_size, tf.stack([seed, step]), "train"),
+          first_step + tf.range(steps, dtype=tf.int64), fn_output_signature=tf.float32)
+    per_source[batch_size] = draw
+  return per_source[batch_size]
+
+
 def sample_chunk(source: base.Source, batch_size: int, steps: int, seed: int, first_step: int):
   """`[steps, batch_size, *event_shape]` training data for steps first_step..first_step+steps-1.
 
   One draw per step, each seeded by (seed, step), so the data of a step do not depend on
-  how the run was chunked or interrupted.
+  how the run was chunked or interrupted. Synthetic sources draw in one compiled call;
+  finite data sets (`source.size` not None) read their rows eagerly.
   """
+  if source.size is None:
+    return _compiled_draws(source, batch_size)(
+        tf.constant(seed, tf.int64), tf.constant(first_step, tf.int64), tf.constant(steps, tf.int32))
   batches = [source.sample(batch_size, seed=(seed, first_step + i), split="train")
              for i in range(steps)]
   return tf.stack(batches)
