@@ -8,7 +8,8 @@ prints one table row:
   s/lambda     wall seconds of training + held-out evaluation
   peak MB      peak resident memory of the subprocess
   D, R         held-out point (MSE per dim, nats), R's standard error
-  gap R %      Gaussians: R / R(D) - 1 at the achieved D (water-filling)
+  gap R %      Gaussians: R / R(D) - 1 at the achieved D (water-filling); '-' where R(D) ~ 0
+  gap R        Gaussians: R - R(D) in nats at the achieved D
   gap L        R + lambda D - F(lambda) in nats, F = the true intercept (Gaussians) or Blahut-
                Arimoto's upper bound on it (banana). It bounds the rate gap at the achieved D.
 
@@ -87,7 +88,7 @@ def main(argv):
   lambdas = [float(l) for l in FLAGS.lambdas]
   header = (f"{'case':<12} {'preset':<8} {'lambda':>6} {'steps':>7} {'steps/s':>8} "
             f"{'s/lambda':>9} {'peak MB':>8} {'D':>8} {'R':>8} {'R se':>7} {'gap R %':>8} "
-            f"{'gap L':>8}")
+            f"{'gap R':>8} {'gap L':>8}")
   print(header)
   print("-" * len(header))
   context = multiprocessing.get_context("spawn")
@@ -99,10 +100,15 @@ def main(argv):
         with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
           m = pool.submit(run_one, case, preset, lmbda, FLAGS.seed).result()
         intercept, rate_fn = truth[lmbda]
-        gap_r = "" if rate_fn is None else f"{100 * (m['rate'] / float(rate_fn(m['distortion'])) - 1):+.2f}"
+        gap_r = gap_pct = ""
+        if rate_fn is not None:
+          true_rate = float(rate_fn(m["distortion"]))
+          gap_r = f"{m['rate'] - true_rate:+.4f}"
+          # A relative gap means nothing where the curve reaches R = 0.
+          gap_pct = f"{100 * (m['rate'] / true_rate - 1):+.2f}" if true_rate > 1e-2 else "-"
         print(f"{case:<12} {preset:<8} {lmbda:>6g} {m['steps']:>7d} "
               f"{m['steps'] / m['train_seconds']:>8.0f} {m['seconds']:>9.1f} {m['peak_mb']:>8.0f} "
-              f"{m['distortion']:>8.4f} {m['rate']:>8.4f} {m['rate_se']:>7.4f} {gap_r:>8} "
+              f"{m['distortion']:>8.4f} {m['rate']:>8.4f} {m['rate_se']:>7.4f} {gap_pct:>8} {gap_r:>8} "
               f"{m['lagrangian'] - intercept:>+8.4f}", flush=True)
 
 
