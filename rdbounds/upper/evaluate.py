@@ -78,9 +78,10 @@ def _batches(source: base.Source, num_samples: int, batch_size: int, seed: int):
     for start in range(0, total, batch_size):
       yield tf.constant(source.rows("test", start, min(start + batch_size, total)))
     return
-  num_batches = max(1, math.ceil(num_samples / batch_size))
-  for i in range(num_batches):
-    size = min(batch_size, num_samples - i * batch_size) if num_samples > 0 else batch_size
+  if num_samples < 1:
+    raise ValueError(f"num_samples must be >= 1, got {num_samples}")
+  for i in range(math.ceil(num_samples / batch_size)):
+    size = min(batch_size, num_samples - i * batch_size)
     yield source.sample(size, seed=(seed, i), split="test")
 
 
