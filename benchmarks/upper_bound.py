@@ -12,6 +12,7 @@ prints one table row:
   gap R        Gaussians: R - R(D) in nats at the achieved D
   gap L        R + lambda D - F(lambda) in nats, F = the true intercept (Gaussians) or Blahut-
                Arimoto's upper bound on it (banana). It bounds the rate gap at the achieved D.
+  L se         standard error of R + lambda D (D's noise included, unlike R se)
 
     python benchmarks/upper_bound.py --presets=quick,default --lambdas=1,3,10
 """
@@ -88,7 +89,7 @@ def main(argv):
   lambdas = [float(l) for l in FLAGS.lambdas]
   header = (f"{'case':<12} {'preset':<8} {'lambda':>6} {'steps':>7} {'steps/s':>8} "
             f"{'s/lambda':>9} {'peak MB':>8} {'D':>8} {'R':>8} {'R se':>7} {'gap R %':>8} "
-            f"{'gap R':>8} {'gap L':>8}")
+            f"{'gap R':>8} {'gap L':>8} {'L se':>7}")
   print(header)
   print("-" * len(header))
   context = multiprocessing.get_context("spawn")
@@ -109,7 +110,7 @@ def main(argv):
         print(f"{case:<12} {preset:<8} {lmbda:>6g} {m['steps']:>7d} "
               f"{m['steps'] / m['train_seconds']:>8.0f} {m['seconds']:>9.1f} {m['peak_mb']:>8.0f} "
               f"{m['distortion']:>8.4f} {m['rate']:>8.4f} {m['rate_se']:>7.4f} {gap_pct:>8} {gap_r:>8} "
-              f"{m['lagrangian'] - intercept:>+8.4f}", flush=True)
+              f"{m['lagrangian'] - intercept:>+8.4f} {m['lagrangian_se']:>7.4f}", flush=True)
 
 
 if __name__ == "__main__":
