@@ -139,10 +139,8 @@ def train_and_evaluate(source, config: dict, lmbda: float, seed: int = 0, workdi
   optimizer = train_lib.make_optimizer(config["lr"], config["steps"], config["lr_final_fraction"])
   train_lib.build_optimizer_state(optimizer, model)
   one_step = train_lib.make_one_step(model, optimizer, lmbda, seed, config["clip_norm"])
-  # Compiled training draws for synthetic sources (see train.CompiledTrainingDraws).
-  train_source = source if source.size is not None else train_lib.CompiledTrainingDraws(source)
   trainer = training.Trainer(
-      one_step, {"model": model, "optimizer": optimizer}, train_source, batch_size=int(config["batch"]),
+      one_step, {"model": model, "optimizer": optimizer}, source, batch_size=int(config["batch"]),
       seed=seed, num_steps=int(config["steps"]), workdir=workdir,
       checkpoint_every=int(config["checkpoint_every"]), log_every=int(config["log_every"]),
       steps_per_call=int(config["steps_per_call"]), log=log, name=name)

@@ -56,37 +56,6 @@ def make_one_step(model: model_lib.BetaVAE, optimizer, lmbda: float, seed: int,
   return one_step
 
 
-class CompiledTrainingDraws(base.Source):
-  """A synthetic source whose training draws run as one compiled function call each.
-
-  The shared Trainer draws every step's batch eagerly; for sources defined by a chain of tfp
-  bijectors (the banana) an eager draw costs tens of milliseconds and dominates a step. This
-  wrapper compiles `source.sample(B, seed, "train")` once per batch size; the draws are the
-  same numbers (same stateless ops, same seeds). Test draws and finite sources are untouched.
-  """
-
-  def __init__(self, source: base.Source):
-    if source.size is not None:
-      raise ValueError("only synthetic sources (size None) can have compiled draws")
-    self.source = source
-    self.name, self.event_shape = source.name, source.event_shape
-    self.analytic = source.analytic
-    self.differential_entropy_nats = source.differential_entropy_nats
-    self._draw = tf.function(lambda batch_size, seed: source.sample(batch_size, seed, "train"))
-
-  def sample(self, batch_size, seed, split="train"):
-    if split != "train":
-      return self.source.sample(batch_size, seed, split)
-    seed = tf.cast(tf.convert_to_tensor(seed), tf.int64)
-    return self._draw(int(batch_size), seed)
-
-  def quadratic_view(self):
-    return self.source.quadratic_view()
-
-  def describe(self):
-    return self.source.describe()
-
-
 def build_optimizer_state(optimizer, model: model_lib.BetaVAE):
   """Creates Adam's slots eagerly, so checkpoints restore into them and no variable is
   created inside the compiled step."""
