@@ -131,13 +131,16 @@ def blahut_arimoto(probs, distortion_matrix, lmbda: float, tol: float = 1e-3,
   return BAResult(lmbda, distortion, rate, upper, lower, q_full, log_u, iteration, converged)
 
 
-def histogram(samples, bins: int = 64, value_range=None):
+def histogram(samples, bins: int = 64, value_range=None, clip_quantile: float = 0.0):
   """Discretizes 1-D or 2-D samples into a histogram; the alphabet is the bin centres.
 
   Args:
     samples: `[N]` or `[N, 1]` or `[N, 2]` array.
     bins: bins per axis.
     value_range: optional `[(lo, hi)] * dim`; default: the samples' range.
+    clip_quantile: when > 0 (and no `value_range`), the grid covers the quantiles
+      `[q, 1 - q]` of each axis and samples beyond are clipped into the edge bins. A few far
+      outliers would otherwise stretch the grid and coarsen every bin.
 
   Returns:
     `(centres, probs)`: `[m, dim]` centres of the non-empty bins and their `[m]` probabilities.
@@ -147,6 +150,9 @@ def histogram(samples, bins: int = 64, value_range=None):
     x = x[:, None]
   if x.ndim != 2 or x.shape[1] not in (1, 2):
     raise ValueError(f"histogram needs 1-D or 2-D samples, got shape {x.shape}")
+  if value_range is None and clip_quantile > 0:
+    lo, hi = np.quantile(x, [clip_quantile, 1 - clip_quantile], axis=0)
+    x = np.clip(x, lo, hi)
   counts, edges = np.histogramdd(x, bins=bins, range=value_range)
   centres = [0.5 * (e[1:] + e[:-1]) for e in edges]
   grid = np.stack(np.meshgrid(*centres, indexing="ij"), axis=-1).reshape(-1, x.shape[1])
@@ -161,23 +167,27 @@ def quadratic_distortion(points_in, points_out, metric):
   return np.einsum("ijk,kl,ijl->ij", diff, np.asarray(metric, np.float64), diff)
 
 
-def sweep_samples(samples, lambdas, metric=None, bins: int = 64, **ba_options):
+def sweep_samples(samples, lambdas, metric=None, bins: int = 64, clip_quantile: float = 1e-4,
+                  **ba_options):
   """BA on the histogram of 1-D/2-D samples at several lambdas (warm-started in order).
 
   Source and reproduction alphabets are the non-empty bin centres. With bin width delta,
   discretization moves the distortion by about delta^2 / 12 per dimension: choose `bins` so
-  that this is small against the distortions of interest.
+  that this is small against the distortions of interest. The grid spans the central
+  `1 - 2 clip_quantile` of each axis (see `histogram`); on the banana at lambda = 10 this
+  moved the intercept from 3.755 to 3.732 nats at 60 bins (3.713 at 140 bins).
 
   Args:
     samples: `[N, dim]` with dim in {1, 2} (or `[N]`).
     lambdas: multipliers.
     metric: `[dim, dim]` quadratic form of the distortion; default I / dim (MSE per dim).
     bins: bins per axis.
+    clip_quantile: tail mass per side clipped into the edge bins.
     **ba_options: passed to `blahut_arimoto`.
   Returns:
     list of `BAResult` in the order of `lambdas`.
   """
-  centres, probs = histogram(samples, bins)
+  centres, probs = histogram(samples, bins, clip_quantile=clip_quantile)
   dim = centres.shape[1]
   metric = np.eye(dim) / dim if metric is None else np.asarray(metric, np.float64)
   d = quadratic_distortion(centres, centres, metric)
