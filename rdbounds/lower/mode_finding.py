@@ -1,0 +1,358 @@
+"""The sup over y in the Csiszár-dual bound: batched fixed-point mean-shift.
+
+For samples `x_i` (i = 1..k, each flattened to n coordinates), log weights `log_w_i` and
+distortion `rho(x, y) = |x - y|^2 / n` (MSE per dimension), this module computes
+
+    log C = log sup_y sum_i exp(log_w_i - lambda rho(x_i, y)).
+
+With `log_w_i = -log u(x_i) - log k` that is `log C_k` of DESIGN.md §2. Writing
+`beta = lambda / n`, the function of y is an isotropic Gaussian mixture with kernel
+`exp(-beta |x_i - y|^2)`, so its global maximum is one of its modes. The fixed point
+iteration `y <- sum_i r_i x_i` with `r = softmax_i(log_w_i - beta |x_i - y|^2)` climbs
+monotonically without a step size (Carreira-Perpiñán 2007), and started from every sample it
+reaches every mode ("exhaustive"); "quick" search starts only from the t samples where the
+mixture is highest (see `start_indices`).
+
+All starts run at once as one compiled computation (`tf.while_loop` over iterations, a
+`tf.map_fn` over fixed-size chunks of starts to bound memory). Large k stays cheap because:
+  * a start leaves the active set as soon as it has converged;
+  * a start that enters the cell (`capture_tol` kernel widths) of a mode already found, with
+    a value no higher than that mode's, stops: it is on its way there (mean-shift only
+    climbs, so it cannot end at a lower mode);
+  * active starts whose positions agree to `merge_tol` kernel widths are merged (the
+    mean-shift map is smooth, so they would follow the same path to the same mode);
+  * adaptive over-relaxation: near-optimal u makes the landscape nearly flat, where plain
+    mean-shift crawls; each start extrapolates its step while the value rises and falls back
+    to the plain (monotone) step when it does not;
+  * only the `num_candidates` best converged positions are kept, and only those are
+    re-evaluated exactly at the end.
+The iteration computes `|x_i - y|^2` by expansion in float32 (cheap, and harmless for the
+softmax); the final value is computed with direct differences `x_i - y` and a float64
+log-sum-exp, so large lambda does not lose it to cancellation.
+
+When n > k every iterate lies in the span of the samples, `y = c^T X` with `c` in R^k, and
+one step needs only the k x k Gram matrix `G = X X^T`: positions are the coefficient
+vectors (the softmax weights themselves) and `y . x_i = (c G)_i`, so a step costs k^2 per
+start instead of k n ("Gram form").
+"""
+
+import dataclasses
+import math
+from typing import Optional, Union
+
+import numpy as np
+import tensorflow as tf
+
+EXHAUSTIVE = "exhaustive"
+
+
+@dataclasses.dataclass(frozen=True)
+class ModeSearchResult:
+  """Outcome of one search.
+
+  Attributes:
+    log_c: float64 scalar, log sup_y sum_i exp(log_w_i - lambda rho(x_i, y)) (nats, exact
+      evaluation at the best mode found).
+    y: `[n]` float32, the maximizing reconstruction (in the input's coordinates).
+    iterations: mean-shift iterations run (int32 scalar).
+    unconverged: starts still moving when `max_iterations` was reached (int32 scalar).
+    num_starts: starting points searched (int32 scalar).
+  """
+  log_c: tf.Tensor
+  y: tf.Tensor
+  iterations: tf.Tensor
+  unconverged: tf.Tensor
+  num_starts: tf.Tensor
+
+
+def start_indices(x, log_w, beta, starts: Union[str, int], chunk_size: int = 512) -> tf.Tensor:
+  """`[S]` int32 indices of the starting samples.
+
+  Exhaustive: all k. Quick (`starts = t`): the t samples where the mixture itself is highest,
+  `f(x_j) = sum_i exp(log_w_i - beta |x_i - x_j|^2)` (one k x k pass, chunked). Ranking by
+  f rather than by the weight alone matters: a trained u can make the sup sit where many
+  moderate weights overlap, which a weight ranking misses and training would then exploit.
+  The top-ranked start has f(x_j) >= max_j w_j, which is what caps every xi at ln k.
+  """
+  k = tf.shape(log_w)[0]
+  if isinstance(starts, str):
+    if starts != EXHAUSTIVE:
+      raise ValueError(f"starts must be 'exhaustive', an int or indices, got {starts!r}")
+    return tf.range(k)
+  if not np.isscalar(starts):  # explicit start indices
+    return tf.reshape(tf.cast(starts, tf.int32), [-1])
+  t = int(starts)
+  if t < 1:
+    raise ValueError(f"starts must be 'exhaustive' or a positive int, got {starts!r}")
+  sq_norm = tf.reduce_sum(tf.square(x), axis=1)
+
+  def chunk_values(rows):
+    inner = tf.matmul(rows, x, transpose_b=True)
+    logits = log_w[None, :] + beta * (2.0 * inner - sq_norm[None, :])
+    return tf.reduce_logsumexp(logits, axis=1) - beta * tf.reduce_sum(tf.square(rows), 1)
+
+  values = tf.map_fn(chunk_values, _pad_to_chunks(x, chunk_size), parallel_iterations=1,
+                     fn_output_signature=tf.TensorSpec(None, x.dtype))
+  values = tf.reshape(values, [-1])[:k]
+  return tf.math.top_k(values, k=tf.minimum(t, k)).indices
+
+
+def _pad_to_chunks(tensor, chunk_size):
+  """`[A, d]` -> `[ceil(A / c), c, d]`, zero-padded (padded rows are discarded later)."""
+  a = tf.shape(tensor)[0]
+  # At least one chunk, so an empty set of starts still gives well-shaped (empty) outputs.
+  chunks = tf.maximum((a + chunk_size - 1) // chunk_size, 1)
+  pad = chunks * chunk_size - a
+  padded = tf.pad(tensor, [[0, pad], [0, 0]])
+  return tf.reshape(padded, [chunks, chunk_size, tf.shape(tensor)[1]])
+
+
+def _unpad(chunked, a):
+  return tf.reshape(chunked, [-1, tf.shape(chunked)[-1]])[:a]
+
+
+@tf.function(reduce_retracing=True)
+def _mean_shift(x, log_w, beta, start_index, tol, max_iterations, chunk_size, merge_tol,
+                capture_tol, num_candidates, use_gram, projection):
+  """Batched mean-shift from `x[start_index]`. See `find_mode` for the arguments.
+
+  `x` is centred `[k, n]` float32; `projection` `[n, p]` gives the low-dimensional keys used
+  to merge coincident starts. Returns (candidate positions `[T, n]`, their approximate log
+  values `[T]`, iterations, unconverged count).
+  """
+  k = tf.shape(x)[0]
+  sq_norm = tf.reduce_sum(tf.square(x), axis=1)  # [k]
+  # The logits below drop |y|^2, which is the same for all i (softmax-invariant); it is
+  # added back to the value. Positions: y [A, n] (direct) or c [A, k] (Gram form).
+  if use_gram:
+    basis = tf.matmul(x, x, transpose_b=True)  # G, [k, k]
+    key_basis = tf.matmul(x, projection)  # y P = c (X P), [k, p]
+    positions = tf.one_hot(start_index, k, dtype=x.dtype)
+  else:
+    basis = x
+    key_basis = projection
+    positions = tf.gather(x, start_index)
+
+  def step_chunk(pos):
+    """Mean-shift image of `[c, d]` positions -> (image m, log value at pos, beta |m - pos|^2)."""
+    inner = tf.matmul(pos, basis, transpose_b=True)  # y . x_i, [c, k]
+    if use_gram:
+      y_sq = tf.reduce_sum(inner * pos, axis=1)  # c G c^T
+    else:
+      y_sq = tf.reduce_sum(tf.square(pos), axis=1)
+    logits = log_w[None, :] + beta * (2.0 * inner - sq_norm[None, :])
+    log_value = tf.reduce_logsumexp(logits, axis=1) - beta * y_sq
+    r = tf.nn.softmax(logits, axis=1)
+    if use_gram:
+      image = r  # y = sum_i r_i x_i has coefficients r.
+      # |m - y|^2 = (r - c) G (r - c)^T, with G c^T = `inner`.
+      moved = beta * tf.reduce_sum((r - pos) * (tf.matmul(r, basis) - inner), axis=1)
+    else:
+      image = tf.matmul(r, x)
+      moved = beta * tf.reduce_sum(tf.square(image - pos), axis=1)
+    return image, log_value, moved
+
+  def step(pos):
+    a = tf.shape(pos)[0]
+    chunked = _pad_to_chunks(pos, chunk_size)
+    # parallel_iterations=1: one chunk's [c, k] matrices alive at a time (bounded memory);
+    # the matmuls and exps inside use all cores.
+    new_pos, log_value, moved = tf.map_fn(
+        step_chunk, chunked, parallel_iterations=1,
+        fn_output_signature=(tf.TensorSpec(None, x.dtype), tf.TensorSpec(None, x.dtype),
+                             tf.TensorSpec(None, x.dtype)))
+    return (_unpad(new_pos, a), tf.reshape(log_value, [-1])[:a],
+            tf.reshape(moved, [-1])[:a])
+
+  def keep_best(best_pos, best_val, pos, val):
+    """The num_candidates highest of the kept and the new positions."""
+    pos = tf.concat([best_pos, pos], 0)
+    val = tf.concat([best_val, val], 0)
+    top = tf.math.top_k(val, k=tf.minimum(num_candidates, tf.shape(val)[0])).indices
+    return tf.gather(pos, top), tf.gather(val, top)
+
+  def keys(pos, cell):
+    """Integer cell of each position on a grid of side `cell` kernel widths, `[A, p]`."""
+    z = tf.matmul(pos, key_basis) * (tf.sqrt(beta) / cell)
+    return tf.cast(tf.floor(z), tf.int64)
+
+  def merged_away(pos, value):
+    """Mask keeping one start (the highest) per cell of side merge_tol kernel widths."""
+    unique = tf.raw_ops.UniqueV2(x=keys(pos, merge_tol), axis=tf.constant([0], tf.int64))
+    num = tf.shape(unique.y)[0]
+    top = tf.math.unsorted_segment_max(value, unique.idx, num)
+    a = tf.shape(pos)[0]
+    is_top = value >= tf.gather(top, unique.idx)
+    first = tf.math.unsorted_segment_min(tf.where(is_top, tf.range(a), a), unique.idx, num)
+    return tf.scatter_nd(first[:, None], tf.ones_like(first, tf.bool), [a])
+
+  def absorbed(pos, value, mode_keys, mode_values):
+    """Starts in the cell (side capture_tol widths) of a found mode of no smaller value.
+
+    Mean-shift only climbs, so a start cannot end at a mode lower than its current value;
+    a start in a found mode's cell and below it is on its way there and can stop.
+    """
+    num_modes = tf.shape(mode_keys)[0]
+    all_keys = tf.concat([mode_keys, keys(pos, capture_tol)], 0)
+    unique = tf.raw_ops.UniqueV2(x=all_keys, axis=tf.constant([0], tf.int64))
+    cell_value = tf.math.unsorted_segment_max(
+        mode_values, unique.idx[:num_modes], tf.shape(unique.y)[0])
+    return value <= tf.gather(cell_value, unique.idx[num_modes:])
+
+  # Adaptive over-relaxation (Salakhutdinov & Roweis 2003): near a broad mode (and the
+  # landscape is nearly flat when u is near optimal) plain mean-shift converges linearly at
+  # a rate close to 1. Each start proposes `y + eta (m(y) - y)`, with eta growing while the
+  # value rises; a proposal that lowers the value is replaced by the plain mean-shift image
+  # `safe` of the last accepted point, which never lowers it. So accepted values still
+  # increase monotonically.
+  def cond(i, pos, safe, at_safe, ref_value, eta, best_pos, best_val, mode_keys, mode_values):
+    return tf.logical_and(i < max_iterations, tf.shape(pos)[0] > 0)
+
+  def body(i, pos, safe, at_safe, ref_value, eta, best_pos, best_val, mode_keys, mode_values):
+    image, value, moved = step(pos)
+    # A plain mean-shift image never lowers the value, so it is accepted whatever float32
+    # rounding says (otherwise a start could be rejected back onto itself forever).
+    accept = tf.logical_or(at_safe, value >= ref_value)
+    done = tf.logical_and(accept, moved < tol)
+    done_pos = tf.boolean_mask(image, done)
+    done_val = tf.boolean_mask(value, done)
+    # A converged start is recorded at its image, with the (no larger) value at its position;
+    # the exact re-evaluation at the end uses the position.
+    best_pos, best_val = keep_best(best_pos, best_val, done_pos, done_val)
+    mode_keys = tf.concat([mode_keys, keys(done_pos, capture_tol)], 0)
+    mode_values = tf.concat([mode_values, done_val], 0)
+    ref_value = tf.where(accept, value, ref_value)
+    eta = tf.where(accept, tf.minimum(eta * 1.5, 16.0), tf.ones_like(eta))
+    next_pos = tf.where(accept[:, None], pos + eta[:, None] * (image - pos), safe)
+    safe = tf.where(accept[:, None], image, safe)
+    at_safe = tf.logical_not(accept)
+    going = tf.logical_not(done)
+    next_pos, safe, at_safe, ref_value, eta = (
+        tf.boolean_mask(t, going) for t in (next_pos, safe, at_safe, ref_value, eta))
+    keep = tf.logical_not(absorbed(next_pos, ref_value, mode_keys, mode_values))
+    keep = tf.logical_and(keep, merged_away(next_pos, ref_value))
+    next_pos, safe, at_safe, ref_value, eta = (
+        tf.boolean_mask(t, keep) for t in (next_pos, safe, at_safe, ref_value, eta))
+    return (i + 1, next_pos, safe, at_safe, ref_value, eta, best_pos, best_val, mode_keys,
+            mode_values)
+
+  p = tf.shape(key_basis)[1]
+  d = tf.shape(positions)[1]
+  num_starts = tf.shape(positions)[0]
+  best_pos = tf.zeros([0, d], x.dtype)
+  best_val = tf.zeros([0], x.dtype)
+  matrix, vector = tf.TensorShape([None, None]), tf.TensorShape([None])
+  iterations, pos, safe, _, ref_value, _, best_pos, best_val, _, _ = tf.while_loop(
+      cond, body,
+      [tf.constant(0), positions, positions, tf.ones([num_starts], tf.bool),
+       tf.fill([num_starts], -np.inf),
+       tf.ones([num_starts]), best_pos, best_val, tf.zeros([0, p], tf.int64),
+       tf.zeros([0], x.dtype)],
+      shape_invariants=[tf.TensorShape([]), matrix, matrix, vector, vector, vector, matrix,
+                        vector, matrix, vector])
+  unconverged = tf.shape(pos)[0]
+  # Starts stopped by max_iterations still count (their value is a lower bound on their mode).
+  best_pos, best_val = keep_best(best_pos, best_val, safe, ref_value)
+  if use_gram:
+    best_pos = tf.matmul(best_pos, x)  # y = c^T X
+  return best_pos, best_val, iterations, unconverged
+
+
+@tf.function(reduce_retracing=True)
+def exact_log_value(x, log_w, lmbda, y):
+  """log sum_i exp(log_w_i - lambda rho(x_i, y_t)) for each candidate y_t, in float64.
+
+  Uses direct differences `x_i - y_t` (no cancellation at large lambda) and a float64
+  log-sum-exp; one candidate at a time, so memory is `[k, n]`.
+
+  Args:
+    x: `[k, n]` float32 samples. log_w: `[k]` log weights (nats). lmbda: scalar.
+    y: `[T, n]` candidate reconstructions.
+  Returns:
+    `[T]` float64 log values (nats).
+  """
+  n = tf.cast(tf.shape(x)[1], tf.float64)
+  log_w = tf.cast(log_w, tf.float64)
+  lmbda = tf.cast(lmbda, tf.float64)
+
+  def one(y_t):
+    rho = tf.cast(tf.reduce_sum(tf.square(x - y_t[None, :]), axis=1), tf.float64) / n
+    return tf.reduce_logsumexp(log_w - lmbda * rho)
+
+  return tf.map_fn(one, y, parallel_iterations=1, fn_output_signature=tf.float64)
+
+
+def find_mode(x, log_w, lmbda, starts: Union[str, int] = EXHAUSTIVE, tol: float = 1e-9,
+              max_iterations: int = 1000, chunk_size: int = 512, merge_tol: float = 1e-3,
+              capture_tol: float = 0.5,
+              num_candidates: int = 8, gram: Optional[bool] = None,
+              seed: int = 0) -> ModeSearchResult:
+  """log sup_y sum_i exp(log_w_i - lambda rho(x_i, y)) by batched mean-shift.
+
+  Differentiable use: the returned `y` is a constant (envelope theorem: the gradient of the
+  sup with respect to the weights is the gradient at the maximizer); recompute the value at
+  `tf.stop_gradient(y)` with `log_value` inside a tape.
+
+  Args:
+    x: `[k, *event_shape]` samples (flattened to n = prod(event_shape) coordinates).
+    log_w: `[k]` log weights in nats (for `C_k`: `-log u(x_i) - log k`).
+    lmbda: the multiplier lambda >= 0 (distortion is MSE per dimension).
+    starts: "exhaustive" (every sample), t (the t samples where the mixture is highest), or
+      a `[S]` array of sample indices.
+    tol: a start has converged when a step moves it by less than sqrt(tol) kernel widths,
+      i.e. `lambda / n * |y' - y|^2 < tol`; its value is then within about tol nats.
+    max_iterations: cap on mean-shift iterations.
+    chunk_size: starts processed together; memory is about `chunk_size * k` floats.
+    merge_tol: starts closer than this many kernel widths are merged.
+    capture_tol: a start in the same cell of side capture_tol kernel widths as a converged
+      mode of no smaller value stops (it is on its way to that mode).
+    num_candidates: best converged positions re-evaluated exactly.
+    gram: use the k x k Gram form; default: when n > k.
+    seed: seed of the random projection used for merging keys.
+
+  Returns:
+    `ModeSearchResult`.
+  """
+  x = tf.convert_to_tensor(x, tf.float32)
+  k = int(x.shape[0])
+  x = tf.reshape(x, [k, -1])
+  n = int(x.shape[1])
+  log_w = tf.cast(tf.convert_to_tensor(log_w), tf.float32)
+  if gram is None:
+    gram = n > k
+  # The objective is translation invariant: centring shrinks |x|^2 and so the float32
+  # error of the expanded distances in the iteration.
+  centre = tf.reduce_mean(x, axis=0)
+  xc = x - centre
+  p = min(n, 8)
+  if n <= 8:
+    projection = tf.eye(n)
+  else:
+    projection = tf.random.stateless_normal([n, p], [seed, 17]) / math.sqrt(p)
+  lmbda = tf.convert_to_tensor(lmbda)
+  beta = tf.cast(lmbda, tf.float32) / n
+  index = start_indices(xc, log_w, beta, starts, chunk_size)
+  candidates, _, iterations, unconverged = _mean_shift(
+      xc, log_w, beta, index, tf.constant(tol, tf.float32), tf.constant(max_iterations),
+      tf.constant(chunk_size), tf.constant(merge_tol, tf.float32),
+      tf.constant(capture_tol, tf.float32),
+      tf.constant(num_candidates), bool(gram), projection)
+  # Evaluated at the returned y, in the input's coordinates, so that value and y agree
+  # exactly (adding the centre back rounds y).
+  candidates = candidates + centre
+  values = exact_log_value(x, log_w, tf.cast(lmbda, tf.float64), candidates)
+  best = tf.argmax(values)
+  return ModeSearchResult(
+      log_c=values[best], y=candidates[best], iterations=iterations,
+      unconverged=unconverged, num_starts=tf.shape(index)[0])
+
+
+def log_value(x, log_w, lmbda, y):
+  """Differentiable `log sum_i exp(log_w_i - lambda rho(x_i, y))` at one `y` `[n]`.
+
+  Direct differences, float32 (used for gradients during training; `exact_log_value` is
+  the float64 version for evaluation).
+  """
+  x = tf.reshape(x, [tf.shape(x)[0], -1])
+  rho = tf.reduce_mean(tf.square(x - y[None, :]), axis=1)
+  return tf.reduce_logsumexp(log_w - lmbda * rho)

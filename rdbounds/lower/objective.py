@@ -1,0 +1,74 @@
+"""The per-draw lower-bound estimator xi and the log C_k it needs (DESIGN.md §2).
+
+For one draw of k samples and a model `log u`:
+
+    A     = -(1/k) sum_i log u(x_i)                                   (nats)
+    log C_k = log sup_y (1/k) sum_i exp(-lambda rho(x_i, y) - log u(x_i))  (nats)
+    xi    = A - log alpha - C_k / alpha + 1
+
+with rho the MSE per dimension and alpha > 0 an expansion point. Since
+`-log E[C] >= -log alpha - E[C]/alpha + 1` and `E[C_k] >= sup_y E_X[...]`, E[xi] is at most
+the intercept F(lambda) = min_D R(D) + lambda D, for every u and alpha.
+
+Every draw also satisfies xi <= ln k: C_k >= max_j 1/(k u(x_j)) >= exp(A) / k, and
+`-log alpha - C/alpha + 1 <= -log C`.
+"""
+
+import dataclasses
+import math
+from typing import Union
+
+import tensorflow as tf
+
+from rdbounds.lower import mode_finding
+
+
+@dataclasses.dataclass(frozen=True)
+class Draw:
+  """What one draw contributes.
+
+  Attributes:
+    mean_neg_log_u: A = -(1/k) sum_i log u(x_i), nats (float32 scalar, differentiable).
+    log_c_k: log C_k, nats (float32 scalar, differentiable through log u at the fixed
+      maximizer; envelope theorem).
+    log_c_k_exact: float64 scalar, log C_k evaluated exactly at the maximizer (no gradient).
+    search: the `ModeSearchResult`.
+  """
+  mean_neg_log_u: tf.Tensor
+  log_c_k: tf.Tensor
+  log_c_k_exact: tf.Tensor
+  search: mode_finding.ModeSearchResult
+
+
+def draw(log_u, x, lmbda, starts: Union[str, int] = mode_finding.EXHAUSTIVE,
+         **search_options) -> Draw:
+  """Evaluates `log u` on one batch `[k, *event_shape]` and finds C_k's maximizer.
+
+  Runs inside a gradient tape: the sup's gradient with respect to the weights of `log u` is
+  the gradient of the sum at the maximizer y*, held constant (envelope theorem).
+  """
+  k = tf.shape(x)[0]
+  log_u_x = log_u(x)
+  log_w = -log_u_x - tf.math.log(tf.cast(k, tf.float32))
+  search = mode_finding.find_mode(
+      tf.stop_gradient(x), tf.stop_gradient(log_w), lmbda, starts=starts, **search_options)
+  log_c_k = mode_finding.log_value(x, log_w, tf.cast(lmbda, tf.float32),
+                                   tf.stop_gradient(search.y))
+  return Draw(tf.reduce_mean(-log_u_x), log_c_k, search.log_c, search)
+
+
+def xi(mean_neg_log_u, log_c_k, log_alpha):
+  """The per-draw estimator `A - log alpha - C_k / alpha + 1` (nats); any float dtype."""
+  return mean_neg_log_u - log_alpha - tf.exp(log_c_k - log_alpha) + 1.0
+
+
+def log_mean_exp(values, axis=None):
+  """log of the mean of exp(values), stably."""
+  values = tf.convert_to_tensor(values)
+  n = tf.cast(tf.size(values) if axis is None else tf.shape(values)[axis], values.dtype)
+  return tf.reduce_logsumexp(values, axis=axis) - tf.math.log(n)
+
+
+def ceiling_nats(k: int) -> float:
+  """ln k: no per-draw xi, hence no intercept, from k samples can exceed it."""
+  return math.log(k)
