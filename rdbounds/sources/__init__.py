@@ -4,8 +4,10 @@ from rdbounds.sources.base import QuadraticView, Source, stateless_seed
 from rdbounds.sources.arrays import ArraySource, DataError
 from rdbounds.sources.banana import BananaSource
 from rdbounds.sources.gaussian import GaussianSource
+from rdbounds.sources.gan import DEFAULT_TRUNCATION, GanSource
+from rdbounds.sources.images import ImageFolderSource
 
-SOURCE_KINDS = ("banana", "gaussian", "npy")
+SOURCE_KINDS = ("banana", "gaussian", "npy", "gan", "images")
 
 
 def make_source(kind: str, dim: int = None, gaussian_params: str = None, train: str = None,
@@ -17,8 +19,13 @@ def make_source(kind: str, dim: int = None, gaussian_params: str = None, train: 
     dim: dimension for `gaussian` (N(0, I_dim)) and `banana` (embedding dim, >= 2).
     gaussian_params: `.npz` with `loc` and `scale` for `gaussian` (overrides `dim`).
     train, test: `.npy` paths for `npy`.
-    seed: seed of the held-out split of finite data without `test`.
-    **image_options: options of image sources (ignored by the others).
+    seed: seed of the held-out split of finite data without `test` (and of the split by
+      file of `images`).
+    **image_options: options of image sources (ignored by the others):
+      `gan`: `intrinsic_dim` (d, required), `truncation` (default 0.8), and `gan_module`
+        (local path of a BigGAN-deep TF-Hub module; default: the generator shipped in
+        `data/`) with `gan_class` (default 0).
+      `images`: `data` (folder of PNG/JPEG files, required), `crop` (pixels, default 32).
   """
   if kind == "gaussian":
     if gaussian_params:
@@ -30,4 +37,21 @@ def make_source(kind: str, dim: int = None, gaussian_params: str = None, train: 
     if not train:
       raise ValueError("the npy source needs --train=FILE.npy")
     return ArraySource(train, test, split_seed=seed)
+  if kind == "gan":
+    d = image_options.get("intrinsic_dim")
+    if d is None:
+      raise ValueError("the gan source needs --intrinsic_dim=d (active latent coordinates)")
+    truncation = image_options.get("truncation")
+    truncation = DEFAULT_TRUNCATION if truncation is None else truncation
+    if image_options.get("gan_module"):
+      gan_class = image_options.get("gan_class")
+      return GanSource.from_hub(image_options["gan_module"], d,
+                                0 if gan_class is None else gan_class, truncation)
+    return GanSource.shipped(d, truncation)
+  if kind == "images":
+    if not image_options.get("data"):
+      raise ValueError("the images source needs --data=DIR (a folder of PNG/JPEG files)")
+    crop = image_options.get("crop")
+    return ImageFolderSource(image_options["data"], 32 if crop is None else crop,
+                             split_seed=seed)
   raise ValueError(f"unknown source {kind!r}; valid: {', '.join(SOURCE_KINDS)}")

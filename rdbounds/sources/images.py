@@ -1,0 +1,129 @@
+"""A folder of PNG/JPEG images, sampled as random square crops with values in [0, 1].
+
+The train/test split is by *file* (a seeded random `test_fraction` of the files, at least one, is
+held out), so no test crop shares pixels with a training crop. A crop is uniform over all
+(file, position) pairs of its split: files contribute in proportion to their number of crop
+positions. All images are decoded once, at construction, into one flat uint8 buffer; a batch
+is a single vectorized gather from it. Grey-scale, palette and RGBA files are converted to RGB
+(alpha dropped), or to grey-scale with `channels=1`.
+"""
+
+import os
+from typing import Optional
+
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+
+from rdbounds.sources import base
+from rdbounds.sources.arrays import DataError
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
+
+
+def list_images(directory: str) -> list:
+  """Sorted paths of the PNG/JPEG files directly in `directory`. Raises `DataError`."""
+  if not os.path.isdir(directory):
+    raise DataError(f"{directory}: not a directory of images")
+  paths = sorted(os.path.join(directory, f) for f in os.listdir(directory)
+                 if f.lower().endswith(IMAGE_EXTENSIONS)
+                 and os.path.isfile(os.path.join(directory, f)))
+  if not paths:
+    raise DataError(f"{directory}: no PNG or JPEG files (extensions {', '.join(IMAGE_EXTENSIONS)})")
+  return paths
+
+
+def read_image(path: str, channels: int = 3, min_size: int = 1) -> np.ndarray:
+  """Decodes one file to a uint8 `[H, W, channels]` array. Raises `DataError` naming the file."""
+  try:
+    with Image.open(path) as image:
+      image = image.convert("RGB" if channels == 3 else "L")
+      pixels = np.asarray(image, np.uint8)
+  except Exception as e:  # PIL raises UnidentifiedImageError, OSError, SyntaxError, ...
+    raise DataError(f"{path}: not a readable PNG/JPEG image ({type(e).__name__})") from None
+  pixels = pixels.reshape(pixels.shape[:2] + (channels,))
+  height, width = pixels.shape[:2]
+  if min(height, width) < min_size:
+    raise DataError(f"{path}: image is {width}x{height} pixels, smaller than the "
+                    f"{min_size}x{min_size} crop")
+  return pixels
+
+
+class ImageFolderSource(base.Source):
+  """Random `crop x crop` crops of the images in a folder.
+
+  Args:
+    directory: folder of `.png`/`.jpg`/`.jpeg` files (not searched recursively); at least 2.
+    crop: side of the square crops in pixels.
+    test_fraction: fraction of the files held out for the test split (at least one file).
+    split_seed: seed of the split by file.
+    channels: 3 (RGB) or 1 (grey-scale).
+
+  Attributes:
+    files: {"train": [paths], "test": [paths]}.
+  """
+
+  def __init__(self, directory: str, crop: int = 32, test_fraction: float = 0.1,
+               split_seed: int = 0, channels: int = 3):
+    crop, channels = int(crop), int(channels)
+    if crop < 1:
+      raise ValueError(f"crop must be positive, got {crop}")
+    if channels not in (1, 3):
+      raise ValueError(f"channels must be 1 or 3, got {channels}")
+    if not 0 < test_fraction < 1:
+      raise ValueError(f"test_fraction must lie in (0, 1), got {test_fraction}")
+    paths = list_images(directory)
+    if len(paths) < 2:
+      raise DataError(f"{directory}: holds 1 image; the split by file needs at least 2")
+    images = [read_image(p, channels, crop) for p in paths]
+    n_test = min(len(paths) - 1, max(1, int(round(test_fraction * len(paths)))))
+    order = np.random.default_rng(split_seed).permutation(len(paths))
+    index = {"train": np.sort(order[n_test:]), "test": np.sort(order[:n_test])}
+
+    self.directory = directory
+    self.crop = crop
+    self.split_seed = int(split_seed)
+    self.event_shape = (crop, crop, channels)
+    self.name = f"images-{os.path.basename(os.path.normpath(directory))}-crop={crop}"
+    self.files = {s: [paths[i] for i in ix] for s, ix in index.items()}
+    # Per split: one flat uint8 buffer and, per file, its offset, height, width, and the
+    # cumulative number of crop positions (for sampling uniformly over (file, position)).
+    self._splits = {}
+    for split, ix in index.items():
+      chosen = [images[i] for i in ix]
+      sizes = np.array([im.shape[:2] for im in chosen], np.int64)  # [F, 2]
+      offsets = np.concatenate([[0], np.cumsum([im.size for im in chosen])[:-1]])
+      positions = (sizes[:, 0] - crop + 1) * (sizes[:, 1] - crop + 1)
+      self._splits[split] = dict(
+          buffer=np.concatenate([im.reshape(-1) for im in chosen]),
+          offsets=offsets.astype(np.int64), heights=sizes[:, 0], widths=sizes[:, 1],
+          cumulative=np.cumsum(positions))
+
+  @property
+  def num_files(self) -> dict:
+    """{"train": number of training files, "test": number of held-out files}."""
+    return {s: len(f) for s, f in self.files.items()}
+
+  def _sample(self, batch_size, seed, split):
+    data = self._splits[split]
+    total = int(data["cumulative"][-1])
+    # One uniform index over all (file, position) pairs of the split, decoded into
+    # file, top and left (int64: the count can exceed 2^31 for big folders).
+    pick = tf.random.stateless_uniform([batch_size], seed, 0, total, dtype=tf.int64).numpy()
+    file = np.searchsorted(data["cumulative"], pick, side="right")  # [B]
+    within = pick - np.concatenate([[0], data["cumulative"][:-1]])[file]
+    free_width = data["widths"][file] - self.crop + 1
+    top, left = within // free_width, within % free_width  # [B]
+    channels = self.event_shape[2]
+    rows = top[:, None] + np.arange(self.crop)  # [B, crop]
+    cols = left[:, None] + np.arange(self.crop)  # [B, crop]
+    flat = (data["offsets"][file][:, None, None, None]
+            + (rows[:, :, None, None] * data["widths"][file][:, None, None, None]
+               + cols[:, None, :, None]) * channels
+            + np.arange(channels))  # [B, crop, crop, C]
+    batch = data["buffer"][flat].astype(np.float32) * np.float32(1 / 255)
+    return tf.constant(batch)
+
+  def describe(self):
+    return dict(super().describe(), kind="images", data=self.directory, crop=self.crop,
+                split_seed=self.split_seed, files={s: len(f) for s, f in self.files.items()})
