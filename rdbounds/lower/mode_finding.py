@@ -11,7 +11,7 @@ With `log_w_i = -log u(x_i) - log k` that is `log C_k` of DESIGN.md §2. Writing
 iteration `y <- sum_i r_i x_i` with `r = softmax_i(log_w_i - beta |x_i - y|^2)` climbs
 monotonically without a step size (Carreira-Perpiñán 2007), and started from every sample it
 reaches every mode ("exhaustive"); "quick" search starts only from the t samples where the
-mixture is highest (see `start_indices`).
+weight (or mixture value) is highest (see `start_indices`).
 
 All starts run at once as one compiled computation (`tf.while_loop` over iterations, a
 `tf.map_fn` over fixed-size chunks of starts to bound memory). Large k stays cheap because:
@@ -65,14 +65,16 @@ class ModeSearchResult:
   num_starts: tf.Tensor
 
 
-def start_indices(x, log_w, beta, starts: Union[str, int], chunk_size: int = 512) -> tf.Tensor:
+def start_indices(x, log_w, beta, starts: Union[str, int], chunk_size: int = 512,
+                  rank_by_value: bool = False) -> tf.Tensor:
   """`[S]` int32 indices of the starting samples.
 
-  Exhaustive: all k. Quick (`starts = t`): the t samples where the mixture itself is highest,
-  `f(x_j) = sum_i exp(log_w_i - beta |x_i - x_j|^2)` (one k x k pass, chunked). Ranking by
-  f rather than by the weight alone matters: a trained u can make the sup sit where many
-  moderate weights overlap, which a weight ranking misses and training would then exploit.
-  The top-ranked start has f(x_j) >= max_j w_j, which is what caps every xi at ln k.
+  Exhaustive: all k. Quick (`starts = t`): the t samples of largest weight (O(k)), or with
+  `rank_by_value` the t samples where the mixture itself is highest,
+  `f(x_j) = sum_i exp(log_w_i - beta |x_i - x_j|^2)` (one k x k pass, chunked: as dear as
+  one exhaustive iteration, but it also catches a sup where many moderate weights overlap).
+  Either way the sample of largest weight or value is a start, so C >= max_j w_j, which is
+  what caps every xi at ln k.
   """
   k = tf.shape(log_w)[0]
   if isinstance(starts, str):
@@ -83,7 +85,9 @@ def start_indices(x, log_w, beta, starts: Union[str, int], chunk_size: int = 512
     return tf.reshape(tf.cast(starts, tf.int32), [-1])
   t = int(starts)
   if t < 1:
-    raise ValueError(f"starts must be 'exhaustive' or a positive int, got {starts!r}")
+    raise ValueError(f"starts must be 'exhaustive', an int or indices, got {starts!r}")
+  if not rank_by_value:
+    return tf.math.top_k(log_w, k=tf.minimum(t, k)).indices
   sq_norm = tf.reduce_sum(tf.square(x), axis=1)
 
   def chunk_values(rows):
@@ -286,7 +290,7 @@ def find_mode(x, log_w, lmbda, starts: Union[str, int] = EXHAUSTIVE, tol: float 
               max_iterations: int = 1000, chunk_size: int = 512, merge_tol: float = 1e-3,
               capture_tol: float = 0.5,
               num_candidates: int = 8, gram: Optional[bool] = None,
-              seed: int = 0) -> ModeSearchResult:
+              rank_by_value: bool = False, seed: int = 0) -> ModeSearchResult:
   """log sup_y sum_i exp(log_w_i - lambda rho(x_i, y)) by batched mean-shift.
 
   Differentiable use: the returned `y` is a constant (envelope theorem: the gradient of the
@@ -308,6 +312,7 @@ def find_mode(x, log_w, lmbda, starts: Union[str, int] = EXHAUSTIVE, tol: float 
       mode of no smaller value stops (it is on its way to that mode).
     num_candidates: best converged positions re-evaluated exactly.
     gram: use the k x k Gram form; default: when n > k.
+    rank_by_value: quick search ranks starts by the mixture's value, not the weight.
     seed: seed of the random projection used for merging keys.
 
   Returns:
@@ -331,7 +336,7 @@ def find_mode(x, log_w, lmbda, starts: Union[str, int] = EXHAUSTIVE, tol: float 
     projection = tf.random.stateless_normal([n, p], [seed, 17]) / math.sqrt(p)
   lmbda = tf.convert_to_tensor(lmbda)
   beta = tf.cast(lmbda, tf.float32) / n
-  index = start_indices(xc, log_w, beta, starts, chunk_size)
+  index = start_indices(xc, log_w, beta, starts, chunk_size, rank_by_value)
   candidates, _, iterations, unconverged = _mean_shift(
       xc, log_w, beta, index, tf.constant(tol, tf.float32), tf.constant(max_iterations),
       tf.constant(chunk_size), tf.constant(merge_tol, tf.float32),
@@ -356,3 +361,46 @@ def log_value(x, log_w, lmbda, y):
   x = tf.reshape(x, [tf.shape(x)[0], -1])
   rho = tf.reduce_mean(tf.square(x - y[None, :]), axis=1)
   return tf.reduce_logsumexp(log_w - lmbda * rho)
+
+
+@tf.function(reduce_retracing=True)
+def _climb(x, log_w, beta, start_index, iterations, tol):
+  """Plain mean-shift from a few starts for at most `iterations` steps; returns `[n]` best y."""
+  sq_norm = tf.reduce_sum(tf.square(x), axis=1)
+
+  def logits_at(y):
+    inner = tf.matmul(y, x, transpose_b=True)
+    return log_w[None, :] + beta * (2.0 * inner - sq_norm[None, :])
+
+  def cond(i, y, moved):
+    return tf.logical_and(i < iterations, moved >= tol)
+
+  def body(i, y, moved):
+    new_y = tf.matmul(tf.nn.softmax(logits_at(y), axis=1), x)
+    return i + 1, new_y, beta * tf.reduce_max(tf.reduce_sum(tf.square(new_y - y), axis=1))
+
+  _, y, _ = tf.while_loop(cond, body, [tf.constant(0), tf.gather(x, start_index),
+                                       tf.constant(np.inf, x.dtype)])
+  value = tf.reduce_logsumexp(logits_at(y), axis=1) - beta * tf.reduce_sum(tf.square(y), 1)
+  return y[tf.argmax(value)]
+
+
+def quick_mode(x, log_w, lmbda, starts: int = 20, iterations: int = 50,
+               tol: float = 1e-6) -> tf.Tensor:
+  """A cheap maximizer for training: plain mean-shift from the t heaviest samples.
+
+  No merging, capture or exact evaluation, and at most `iterations` steps: by the envelope
+  theorem the gradient at y* is only second-order sensitive to an error in y*, and the
+  value is recomputed at y* by `log_value`. Evaluation uses `find_mode` (exhaustive).
+
+  Returns:
+    `[n]` float32 y (flattened event).
+  """
+  x = tf.convert_to_tensor(x, tf.float32)
+  x = tf.reshape(x, [tf.shape(x)[0], -1])
+  centre = tf.reduce_mean(x, axis=0)
+  log_w = tf.cast(log_w, tf.float32)
+  beta = tf.cast(lmbda, tf.float32) / tf.cast(tf.shape(x)[1], tf.float32)
+  index = tf.math.top_k(log_w, k=tf.minimum(int(starts), tf.shape(x)[0])).indices
+  return _climb(x - centre, log_w, beta, index, tf.constant(iterations),
+                tf.constant(tol, tf.float32)) + centre

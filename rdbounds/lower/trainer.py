@@ -67,7 +67,8 @@ class LowerBoundTrainer:
     clip_norm: global gradient-norm clip.
     alpha_decay: weight of a new C_k in the running average alpha.
     starts: "exhaustive" or t (quick search from the t heaviest samples) for training.
-    search_options: passed to `mode_finding.find_mode`.
+    search_options: passed to `mode_finding.find_mode` (exhaustive training); key
+      "quick_iterations" caps the quick search's mean-shift steps.
     workdir, checkpoint_every, log_every, steps_per_call, log: as `training.Trainer`.
   """
 
@@ -102,16 +103,21 @@ class LowerBoundTrainer:
     lmbda = self.schedule(step)
     variables = self.log_u.trainable_variables
     with tf.GradientTape() as tape:
-      d = objective.draw(self.log_u, batch, lmbda, starts=self.starts, **self.search_options)
+      if self.starts == mode_finding.EXHAUSTIVE:
+        d = objective.draw(self.log_u, batch, lmbda, starts=self.starts, **self.search_options)
+        mean_neg_log_u, log_c_k = d.mean_neg_log_u, d.log_c_k
+      else:
+        mean_neg_log_u, log_c_k = objective.training_draw(
+            self.log_u, batch, lmbda, starts=self.starts,
+            iterations=self.search_options.get("quick_iterations", 50))
       # Before the first draw alpha has no estimate: expand at this draw's C_k.
-      log_alpha = tf.where(self.alpha_initialized, self.log_alpha,
-                           tf.stop_gradient(d.log_c_k))
-      xi = objective.xi(d.mean_neg_log_u, d.log_c_k, log_alpha)
+      log_alpha = tf.where(self.alpha_initialized, self.log_alpha, tf.stop_gradient(log_c_k))
+      xi = objective.xi(mean_neg_log_u, log_c_k, log_alpha)
       loss = -xi
     gradients = tape.gradient(loss, variables)
     training.apply_gradients_if_finite(self.optimizer, loss, gradients, variables,
                                        clip_norm=self.clip_norm)
-    log_c = tf.stop_gradient(d.log_c_k)
+    log_c = tf.stop_gradient(log_c_k)
     if tf.math.is_finite(log_c):
       # alpha <- (1 - a) alpha + a C_k, in the log domain.
       updated = tf.reduce_logsumexp(tf.stack([
@@ -119,7 +125,7 @@ class LowerBoundTrainer:
       self.log_alpha.assign(updated)
       self.alpha_initialized.assign(True)
     return {"loss": loss, "xi": xi, "log_c_k": log_c, "log_alpha": self.log_alpha,
-            "mean_neg_log_u": d.mean_neg_log_u, "lambda": lmbda}
+            "mean_neg_log_u": mean_neg_log_u, "lambda": lmbda}
 
   def run_until(self, num_steps: int) -> training.TrainingResult:
     """Trains (or resumes) up to `num_steps` steps in total."""
