@@ -12,7 +12,6 @@ import dataclasses
 import math
 from typing import Optional
 
-import numpy as np
 import tensorflow as tf
 
 from rdbounds.sources import base
