@@ -135,6 +135,13 @@ class ValidationTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaisesRegex(ValueError, "lambda"):
       est.run(GaussianSource.standard(2), job, estimators.JobContext())
 
+  @parameterized.parameters("quick", "default", "paper")
+  def test_presets_are_valid_and_build(self, preset):
+    config = ub.validate(estimators.get("upper_bound").config(preset), 1.0, 2)
+    model = ub.build_model(config, (2,))
+    self.assertEqual(model.latent_shape, (2,))
+    self.assertEqual(model.prior.name, config["prior"])
+
   def test_make_prior_unknown_name(self):
     with self.assertRaisesRegex(ValueError, "unknown prior 'x'; valid: standard_gaussian"):
       priors_lib.make_prior("x", (2,))
