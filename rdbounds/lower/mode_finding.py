@@ -386,8 +386,14 @@ def _climb(x, log_w, beta, start_index, iterations, tol):
 
 
 def quick_mode(x, log_w, lmbda, starts: int = 20, iterations: int = 50,
-               tol: float = 1e-6) -> tf.Tensor:
-  """A cheap maximizer for training: plain mean-shift from the t heaviest samples.
+               tol: float = 1e-6, rank_by_value: bool = True,
+               chunk_size: int = 512) -> tf.Tensor:
+  """A cheap maximizer for training: plain mean-shift from the t most promising samples.
+
+  With `rank_by_value` (default) the starts are the t samples where the mixture is highest
+  (one chunked k x k pass); ranking by weight alone is cheaper but, at large lambda, misses
+  sups where moderate weights overlap, and training then exploits the missed region (at
+  lambda = 30 on N(0, I_2) the evaluated bound fell 20% short of training's).
 
   No merging, capture or exact evaluation, and at most `iterations` steps: by the envelope
   theorem the gradient at y* is only second-order sensitive to an error in y*, and the
@@ -401,6 +407,6 @@ def quick_mode(x, log_w, lmbda, starts: int = 20, iterations: int = 50,
   centre = tf.reduce_mean(x, axis=0)
   log_w = tf.cast(log_w, tf.float32)
   beta = tf.cast(lmbda, tf.float32) / tf.cast(tf.shape(x)[1], tf.float32)
-  index = tf.math.top_k(log_w, k=tf.minimum(int(starts), tf.shape(x)[0])).indices
+  index = start_indices(x - centre, log_w, beta, int(starts), chunk_size, rank_by_value)
   return _climb(x - centre, log_w, beta, index, tf.constant(iterations),
                 tf.constant(tol, tf.float32)) + centre

@@ -57,7 +57,8 @@ def draw(log_u, x, lmbda, starts: Union[str, int] = mode_finding.EXHAUSTIVE,
   return Draw(tf.reduce_mean(-log_u_x), log_c_k, search.log_c, search)
 
 
-def training_draw(log_u, x, lmbda, starts: int = 20, iterations: int = 50):
+def training_draw(log_u, x, lmbda, starts: int = 20, iterations: int = 50,
+                  rank_by_value: bool = True):
   """`(A, log C_k)` for a training step, with the cheap `mode_finding.quick_mode` search.
 
   Both are float32 and differentiable (the maximizer is held constant).
@@ -66,7 +67,8 @@ def training_draw(log_u, x, lmbda, starts: int = 20, iterations: int = 50):
   log_u_x = log_u(x)
   log_w = -log_u_x - tf.math.log(tf.cast(k, tf.float32))
   y = mode_finding.quick_mode(tf.stop_gradient(x), tf.stop_gradient(log_w), lmbda,
-                              starts=starts, iterations=iterations)
+                              starts=starts, iterations=iterations,
+                              rank_by_value=rank_by_value)
   log_c_k = mode_finding.log_value(x, log_w, tf.cast(lmbda, tf.float32), tf.stop_gradient(y))
   return tf.reduce_mean(-log_u_x), log_c_k
 

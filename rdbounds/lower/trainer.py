@@ -68,7 +68,8 @@ class LowerBoundTrainer:
     alpha_decay: weight of a new C_k in the running average alpha.
     starts: "exhaustive" or t (quick search from the t heaviest samples) for training.
     search_options: passed to `mode_finding.find_mode` (exhaustive training); key
-      "quick_iterations" caps the quick search's mean-shift steps.
+      "quick_iterations" caps the quick search's mean-shift steps, "rank_by_value" picks
+      its starts by mixture value (default) or by weight.
     workdir, checkpoint_every, log_every, steps_per_call, log: as `training.Trainer`.
   """
 
@@ -109,7 +110,8 @@ class LowerBoundTrainer:
       else:
         mean_neg_log_u, log_c_k = objective.training_draw(
             self.log_u, batch, lmbda, starts=self.starts,
-            iterations=self.search_options.get("quick_iterations", 50))
+            iterations=self.search_options.get("quick_iterations", 50),
+            rank_by_value=self.search_options.get("rank_by_value", True))
       # Before the first draw alpha has no estimate: expand at this draw's C_k.
       log_alpha = tf.where(self.alpha_initialized, self.log_alpha, tf.stop_gradient(log_c_k))
       xi = objective.xi(mean_neg_log_u, log_c_k, log_alpha)
