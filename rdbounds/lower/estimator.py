@@ -17,8 +17,13 @@ Config (presets below; every key may be overridden):
     when lambda reaches each requested value and evaluated there. One job, one record per
     requested lambda.
   checkpoint_every, log_every, steps_per_call: as the shared `Trainer`.
+  image_<key> (key in `conv.IMAGE_KEYS`: widths, steps, k, m, lr, anneal_steps, train_starts):
+    for image sources a non-None value replaces `<key>` (`widths` are then channels per conv
+    stage); image_blocks, image_activation: residual blocks per stage and activation of the
+    CNN log u (`conv.build_conv_log_u`). C_k's mode search on images runs in the Gram form.
 """
 
+import dataclasses
 import math
 import os
 import time
@@ -29,6 +34,7 @@ import tensorflow as tf
 
 from rdbounds import curves
 from rdbounds import estimators
+from rdbounds.lower import conv
 from rdbounds.lower import evaluator
 from rdbounds.lower import models
 from rdbounds.lower import objective
@@ -38,20 +44,25 @@ _COMMON = dict(
     activation="softplus", lr_final_fraction=0.1, clip_norm=10.0, alpha_decay=0.01,
     train_starts=20, eval_starts="exhaustive", tol=1e-9, max_iterations=1000,
     chunk_size=512, anneal=False, lambdas=None, anneal_from=None, anneal_steps=None,
-    checkpoint_every=500, log_every=250, steps_per_call=25)
+    checkpoint_every=500, log_every=250, steps_per_call=25,
+    # Image sources (CNN log u): None keeps the vector value.
+    image_blocks=0, image_activation=None, image_m=None, image_lr=None,
+    image_anneal_steps=None, image_train_starts=None)
 
 PRESETS = {
-    "quick": dict(_COMMON, k=512, m=10, eval_seeds=1, widths=[64, 64], steps=300, lr=1e-3),
+    "quick": dict(_COMMON, k=512, m=10, eval_seeds=1, widths=[64, 64], steps=300, lr=1e-3,
+                image_widths=[16, 32, 32], image_steps=150, image_k=256),
     "default": dict(_COMMON, k=4096, m=30, eval_seeds=1, widths=[200, 200, 200], steps=3000,
-                    lr=1e-3),
+                    lr=1e-3, image_widths=[32, 64, 64], image_steps=2000, image_k=1024),
     "paper": dict(_COMMON, k=16384, m=50, eval_seeds=2, widths=[200, 200, 200], steps=10000,
-                  lr=1e-3),
+                  lr=1e-3, image_widths=[64, 128, 128], image_steps=10000, image_k=4096),
 }
 
 
 def _not_applicable(source):
-  if len(source.event_shape) != 1:
-    return f"the lower bound's log u is an MLP for vector sources; {source.name} is an image source"
+  if len(source.event_shape) not in (1, 3):
+    return (f"the lower bound's log u is an MLP for vectors (n,) or a CNN for images (H, W, C); "
+            f"{source.name} has event shape {tuple(source.event_shape)}")
   return None
 
 
@@ -65,7 +76,12 @@ def _starts(value):
 
 
 def build_log_u(source, config, seed):
-  """The MLP log u, standardized on training samples (stored in checkpoints)."""
+  """The MLP log u (CNN for images), standardized on training samples (stored in checkpoints).
+
+  For image sources `config` must be resolved by `conv.image_config`.
+  """
+  if len(source.event_shape) == 3:
+    return conv.build_conv_log_u(source, config, seed)
   tf.keras.utils.set_random_seed(seed)
   log_u = models.mlp_log_u(source.event_shape, config["widths"], config["activation"])
   log_u.standardize_from(source.sample(10_000, seed=(seed, 2**20), split="train").numpy())
@@ -87,7 +103,9 @@ def run(source, job, context) -> List[curves.Record]:
   """Trains log u (annealed over the requested lambdas if `anneal`) and evaluates each line."""
   started = time.time()
   config = job.config
-  schedule = schedule_for(job)
+  if len(source.event_shape) == 3:
+    config = conv.image_config(config)
+  schedule = schedule_for(dataclasses.replace(job, config=config))
   lambdas = sorted(config["lambdas"] or [job.lmbda]) if config["anneal"] else [job.lmbda]
   log_u = build_log_u(source, config, job.seed)
   snapshot = build_log_u(source, config, job.seed)  # evaluated copy, taken at each lambda

@@ -18,6 +18,10 @@ flags onto them):
   steps, batch, lr, lr_final_fraction, clip_norm: optimization (Adam, cosine decay).
   eval_samples, eval_batch: held-out evaluation size and batch.
   checkpoint_every, log_every, steps_per_call: bookkeeping of the shared Trainer.
+  image_<key> (key in `conv.IMAGE_KEYS`: widths, latent_dim, steps, batch, lr, eval_samples,
+    eval_batch, prior, posterior): for image sources a non-None value replaces `<key>`
+    (`widths` are then channels per conv stage); image_blocks, image_activation: residual
+    blocks per stage and activation of the conv beta-VAE (`conv.build_conv_model`).
 """
 
 import time
@@ -29,6 +33,7 @@ from rdbounds import curves
 from rdbounds import estimators
 from rdbounds import nets
 from rdbounds import training
+from rdbounds.upper import conv
 from rdbounds.upper import evaluate as evaluate_lib
 from rdbounds.upper import model as model_lib
 from rdbounds.upper import priors as priors_lib
@@ -47,16 +52,28 @@ _COMMON = {
     "eval_batch": 50_000,
     "log_every": 1000,
     "steps_per_call": 100,
+    # Image sources (conv beta-VAE): None keeps the vector value.
+    "image_blocks": 1,
+    "image_activation": "relu",
+    "image_prior": None,
+    "image_posterior": None,
+    "image_lr": None,
 }
 
 PRESETS = {
     "quick": dict(_COMMON, prior="gaussian", widths=[32, 32], steps=2000, batch=256, lr=3e-3,
-                  eval_samples=100_000, checkpoint_every=1000, log_every=500),
+                  eval_samples=100_000, checkpoint_every=1000, log_every=500,
+                  image_widths=[16, 32, 32], image_latent_dim=16, image_steps=300,
+                  image_batch=32, image_eval_samples=2048, image_eval_batch=512),
     "default": dict(_COMMON, prior="maf", widths=[100, 100], steps=10_000, batch=512, lr=1e-3,
-                    eval_samples=1_000_000, checkpoint_every=5000),
+                    eval_samples=1_000_000, checkpoint_every=5000,
+                    image_widths=[32, 64, 64], image_latent_dim=32, image_steps=5000,
+                    image_batch=64, image_eval_samples=20_000, image_eval_batch=1000),
     "paper": dict(_COMMON, prior="maf", widths=[200, 200, 200], flow_hidden_units=[200, 200],
                   steps=100_000, batch=512, lr=1e-3, eval_samples=2_000_000,
-                  checkpoint_every=10_000),
+                  checkpoint_every=10_000,
+                  image_widths=[64, 128, 128], image_latent_dim=128, image_steps=50_000,
+                  image_batch=64, image_eval_samples=100_000, image_eval_batch=1000),
 }
 
 
@@ -108,9 +125,12 @@ def validate(config: dict, lmbda: float, source_dim: int = None) -> dict:
 def build_model(config: dict, event_shape, seed: int = 0) -> model_lib.BetaVAE:
   """A built beta-VAE for vector samples `[B, n]` from a validated config.
 
-  Initial weights are drawn from Keras' global generator, seeded here with `seed`, so a job
-  is reproducible.
+  Images (`event_shape = (H, W, C)`) get the convolutional model of `conv.build_conv_model`
+  (pass a config resolved by `conv.image_config`). Initial weights are drawn from Keras'
+  global generator, seeded here with `seed`, so a job is reproducible.
   """
+  if len(event_shape) == 3:
+    return conv.build_conv_model(config, event_shape, seed)
   tf.keras.utils.set_random_seed(int(seed))
   n = int(event_shape[0])
   d = int(config["latent_dim"])
@@ -134,6 +154,8 @@ def train_and_evaluate(source, config: dict, lmbda: float, seed: int = 0, workdi
   Returns:
     `(model, training.TrainingResult, evaluate.Evaluation)`.
   """
+  if len(source.event_shape) == 3:
+    config = conv.image_config(config)
   config = validate(config, lmbda, source.dim)
   model = build_model(config, source.event_shape, seed)
   optimizer = train_lib.make_optimizer(config["lr"], config["steps"], config["lr_final_fraction"])
@@ -151,9 +173,9 @@ def train_and_evaluate(source, config: dict, lmbda: float, seed: int = 0, workdi
 
 
 def _not_applicable(source):
-  if len(source.event_shape) != 1:
-    return (f"upper_bound supports vector sources so far; {source.name} has event shape "
-            f"{tuple(source.event_shape)} (the conv beta-VAE is not implemented yet)")
+  if len(source.event_shape) not in (1, 3):
+    return (f"upper_bound supports vectors (n,) and images (H, W, C); {source.name} has "
+            f"event shape {tuple(source.event_shape)}")
   return None
 
 

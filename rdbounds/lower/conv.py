@@ -1,0 +1,73 @@
+"""The lower bound's `log u` for image sources: a CNN (`nets.conv_scalar_net`).
+
+`log u` maps `[B, H, W, C]` images in [0, 1] to `[B]` nats. The CNN sees
+`(x - loc) / scale` with `loc` the per-pixel mean of training samples and `scale` one global
+standard deviation (a per-pixel scale would blow up nearly constant pixels, e.g. a GAN's
+background); the bound is invariant to this standardization, the optimizer is not.
+
+Everything downstream is shared with vectors: C_k's mode search flattens each image to
+n = H*W*C coordinates and, since n > k at the usual sizes (3072 at 32x32x3), runs in the
+k x k Gram form (`mode_finding.find_mode`, `gram=None` picks it).
+
+Image configuration: every estimator config key `K` in `IMAGE_KEYS` has an optional
+`image_K` companion that replaces it for image sources (`image_config`); `image_blocks` and
+`image_activation` apply to images only.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from rdbounds import nets
+from rdbounds.lower import models
+
+# Config keys with an `image_` companion that replaces them for image sources.
+IMAGE_KEYS = ("widths", "steps", "k", "m", "lr", "anneal_steps", "train_starts")
+
+_STANDARDIZATION_SAMPLES = 2000
+
+
+def image_config(config: dict) -> dict:
+  """`config` with every non-None `image_<key>` (key in `IMAGE_KEYS`) moved onto `<key>`."""
+  config = dict(config)
+  for key in IMAGE_KEYS:
+    value = config.get("image_" + key)
+    if value is not None:
+      config[key] = value
+  return config
+
+
+def conv_log_u(event_shape, widths=(16, 32, 32), blocks_per_stage: int = 1,
+               activation: str = "softplus") -> models.LogU:
+  """A CNN `log u` for images `(H, W, C)`: `[B, H, W, C] -> [B]` nats (unstandardized)."""
+  event_shape = tuple(int(s) for s in event_shape)
+  if len(event_shape) != 3:
+    raise ValueError(f"the CNN log u is for images (H, W, C), got event shape {event_shape}")
+  if int(blocks_per_stage) < 0:
+    raise ValueError(f"blocks per stage must be >= 0, got {blocks_per_stage}")
+  network = nets.conv_scalar_net(event_shape, [int(w) for w in widths], int(blocks_per_stage),
+                                 activation, name="log_u_cnn")
+  return models.LogU(network, event_shape)
+
+
+def standardize_images(log_u: models.LogU, samples):
+  """Sets `loc` to the per-pixel mean and `scale` to the global std of `[B, H, W, C]` samples."""
+  samples = np.asarray(samples, np.float32)
+  loc = samples.mean(0, dtype=np.float64)
+  scale = max(float(np.sqrt(np.mean((samples - loc.astype(np.float32))**2, dtype=np.float64))),
+              1e-6)
+  log_u.loc.assign(loc.astype(np.float32))
+  log_u.scale.assign(np.full(log_u.event_shape, scale, np.float32))
+
+
+def build_conv_log_u(source, config: dict, seed: int) -> models.LogU:
+  """The CNN log u of a config resolved by `image_config`, standardized on training samples.
+
+  Uses `widths` (channels per stride-2 stage), `image_blocks` (residual blocks per stage) and
+  `image_activation` (or `activation`). Initial weights are seeded with `seed`.
+  """
+  tf.keras.utils.set_random_seed(int(seed))
+  log_u = conv_log_u(source.event_shape, config["widths"], config["image_blocks"],
+                     config.get("image_activation") or config["activation"])
+  standardize_images(log_u, source.sample(_STANDARDIZATION_SAMPLES, seed=(seed, 2**20),
+                                          split="train").numpy())
+  return log_u

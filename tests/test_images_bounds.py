@@ -1,0 +1,163 @@
+"""The sandwich on image sources: conv beta-VAE (upper), CNN log u with Gram-form C_k (lower)."""
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+from rdbounds import estimators
+from rdbounds.lower import conv as lb_conv
+from rdbounds.lower import estimator as lb
+from rdbounds.lower import mode_finding
+from rdbounds.sources import base
+from rdbounds.upper import conv as ub_conv
+from rdbounds.upper import estimator as ub
+
+
+class TinyImages(base.Source):
+  """8x8x3 images in [0, 1] on a 2-d manifold: sigmoid(z1 B1 + z2 B2), z ~ N(0, I_2).
+
+  B1, B2 are smooth colored patterns (a vertical and a horizontal cosine), so the images look
+  like smooth gradients rather than noise.
+  """
+
+  def __init__(self, size=8):
+    self.event_shape = (size, size, 3)
+    self.name = "tiny_images"
+    wave = np.cos(np.pi * (np.arange(size) + 0.5) / size)
+    vertical = wave[:, None, None] * np.array([1.0, 0.3, -0.5])[None, None, :]
+    horizontal = wave[None, :, None] * np.array([-0.4, 1.0, 0.6])[None, None, :]
+    basis = 1.5 * np.stack([np.broadcast_to(vertical, self.event_shape),
+                            np.broadcast_to(horizontal, self.event_shape)])
+    self.mixing = tf.constant(basis.reshape(2, -1).astype(np.float32))
+
+  def _sample(self, batch_size, seed, split):
+    z = tf.random.stateless_normal([batch_size, 2], seed)
+    return tf.reshape(tf.sigmoid(tf.matmul(z, self.mixing)), [batch_size, *self.event_shape])
+
+
+def ub_tiny(**overrides):
+  config = dict(ub.PRESETS["quick"], image_widths=[8, 8], image_latent_dim=4, image_steps=200,
+                image_batch=32, image_eval_samples=1024, image_eval_batch=512,
+                steps_per_call=40, log_every=1000, lr=3e-3)
+  config.update(overrides)
+  return config
+
+
+def lb_tiny(**overrides):
+  config = dict(lb.PRESETS["quick"], image_widths=[8, 8], image_k=64, image_steps=40, m=5,
+                anneal=True, steps_per_call=20, log_every=1000)
+  config.update(overrides)
+  return config
+
+
+class ConvUpperBoundModelTest(tf.test.TestCase):
+
+  def test_gaussian_model_shapes_and_rate_in_nats_per_image(self):
+    config = ub.validate(ub_conv.image_config(ub_tiny(prior="standard_gaussian")), 1.0, 192)
+    model = ub.build_model(config, (8, 8, 3), seed=0)
+    x = TinyImages().sample(5, seed=1)
+    out = model(x, tf.constant([3, 4]))
+    self.assertEqual(out["y"].shape, (5, 8, 8, 3))
+    self.assertEqual(out["z"].shape, (5, 4))
+    self.assertEqual(out["rate"].shape, (5,))
+    self.assertAllInRange(out["y"], 0.0, 1.0)
+    # Distortion: MSE over all H*W*C values of each image.
+    expected = np.mean((x.numpy() - out["y"].numpy())**2, axis=(1, 2, 3))
+    self.assertAllClose(out["distortion"], expected, rtol=1e-5)
+    # Rate: KL(N(mu, s^2) || N(0, 1)) summed over the d latents (nats per image, not per dim).
+    q = model.posterior_distribution(x).distribution
+    mu, s = q.loc.numpy(), q.scale.numpy()
+    kl = np.sum(0.5 * (mu**2 + s**2 - 1.0) - np.log(s), axis=1)
+    self.assertAllClose(out["rate"], kl, rtol=1e-4, atol=1e-5)
+
+  def test_ntc_model_uniform_posterior_deep_factorized_prior(self):
+    config = ub.validate(ub_conv.image_config(
+        ub_tiny(image_posterior="uniform", image_prior="deep_factorized")), 1.0, 192)
+    self.assertEqual(config["posterior"], "uniform")
+    model = ub.build_model(config, (8, 8, 3), seed=0)
+    self.assertTrue(model.noisy)
+    x = TinyImages().sample(6, seed=2)
+    out = model(x, tf.constant([5, 6]))
+    self.assertEqual(out["y"].shape, (6, 8, 8, 3))
+    # The noisy latent lies within 1/2 of the encoder output; its rate is -log p~(z) >= 0
+    # (a convolved density is at most 1 per coordinate).
+    self.assertAllLessEqual(tf.abs(out["z"] - model.encoder(x)), 0.5)
+    self.assertAllGreaterEqual(out["rate"], -1e-4)
+    hard = model.hard_rounding(x)
+    self.assertEqual(hard["rate"].shape, (6,))
+
+  def test_image_config_replaces_only_set_image_keys(self):
+    config = ub_conv.image_config(dict(ub.PRESETS["quick"], image_prior=None))
+    self.assertEqual(config["widths"], ub.PRESETS["quick"]["image_widths"])
+    self.assertEqual(config["steps"], ub.PRESETS["quick"]["image_steps"])
+    self.assertEqual(config["prior"], ub.PRESETS["quick"]["prior"])
+    self.assertIsNone(ub.ESTIMATOR.not_applicable(TinyImages()))
+    self.assertIsNone(lb.ESTIMATOR.not_applicable(TinyImages()))
+
+
+class ImageLowerBoundPiecesTest(tf.test.TestCase):
+
+  def test_gram_form_equals_direct_form_on_images(self):
+    source = TinyImages()
+    x = source.sample(48, seed=4)  # n = 192 > k = 48
+    log_u = lb_conv.conv_log_u(source.event_shape, [8, 8], 0)
+    lb_conv.standardize_images(log_u, source.sample(256, seed=5).numpy())
+    log_w = -log_u(x) - math.log(48)
+    for lmbda in (30.0, 300.0):
+      gram = mode_finding.find_mode(x, log_w, lmbda, gram=True)
+      direct = mode_finding.find_mode(x, log_w, lmbda, gram=False)
+      self.assertAllClose(gram.log_c, direct.log_c, atol=1e-5)
+      self.assertAllClose(gram.y, direct.y, atol=2e-3)
+      # The sup is at least the value at every sample (a brute-force check in numpy).
+      flat = tf.reshape(x, [48, -1]).numpy().astype(np.float64)
+      rho = np.mean((flat[:, None, :] - flat[None, :, :])**2, axis=2)
+      at_samples = np.log(np.sum(np.exp(log_w.numpy()[:, None] - lmbda * rho), axis=0))
+      self.assertGreaterEqual(float(gram.log_c), at_samples.max() - 1e-6)
+      value_at_y = np.log(np.sum(np.exp(
+          log_w.numpy() - lmbda * np.mean((flat - gram.y.numpy())**2, axis=1))))
+      self.assertAllClose(gram.log_c, value_at_y, atol=1e-6)
+
+  def test_cnn_log_u_standardization_and_shape(self):
+    source = TinyImages()
+    config = lb_conv.image_config(lb_tiny())
+    log_u = lb.build_log_u(source, config, seed=0)
+    samples = source.sample(2000, seed=(0, 2**20)).numpy()
+    self.assertAllClose(log_u.loc, samples.mean(0), atol=1e-5)
+    self.assertAllClose(log_u.scale, np.full((8, 8, 3), samples.std()), rtol=1e-4)
+    self.assertEqual(log_u(source.sample(7, seed=1)).shape, (7,))
+
+
+class ImageSandwichTest(tf.test.TestCase):
+
+  def test_every_lower_bound_line_lies_below_every_upper_bound_point(self):
+    source = TinyImages()
+    lambdas = [100.0, 1000.0]
+    ub_est, lb_est = estimators.get("upper_bound"), estimators.get("lower_bound")
+    context = estimators.JobContext(None, lambda line: None)
+    points = []
+    for lmbda in lambdas:
+      points += ub_est.run(source, estimators.Job("upper_bound", lmbda, 0, ub_tiny()), context)
+    lines = []
+    for job in lb_est.plan_jobs(lambdas, 0, lb_tiny(), source.describe()):
+      lines += lb_est.run(source, job, context)
+    self.assertLen(points, 2)
+    self.assertEqual(sorted(r.lmbda for r in lines), lambdas)
+    for p in points:
+      self.assertEqual(p.pixels_per_sample, 64)
+      self.assertAllClose(p.bpp, p.rate_nats / math.log(2) / 64)
+      self.assertAllClose(p.psnr_db, -10 * math.log10(p.distortion))
+      self.assertGreater(p.psnr_db, 10.0)
+    for line in lines:
+      self.assertEqual(line.pixels_per_sample, 64)
+      self.assertLessEqual(line.intercept_nats, math.log(64) + 1e-9)
+      self.assertGreater(line.intercept_nats, 0.0)  # the CNN log u learned something
+      for p in points:
+        self.assertLessEqual(line.intercept_nats, p.rate_nats + line.lmbda * p.distortion,
+                             msg=f"LB line at lambda={line.lmbda} above UB point at {p.lmbda}")
+    # The UB trades rate for distortion as lambda grows.
+    self.assertLess(points[1].distortion, points[0].distortion)
+
+
+if __name__ == "__main__":
+  tf.test.main()
