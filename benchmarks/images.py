@@ -4,11 +4,13 @@ Each case runs in a fresh subprocess (so its peak memory is its own) and prints 
 
   source       samples/s of the `gan` source (shipped generator, d = 2) and of an `images`
                folder (random 32x32 crops of ten 256x256 noise PNGs written to a temp dir)
-  ub_step      seconds per training step of a conv beta-VAE built from `rdbounds.nets`
-               (ResNet encoder -> Gaussian posterior on a 4x4x8 latent map, standard normal
-               prior, conv decoder; batch 32; Adam). A stand-in until the UB's conv model lands:
-               it has the same nets and loss terms, so its cost is the UB step's.
-  lb_draw      seconds per lower-bound C_k draw: k GAN samples, a `nets.conv_scalar_net` log u,
+  ub_step      seconds per training step of the upper bound's conv beta-VAE
+               (`rdbounds.upper.conv`, built through `upper.estimator.build_model` with a
+               preset's image entries: ResNet encoder -> Gaussian posterior, learned prior,
+               conv decoder) and its compiled training step (`upper.train.make_one_step`)
+               at the preset's image batch; `--ub_preset` picks the preset (default: quick).
+  lb_draw      seconds per lower-bound C_k draw: k GAN samples, the LB's CNN log u
+               (`rdbounds.lower.conv`, the default preset's image widths),
                then the LB's exhaustive batched mean-shift (`rdbounds.lower.mode_finding`,
                Gram form since n = 3072 > k), at k in {256, 1024}
   peak MB      peak resident memory of the subprocess
@@ -37,14 +39,21 @@ import math  # pylint: disable=g-import-not-at-top,g-bad-import-order
 import numpy as np  # pylint: disable=g-import-not-at-top
 from PIL import Image  # pylint: disable=g-import-not-at-top
 import tensorflow as tf  # pylint: disable=g-import-not-at-top
-from rdbounds import nets, sources  # pylint: disable=g-import-not-at-top
+from rdbounds import sources  # pylint: disable=g-import-not-at-top
+from rdbounds.lower import conv as lb_conv  # pylint: disable=g-import-not-at-top
+from rdbounds.lower import estimator as lb  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import mode_finding  # pylint: disable=g-import-not-at-top
+from rdbounds.upper import conv as ub_conv  # pylint: disable=g-import-not-at-top
+from rdbounds.upper import estimator as ub  # pylint: disable=g-import-not-at-top
+from rdbounds.upper import train as ub_train  # pylint: disable=g-import-not-at-top
 
 CASES = ("source", "ub_step", "lb_draw_256", "lb_draw_1024")
 
 flags.DEFINE_list("cases", list(CASES), "Cases among " + ", ".join(CASES) + ".")
 flags.DEFINE_integer("repeats", 5, "Timed repetitions per case (after one warm-up).")
 flags.DEFINE_float("lmbda", 100.0, "Multiplier lambda of the LB draw (MSE per dim).")
+flags.DEFINE_enum("ub_preset", "quick", ["quick", "default", "paper"],
+                  "Upper-bound preset whose image model and batch ub_step times.")
 flags.DEFINE_string("child", None, "Internal: run this one case and print JSON.")
 FLAGS = flags.FLAGS
 
@@ -75,32 +84,25 @@ def _source_case(repeats):
 
 def _ub_step_case(repeats):
   source = sources.make_source("gan", intrinsic_dim=2)
-  encoder = nets.conv_encoder((32, 32, 3), (32, 64, 64), latent_channels=16)  # mean, log std
-  decoder = nets.conv_decoder((32, 32, 3), (64, 64, 32), latent_channels=8)
-  optimizer = tf.keras.optimizers.Adam(1e-4)
-  lmbda = FLAGS.lmbda
-  variables = encoder.trainable_variables + decoder.trainable_variables
-
-  @tf.function
-  def step(x, seed):
-    with tf.GradientTape() as tape:
-      mean, log_std = tf.split(encoder(x), 2, axis=-1)
-      z = mean + tf.exp(log_std) * tf.random.stateless_normal(tf.shape(mean), seed)
-      kl = tf.reduce_sum(0.5 * (tf.square(mean) + tf.exp(2 * log_std) - 1) - log_std, [1, 2, 3])
-      mse = tf.reduce_mean(tf.square(x - decoder(z)), [1, 2, 3])
-      loss = tf.reduce_mean(kl + lmbda * mse)
-    optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-    return loss
+  config = ub.validate(ub_conv.image_config(ub.PRESETS[FLAGS.ub_preset]), FLAGS.lmbda, source.dim)
+  model = ub.build_model(config, source.event_shape, seed=0)
+  optimizer = ub_train.make_optimizer(config["lr"], config["steps"], config["lr_final_fraction"])
+  ub_train.build_optimizer_state(optimizer, model)
+  step = tf.function(ub_train.make_one_step(model, optimizer, FLAGS.lmbda, 0, config["clip_norm"]))
+  batch = int(config["batch"])
+  # Fixed batches, so the time is the step's alone (sampling is the `source` case).
+  batches = [source.sample(batch, seed=i) for i in range(repeats)]
 
   def run(i=0):
-    step(source.sample(32, seed=i), tf.constant([i, 1])).numpy()
+    step(tf.constant(i, tf.int64), batches[i])["loss"].numpy()
 
-  return {"s/step": _timed(run, repeats)}
+  return {"preset": FLAGS.ub_preset, "batch": batch, "s/step": _timed(run, repeats)}
 
 
 def _lb_draw_case(repeats, k):
   source = sources.make_source("gan", intrinsic_dim=2)
-  log_u = tf.function(nets.conv_scalar_net((32, 32, 3), (32, 64, 64)))
+  config = lb_conv.image_config(lb.PRESETS["default"])
+  log_u = tf.function(lb_conv.conv_log_u((32, 32, 3), config["widths"], config["image_blocks"]))
   info = {}
 
   def run(i=0):
@@ -137,7 +139,8 @@ def main(argv):
   print(f"images benchmark at 32x32x3, lambda={FLAGS.lmbda:g}, {FLAGS.repeats} repeats")
   for case in FLAGS.cases:
     out = subprocess.run([sys.executable, os.path.abspath(__file__), f"--child={case}",
-                          f"--repeats={FLAGS.repeats}", f"--lmbda={FLAGS.lmbda}"],
+                          f"--repeats={FLAGS.repeats}", f"--lmbda={FLAGS.lmbda}",
+                          f"--ub_preset={FLAGS.ub_preset}"],
                          capture_output=True, text=True, check=False)
     if out.returncode:
       print(f"{case:14s} FAILED: {out.stderr.strip().splitlines()[-1:]}")
