@@ -71,7 +71,10 @@ def plot_curves(records: Sequence[curves.Record], path: str, source=None, units:
     if r.has_line and r.lmbda:
       lows.append(0.5 / r.lmbda)
       highs.append(max(r.intercept_nats, 0.0) / r.lmbda)
-  lows, highs = [d for d in lows if d > 0] or [1e-2], [d for d in highs if d > 0] or [1.0]
+  points = [r.distortion for r in records if r.has_point and r.distortion > 0]
+  # With achieved points, they set the low end: lines flatten out below it and say little.
+  lows = points or [d for d in lows if d > 0] or [1e-2]
+  highs = [d for d in highs if d > 0] or [1.0]
   d_lo, d_hi = 0.6 * min(lows), 1.3 * max(highs)
   grid = np.geomspace(d_lo, d_hi, 400)
 
@@ -118,13 +121,14 @@ def plot_curves(records: Sequence[curves.Record], path: str, source=None, units:
         [r.intercept_ci_high if r.intercept_ci_high is not None else r.intercept_nats for r in lb], lmb, grid)
     positive = mean > 0
     ax.plot(*to_axes(grid[positive], mean[positive]), **style)
-    band_x, band_low = to_axes(grid[positive], low[positive])
-    _, band_high = to_axes(grid[positive], high[positive])
+    # The CI band spans rates at each distortion: vertical for R(D), horizontal for PSNR(bpp).
+    d, low, high = grid[positive], low[positive], high[positive]
     if image_axes:
-      ax.fill_betweenx(band_low * 0 + to_axes(grid[positive], mean[positive])[1],
-                       band_low, band_high, color=style["color"], alpha=0.15, lw=0)
+      ax.fill_betweenx(to_axes(d, low)[1], to_axes(d, low)[0], to_axes(d, high)[0],
+                       color=style["color"], alpha=0.15, lw=0)
     else:
-      ax.fill_between(band_x, band_low, band_high, color=style["color"], alpha=0.15, lw=0)
+      ax.fill_between(d, to_axes(d, low)[1], to_axes(d, high)[1], color=style["color"],
+                      alpha=0.15, lw=0)
     for r in lb:
       if _is_saturated(r):
         # Saturated lines say more about k than about R(D): draw them, dashed and labelled.
