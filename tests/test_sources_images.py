@@ -225,6 +225,14 @@ class ImageFolderTest(tf.test.TestCase):
     self.assertTrue(np.all(green[:, -1, 0] < heights) and np.all(blue[:, 0, -1] < widths))
     self.assertAllEqual(x, source.sample(64, seed=5))  # Stateless.
 
+  def test_compiled_training_draws_equal_eager_draws(self):
+    # The trainer compiles draws of unbounded sources; crops must be traceable TF ops.
+    from rdbounds import training  # pylint: disable=g-import-not-at-top
+    source = sources.make_source("images", data=self.dir, crop=8, seed=1)
+    chunk = training.sample_chunk(source, 16, 3, seed=4, first_step=10)
+    for i in range(3):
+      self.assertAllEqual(chunk[i], source.sample(16, seed=(4, 10 + i)))
+
   def test_split_by_file_is_disjoint(self):
     source = images.ImageFolderSource(self.dir, crop=8, test_fraction=0.3, split_seed=2)
     self.assertEqual(source.num_files, {"train": 7, "test": 3})

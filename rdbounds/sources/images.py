@@ -104,25 +104,40 @@ class ImageFolderSource(base.Source):
     """{"train": number of training files, "test": number of held-out files}."""
     return {s: len(f) for s, f in self.files.items()}
 
+  def _split_tensors(self, split: str) -> dict:
+    """The split's tables as tensors, created eagerly once (compiled draws capture them)."""
+    cache = self.__dict__.setdefault("_tensors", {})
+    if split not in cache:
+      data = self._splits[split]
+      with tf.init_scope():  # Eager even when first reached inside a tf.function.
+        cache[split] = dict(
+            buffer=tf.constant(data["buffer"]),
+            offsets=tf.constant(data["offsets"], tf.int64),
+            widths=tf.constant(data["widths"], tf.int64),
+            cumulative=tf.constant(data["cumulative"], tf.int64),
+            starts=tf.constant(np.concatenate([[0], data["cumulative"][:-1]]), tf.int64))
+    return cache[split]
+
   def _sample(self, batch_size, seed, split):
-    data = self._splits[split]
-    total = int(data["cumulative"][-1])
+    # TF ops only, so that the trainer can compile training draws.
+    tables = self._split_tensors(split)
+    total = int(self._splits[split]["cumulative"][-1])
     # One uniform index over all (file, position) pairs of the split, decoded into
     # file, top and left (int64: the count can exceed 2^31 for big folders).
-    pick = tf.random.stateless_uniform([batch_size], seed, 0, total, dtype=tf.int64).numpy()
-    file = np.searchsorted(data["cumulative"], pick, side="right")  # [B]
-    within = pick - np.concatenate([[0], data["cumulative"][:-1]])[file]
-    free_width = data["widths"][file] - self.crop + 1
+    pick = tf.random.stateless_uniform([batch_size], seed, 0, total, dtype=tf.int64)
+    file = tf.searchsorted(tables["cumulative"], pick, side="right", out_type=tf.int64)  # [B]
+    within = pick - tf.gather(tables["starts"], file)
+    width = tf.gather(tables["widths"], file)
+    free_width = width - self.crop + 1
     top, left = within // free_width, within % free_width  # [B]
     channels = self.event_shape[2]
-    rows = top[:, None] + np.arange(self.crop)  # [B, crop]
-    cols = left[:, None] + np.arange(self.crop)  # [B, crop]
-    flat = (data["offsets"][file][:, None, None, None]
-            + (rows[:, :, None, None] * data["widths"][file][:, None, None, None]
-               + cols[:, None, :, None]) * channels
-            + np.arange(channels))  # [B, crop, crop, C]
-    batch = data["buffer"][flat].astype(np.float32) * np.float32(1 / 255)
-    return tf.constant(batch)
+    span = tf.range(self.crop, dtype=tf.int64)
+    rows, cols = top[:, None] + span, left[:, None] + span  # [B, crop]
+    flat = (tf.gather(tables["offsets"], file)[:, None, None, None]
+            + (rows[:, :, None, None] * width[:, None, None, None] + cols[:, None, :, None])
+            * channels
+            + tf.range(channels, dtype=tf.int64))  # [B, crop, crop, C]
+    return tf.cast(tf.gather(tables["buffer"], flat), tf.float32) * (1.0 / 255.0)
 
   def describe(self):
     return dict(super().describe(), kind="images", data=self.directory, crop=self.crop,
