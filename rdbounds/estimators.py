@@ -75,11 +75,19 @@ class Estimator:
   presets: Dict[str, dict] = dataclasses.field(default_factory=dict)
 
   def config(self, preset: str, **overrides) -> dict:
+    """The preset's config with the user's overrides.
+
+    Presets may hold image-specific values under `image_<key>`; a user's value for `<key>`
+    is meant for whatever source the run is on, so it replaces `image_<key>` too.
+    """
     config = dict(self.presets.get(preset, self.presets.get("default", {})))
     unknown = set(overrides) - set(config)
     if unknown:
       raise ValueError(f"{self.name}: unknown options {sorted(unknown)}; valid: {sorted(config)}")
-    config.update(overrides)
+    for key, value in overrides.items():
+      config[key] = value
+      if f"image_{key}" in config:
+        config[f"image_{key}"] = value
     return config
 
 

@@ -134,15 +134,16 @@ class _Progress:
 
 
 def summary_table(outcomes: Sequence[JobOutcome]) -> str:
-  """A plain-text table of every job's status, lambda, seconds and headline numbers."""
+  """A plain-text table: one line per record (a job may give several), or per failed job."""
   rows = [("estimator", "lambda", "seed", "status", "seconds", "D", "R (nats)", "intercept")]
+  fmt = lambda v: "" if v is None else f"{v:.4g}"
   for outcome in outcomes:
-    record = outcome.records[0] if outcome.records else None
-    fmt = lambda v: "" if v is None else f"{v:.4g}"
-    rows.append((outcome.job.estimator, f"{outcome.job.lmbda:g}", str(outcome.job.seed),
-                 outcome.status, f"{outcome.seconds:.1f}",
-                 fmt(record and record.distortion), fmt(record and record.rate_nats),
-                 fmt(record and record.intercept_nats)))
+    job = outcome.job
+    for record in outcome.records or [None]:
+      lmbda = job.lmbda if record is None or record.lmbda is None else record.lmbda
+      rows.append((job.estimator, f"{lmbda:g}", str(job.seed), outcome.status,
+                   f"{outcome.seconds:.1f}", fmt(record and record.distortion),
+                   fmt(record and record.rate_nats), fmt(record and record.intercept_nats)))
   widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
   return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows)
 

@@ -42,6 +42,26 @@ class SweepTest(tf.test.TestCase):
     self.assertLen(curves.read_csv(os.path.join(out, "curves.csv")), 2)
     self.assertIn("always_fails", sweep.summary_table(outcomes))
 
+  def test_summary_lists_every_record_of_a_job(self):
+    job = estimators.Job("lower_bound", 10.0, 0, {}, SOURCE)
+    records = [curves.Record("s", "lower_bound", l, intercept_nats=f) for l, f in ((3.0, 1.5), (10.0, 2.5))]
+    table = sweep.summary_table([sweep.JobOutcome(job, "done", records, 1.0)])
+    lines = table.splitlines()
+    self.assertLen(lines, 3)
+    self.assertIn("3", lines[1].split()[1])
+    self.assertIn("1.5", lines[1])
+    self.assertIn("2.5", lines[2])
+
+  def test_user_override_also_replaces_the_image_value(self):
+    estimator = estimators.Estimator(
+        name="toy", run=_raise_on_purpose,
+        presets={"quick": {"steps": 10, "image_steps": 5, "k": 1}})
+    self.assertEqual(estimator.config("quick")["image_steps"], 5)
+    config = estimator.config("quick", steps=100)
+    self.assertEqual((config["steps"], config["image_steps"]), (100, 100))
+    with self.assertRaisesRegex(ValueError, "unknown options"):
+      estimator.config("quick", stpes=1)
+
   def test_rerun_skips_finished_jobs(self):
     out = self.get_temp_dir()
     jobs = _ba_jobs([1.0, 3.0])
