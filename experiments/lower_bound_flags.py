@@ -5,6 +5,7 @@ config entries (keys of `rdbounds.lower.estimator.PRESETS`) for the flags the us
 """
 
 from absl import flags
+import flag_overrides
 
 FLAGS = flags.FLAGS
 
@@ -52,15 +53,7 @@ _CONVERT = {
 
 def overrides() -> dict:
   """Config entries of the `--lb_*` flags that were set (others keep the preset's values)."""
-  result = {}
-  for key, convert in _CONVERT.items():
-    value = getattr(FLAGS, "lb_" + key)
-    if value is None:
-      continue
-    try:
-      result[key] = convert(value)
-    except ValueError:
-      raise ValueError(f"--lb_{key}: cannot read {value!r} as {key}") from None
+  result = flag_overrides.collect("lb_", _CONVERT)
   # --lb_search/--lb_starts/--lb_eval_search map onto the starts of each phase.
   if FLAGS.lb_search == "exhaustive":
     result["train_starts"] = "exhaustive"

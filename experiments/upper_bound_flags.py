@@ -5,11 +5,11 @@ config entries (keys of `rdbounds.upper.estimator.PRESETS`) for the flags the us
 """
 
 from absl import flags
+import flag_overrides
 
 from rdbounds.upper import model as model_lib
 from rdbounds.upper import priors as priors_lib
 
-FLAGS = flags.FLAGS
 
 flags.DEFINE_enum("ub_prior", None, list(priors_lib.PRIORS), "Upper bound: prior p(z).")
 flags.DEFINE_enum("ub_posterior", None, list(model_lib.POSTERIORS),
@@ -47,13 +47,4 @@ _CONVERT = {
 
 def overrides() -> dict:
   """Config entries of the `--ub_*` flags that were set (others keep the preset's values)."""
-  result = {}
-  for key, convert in _CONVERT.items():
-    value = getattr(FLAGS, "ub_" + key)
-    if value is None:
-      continue
-    try:
-      result[key] = convert(value)
-    except ValueError:
-      raise ValueError(f"--ub_{key}: cannot read {value!r} as {key}") from None
-  return result
+  return flag_overrides.collect("ub_", _CONVERT)
