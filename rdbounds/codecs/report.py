@@ -170,6 +170,9 @@ def bd_rates(records: Sequence[curves.Record]) -> Dict[str, float]:
 def _fmt(value, digits=3):
   if value is None or (isinstance(value, float) and math.isnan(value)):
     return "n/a"
+  if isinstance(value, float) and math.isinf(value):
+    # Above the largest LB intercept the lines allow any PSNR: no bound at this rate.
+    return "no bound"
   return f"{value:.{digits}g}" if abs(value) < 1e4 else f"{value:.3e}"
 
 
@@ -186,7 +189,8 @@ def markdown(records: Sequence[curves.Record], source=None, title: Optional[str]
   if image:
     lines += ["Distances at equal rate, in dB of PSNR (positive: the codec's PSNR is lower). "
               "`to UB`: the UB envelope's PSNR minus the codec's; `to LB`: the highest PSNR the "
-              "LB lines allow minus the codec's (must be >= 0).", ""]
+              "LB lines allow minus the codec's (must be >= 0; `no bound` where the codec's rate "
+              "exceeds every LB intercept, so the lines allow any PSNR).", ""]
     lines.append("| codec | setting | bpp | PSNR dB | to UB dB | to LB dB |")
     lines.append("|---|---|---|---|---|---|")
     for c in comparisons:
