@@ -19,6 +19,7 @@ job seeds everything from its own seed, so rows do not depend on the executor.
 """
 
 import dataclasses
+import logging
 import os
 import time
 import traceback
@@ -150,6 +151,8 @@ def summary_table(outcomes: Sequence[JobOutcome]) -> str:
 
 def _dask_client(executor: str):
   from dask import distributed  # pylint: disable=g-import-not-at-top
+  # Dask's INFO lines (scheduler and worker life cycle) would drown the sweep's progress.
+  logging.getLogger("distributed").setLevel(logging.WARNING)
   if executor.startswith("local:"):
     workers = int(executor.split(":", 1)[1])
     if workers < 1:
