@@ -102,13 +102,22 @@ def start_indices(x, log_w, beta, starts: Union[str, int], chunk_size: int = 512
 
 
 def _pad_to_chunks(tensor, chunk_size):
-  """`[A, d]` -> `[ceil(A / c), c, d]`, zero-padded (padded rows are discarded later)."""
+  """`[A, d]` -> `[m, r, d]` with m = ceil(A / c) chunks of r = ceil(A / m) <= c rows.
+
+  Zero-padded by fewer than m rows (padded rows are discarded later). The chunks are
+  balanced rather than of exactly c rows, so that a handful of starts still moving late in
+  the search costs a handful of rows, not a full chunk: padding 1 active start to 512 rows
+  made every late iteration as dear as 512 starts (k = 1024, n = 16 spent 0.6 s in 200
+  such iterations).
+  """
   a = tf.shape(tensor)[0]
-  # At least one chunk, so an empty set of starts still gives well-shaped (empty) outputs.
+  # At least one chunk of one row, so an empty set of starts still gives well-shaped
+  # (empty) outputs.
   chunks = tf.maximum((a + chunk_size - 1) // chunk_size, 1)
-  pad = chunks * chunk_size - a
+  rows = tf.maximum((a + chunks - 1) // chunks, 1)
+  pad = chunks * rows - a
   padded = tf.pad(tensor, [[0, pad], [0, 0]])
-  return tf.reshape(padded, [chunks, chunk_size, tf.shape(tensor)[1]])
+  return tf.reshape(padded, [chunks, rows, tf.shape(tensor)[1]])
 
 
 def _unpad(chunked, a):
