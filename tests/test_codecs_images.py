@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from rdbounds.codecs import base
 from rdbounds.codecs import hyperprior
+from rdbounds.codecs import ntc_image
 from rdbounds.codecs import pillow
 from rdbounds.codecs import registry
 from rdbounds.sources import base as sources_base
@@ -58,7 +59,8 @@ class PillowCodecTest(tf.test.TestCase):
 
   def test_registry_picks_image_codecs_for_images_and_vector_codecs_for_vectors(self):
     from rdbounds.sources import make_source
-    self.assertContainsSubset(["hyperprior", "jpeg", "webp", "jpeg2000"], registry.applicable(SmoothImages()))
+    self.assertContainsSubset(["ntc", "hyperprior", "jpeg", "webp", "jpeg2000"],
+                              registry.applicable(SmoothImages()))
     self.assertNotIn("scalar", registry.applicable(SmoothImages()))
     self.assertContainsSubset(["scalar", "ntc"], registry.applicable(make_source("gaussian", dim=2)))
     with self.assertRaisesRegex(ValueError, "valid: .*jpeg"):
@@ -101,3 +103,28 @@ class HyperpriorTest(tf.test.TestCase):
 
 if __name__ == "__main__":
   tf.test.main()
+
+
+class ImageNTCTest(tf.test.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.source = SmoothImages(size=16)
+    config = hyperprior.HyperpriorConfig(filters=8, latent_channels=8, steps=20, batch_size=4,
+                                         learning_rate=3e-3)
+    cls.codec = ntc_image.train_image_ntc(cls.source, 3000.0, config, seed=1)
+
+  def test_round_trip_is_bit_exact_with_one_bitstream_per_image(self):
+    x = self.source.sample(5, seed=2, split="test").numpy()
+    bitstreams = self.codec.encode(x)
+    self.assertLen(bitstreams, 5)
+    self.assertAllEqual(self.codec.decode(bitstreams), self.codec.reconstruct(x))
+
+  def test_measured_rate_is_the_model_rate_plus_a_few_bytes(self):
+    x = self.source.sample(6, seed=3, split="test").numpy()
+    measured = np.array([8 * len(b) for b in self.codec.encode(x)])
+    model = self.codec.model_bits(x)
+    self.assertAllGreaterEqual(measured - model, 0.0)
+    # The range coder's termination of one stream: a few bytes.
+    self.assertAllLessEqual(measured - model, 8 * 4)

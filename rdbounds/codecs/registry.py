@@ -17,6 +17,7 @@ from rdbounds import curves
 from rdbounds.codecs import base
 from rdbounds.codecs import hyperprior
 from rdbounds.codecs import ntc
+from rdbounds.codecs import ntc_image
 from rdbounds.codecs import pillow
 from rdbounds.codecs import scalar
 from rdbounds.sources import base as sources_base
@@ -104,10 +105,27 @@ def _scalar_points(source, lambdas, options, seed, workdir, log):
     yield scalar.ScalarQuantizer(train, step)
 
 
+def _ntc_not_applicable(source):
+  if not source.is_image:
+    return None
+  reason = _images_only("ntc")(source)
+  if reason:
+    return reason
+  if source.event_shape[0] % 4 or source.event_shape[1] % 4:
+    return f"ntc needs H and W divisible by 4; {source.name} is {source.event_shape[:2]}"
+  return None
+
+
 def _ntc_points(source, lambdas, options, seed, workdir, log):
+  # Vectors: MLP transforms; images: the conv transforms of the hyperprior's config.
   for lmbda in lambdas:
     job_dir = os.path.join(workdir, f"ntc-lambda={lmbda:g}-seed={seed}") if workdir else None
-    yield ntc.train_vector_ntc(source, lmbda, options.ntc_config, seed=seed, workdir=job_dir, log=log)
+    if source.is_image:
+      yield ntc_image.train_image_ntc(source, lmbda, options.hyperprior_config, seed=seed,
+                                      workdir=job_dir, log=log)
+    else:
+      yield ntc.train_vector_ntc(source, lmbda, options.ntc_config, seed=seed, workdir=job_dir,
+                                 log=log)
 
 
 def _hyperprior_not_applicable(source):
@@ -138,8 +156,9 @@ def _pillow_points(kind):
 FAMILIES: Dict[str, Family] = {f.name: f for f in [
     Family("scalar", _vectors_only("scalar"), _scalar_points,
            "entropy-coded uniform scalar quantization of each coordinate (vectors)"),
-    Family("ntc", _vectors_only("ntc"), _ntc_points,
-           "nonlinear transform coding: MLP transforms, deep factorized prior, range coder (vectors)"),
+    Family("ntc", _ntc_not_applicable, _ntc_points,
+           "nonlinear transform coding: MLP (vectors) or conv (images) transforms, deep "
+           "factorized prior, range coder"),
     Family("hyperprior", _hyperprior_not_applicable, _hyperprior_points,
            "conv transforms + scale hyperprior (Balle 2018), range coded (images)"),
     Family("jpeg", _images_only("jpeg", "jpeg"), _pillow_points("jpeg"), "JPEG via Pillow (images)"),
