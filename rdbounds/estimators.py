@@ -91,6 +91,20 @@ class Estimator:
     return config
 
 
+def image_config(config: dict, image_keys) -> dict:
+  """`config` with every non-None `image_<key>` (key in `image_keys`) moved onto `<key>`.
+
+  Estimators keep image-specific defaults beside the vector ones; on image sources these
+  replace them.
+  """
+  config = dict(config)
+  for key in image_keys:
+    value = config.get("image_" + key)
+    if value is not None:
+      config[key] = value
+  return config
+
+
 REGISTRY: Dict[str, Estimator] = {}
 
 

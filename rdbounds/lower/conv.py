@@ -17,6 +17,7 @@ Image configuration: every estimator config key `K` in `IMAGE_KEYS` has an optio
 import numpy as np
 import tensorflow as tf
 
+from rdbounds import estimators
 from rdbounds import nets
 from rdbounds.lower import models
 
@@ -28,12 +29,7 @@ _STANDARDIZATION_SAMPLES = 2000
 
 def image_config(config: dict) -> dict:
   """`config` with every non-None `image_<key>` (key in `IMAGE_KEYS`) moved onto `<key>`."""
-  config = dict(config)
-  for key in IMAGE_KEYS:
-    value = config.get("image_" + key)
-    if value is not None:
-      config[key] = value
-  return config
+  return estimators.image_config(config, IMAGE_KEYS)
 
 
 def conv_log_u(event_shape, widths=(16, 32, 32), blocks_per_stage: int = 1,

@@ -23,9 +23,9 @@ from typing import Sequence
 
 import tensorflow as tf
 
+from rdbounds import estimators
 from rdbounds import nets
 from rdbounds.upper import model as model_lib
-from rdbounds.upper import priors as priors_lib
 
 # Config keys with an `image_` companion that replaces them for image sources.
 IMAGE_KEYS = ("widths", "latent_dim", "steps", "batch", "lr", "eval_samples", "eval_batch",
@@ -34,12 +34,7 @@ IMAGE_KEYS = ("widths", "latent_dim", "steps", "batch", "lr", "eval_samples", "e
 
 def image_config(config: dict) -> dict:
   """`config` with every non-None `image_<key>` (key in `IMAGE_KEYS`) moved onto `<key>`."""
-  config = dict(config)
-  for key in IMAGE_KEYS:
-    value = config.get("image_" + key)
-    if value is not None:
-      config[key] = value
-  return config
+  return estimators.image_config(config, IMAGE_KEYS)
 
 
 def build_conv_model(config: dict, event_shape: Sequence[int], seed: int = 0
@@ -73,10 +68,4 @@ def build_conv_model(config: dict, event_shape: Sequence[int], seed: int = 0
   decoder = nets.conv_decoder(event_shape, widths[::-1], latent_dim=d, blocks_per_stage=blocks,
                               activation=activation, output_activation="sigmoid",
                               name="decoder")
-  prior = priors_lib.make_prior(
-      config["prior"], (d,), mixture_components=int(config["mixture_components"]),
-      flow_layers=int(config["flow_layers"]),
-      flow_hidden_units=[int(h) for h in config["flow_hidden_units"]], seed=int(seed))
-  model = model_lib.BetaVAE(encoder, prior, posterior=config["posterior"], decoder=decoder)
-  model.build(event_shape)
-  return model
+  return model_lib.assemble(config, encoder, decoder, d, event_shape, seed)

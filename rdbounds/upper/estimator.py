@@ -138,13 +138,7 @@ def build_model(config: dict, event_shape, seed: int = 0) -> model_lib.BetaVAE:
   params = 2 * d if config["posterior"] == "gaussian" else d
   encoder = nets.mlp(widths, params, config["activation"], name="encoder")
   decoder = nets.mlp(widths[::-1], n, config["activation"], name="decoder") if config["decoder"] else None
-  prior = priors_lib.make_prior(
-      config["prior"], (d,), mixture_components=int(config["mixture_components"]),
-      flow_layers=int(config["flow_layers"]),
-      flow_hidden_units=[int(h) for h in config["flow_hidden_units"]], seed=int(seed))
-  model = model_lib.BetaVAE(encoder, prior, posterior=config["posterior"], decoder=decoder)
-  model.build(event_shape)
-  return model
+  return model_lib.assemble(config, encoder, decoder, d, event_shape, seed)
 
 
 def train_and_evaluate(source, config: dict, lmbda: float, seed: int = 0, workdir=None,

@@ -139,3 +139,14 @@ class BetaVAE(tf.Module):
     z = tf.round(y - offset) + offset
     rate = -self.prior.distribution(noisy=True).log_prob(z)
     return {"rate": rate, "distortion": distortion(x, self.decode(z))}
+
+
+def assemble(config: dict, encoder, decoder, latent_dim: int, event_shape, seed: int = 0) -> BetaVAE:
+  """A built `BetaVAE` with the config's prior on R^latent_dim around the given transforms."""
+  prior = priors_lib.make_prior(
+      config["prior"], (latent_dim,), mixture_components=int(config["mixture_components"]),
+      flow_layers=int(config["flow_layers"]),
+      flow_hidden_units=[int(h) for h in config["flow_hidden_units"]], seed=int(seed))
+  model = BetaVAE(encoder, prior, posterior=config["posterior"], decoder=decoder)
+  model.build(event_shape)
+  return model
