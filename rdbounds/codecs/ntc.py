@@ -128,10 +128,30 @@ def train_vector_ntc(source: sources_base.Source, lmbda: float, config: NTCConfi
   analysis.build((None, n))
   synthesis.build((None, d))
   prior = tfc.NoisyDeepFactorized(batch_shape=[d])
-  entropy_model = tfc.ContinuousBatchedEntropyModel(prior, coding_rank=1, compression=False)
-  decay_at = int(0.8 * config.steps)
+  result = train_factorized_prior(
+      analysis, synthesis, prior, coding_rank=1, source=source, lmbda=lmbda,
+      steps=config.steps, batch_size=config.batch_size, learning_rate=config.learning_rate,
+      seed=seed, workdir=workdir, log=log, steps_per_call=100, name=f"codec:ntc lambda={lmbda:g}")
+  return VectorNTC(analysis, synthesis, prior, lmbda, steps=result.steps)
+
+
+def train_factorized_prior(analysis, synthesis, prior, coding_rank: int, source, lmbda: float,
+                           steps: int, batch_size: int, learning_rate: float, seed: int,
+                           workdir, log, steps_per_call: int, name: str):
+  """Trains analysis/synthesis transforms and a factorized prior at `lmbda` (shared by the
+  vector and image NTC codecs).
+
+  Minimizes R + lambda D with R = -log2 of the noisy entropy model's likelihood, in nats per
+  sample (the last `coding_rank` axes form one sample), and D = MSE per dimension; Adam with
+  the learning rate divided by 10 for the last 20% of the steps.
+
+  Returns:
+    the `training.TrainingResult`.
+  """
+  entropy_model = tfc.ContinuousBatchedEntropyModel(prior, coding_rank=coding_rank,
+                                                    compression=False)
   schedule = tf.keras.optimizers.schedules.PiecewiseConstantDecay(
-      [decay_at], [config.learning_rate, config.learning_rate / 10])
+      [int(0.8 * steps)], [learning_rate, learning_rate / 10])
   optimizer = tf.keras.optimizers.Adam(schedule)
   variables = (analysis.trainable_variables + synthesis.trainable_variables
                + list(prior.trainable_variables))
@@ -140,8 +160,7 @@ def train_vector_ntc(source: sources_base.Source, lmbda: float, config: NTCConfi
   def one_step(step, x):
     del step
     with tf.GradientTape() as tape:
-      y = analysis(x, training=True)
-      y_tilde, bits = entropy_model(y, training=True)
+      y_tilde, bits = entropy_model(analysis(x, training=True), training=True)
       x_tilde = synthesis(y_tilde, training=True)
       rate = tf.reduce_mean(bits) * LN2
       distortion = tf.reduce_mean(tf.square(x - x_tilde))
@@ -153,8 +172,6 @@ def train_vector_ntc(source: sources_base.Source, lmbda: float, config: NTCConfi
   trainer = training.Trainer(
       one_step, {"analysis": analysis, "synthesis": synthesis, "prior": prior,
                  "optimizer": optimizer},
-      source, config.batch_size, seed, config.steps, workdir=workdir,
-      checkpoint_every=max(config.steps, 1), log_every=max(config.steps // 4, 1),
-      steps_per_call=100, log=log, name=f"codec:ntc lambda={lmbda:g}")
-  result = trainer.run()
-  return VectorNTC(analysis, synthesis, prior, lmbda, steps=result.steps)
+      source, batch_size, seed, steps, workdir=workdir, checkpoint_every=max(steps, 1),
+      log_every=max(steps // 4, 1), steps_per_call=steps_per_call, log=log, name=name)
+  return trainer.run()

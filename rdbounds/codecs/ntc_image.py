@@ -15,9 +15,9 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_compression as tfc
 
-from rdbounds import training
 from rdbounds.codecs import base
 from rdbounds.codecs import hyperprior
+from rdbounds.codecs import ntc
 from rdbounds.sources import base as sources_base
 
 
@@ -80,29 +80,8 @@ def train_image_ntc(source: sources_base.Source, lmbda: float,
   g_a.build((None, height, width, channels))
   g_s.build((None, height // 4, width // 4, config.latent_channels))
   prior = tfc.NoisyDeepFactorized(batch_shape=[config.latent_channels])
-  y_model = tfc.ContinuousBatchedEntropyModel(prior, coding_rank=3, compression=False)
-  decay_at = int(0.8 * config.steps)
-  optimizer = tf.keras.optimizers.Adam(tf.keras.optimizers.schedules.PiecewiseConstantDecay(
-      [decay_at], [config.learning_rate, config.learning_rate / 10]))
-  variables = g_a.trainable_variables + g_s.trainable_variables + list(prior.trainable_variables)
-  lmbda_t = tf.constant(lmbda, tf.float32)
-
-  def one_step(step, x):
-    del step
-    with tf.GradientTape() as tape:
-      y_tilde, bits = y_model(g_a(x, training=True), training=True)
-      x_tilde = g_s(y_tilde, training=True)
-      rate = tf.reduce_mean(bits) * hyperprior.LN2
-      distortion = tf.reduce_mean(tf.square(x - x_tilde))
-      loss = rate + lmbda_t * distortion
-    gradients = tape.gradient(loss, variables)
-    training.apply_gradients_if_finite(optimizer, loss, gradients, variables)
-    return {"loss": loss, "rate_nats": rate, "distortion": distortion}
-
-  trainer = training.Trainer(
-      one_step, {"g_a": g_a, "g_s": g_s, "prior": prior, "optimizer": optimizer}, source,
-      config.batch_size, seed, config.steps, workdir=workdir,
-      checkpoint_every=max(config.steps, 1), log_every=max(config.steps // 4, 1),
-      steps_per_call=50, log=log, name=f"codec:ntc lambda={lmbda:g}")
-  result = trainer.run()
+  result = ntc.train_factorized_prior(
+      g_a, g_s, prior, coding_rank=3, source=source, lmbda=lmbda, steps=config.steps,
+      batch_size=config.batch_size, learning_rate=config.learning_rate, seed=seed,
+      workdir=workdir, log=log, steps_per_call=50, name=f"codec:ntc lambda={lmbda:g}")
   return ImageNTCCodec(g_a, g_s, prior, source.event_shape, lmbda, steps=result.steps)

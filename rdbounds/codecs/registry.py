@@ -105,15 +105,21 @@ def _scalar_points(source, lambdas, options, seed, workdir, log):
     yield scalar.ScalarQuantizer(train, step)
 
 
-def _ntc_not_applicable(source):
-  if not source.is_image:
+def _conv_images_only(name, multiple):
+  """Images whose H and W are multiples of `multiple` (the transforms' total stride)."""
+  def check(source):
+    reason = _images_only(name)(source)
+    if reason:
+      return reason
+    if source.event_shape[0] % multiple or source.event_shape[1] % multiple:
+      return f"{name} needs H and W divisible by {multiple}; {source.name} is {source.event_shape[:2]}"
     return None
-  reason = _images_only("ntc")(source)
-  if reason:
-    return reason
-  if source.event_shape[0] % 4 or source.event_shape[1] % 4:
-    return f"ntc needs H and W divisible by 4; {source.name} is {source.event_shape[:2]}"
-  return None
+  return check
+
+
+def _ntc_not_applicable(source):
+  # Vectors take the MLP transforms; images the conv ones (total stride 4).
+  return None if not source.is_image else _conv_images_only("ntc", 4)(source)
 
 
 def _ntc_points(source, lambdas, options, seed, workdir, log):
@@ -126,15 +132,6 @@ def _ntc_points(source, lambdas, options, seed, workdir, log):
     else:
       yield ntc.train_vector_ntc(source, lmbda, options.ntc_config, seed=seed, workdir=job_dir,
                                  log=log)
-
-
-def _hyperprior_not_applicable(source):
-  reason = _images_only("hyperprior")(source)
-  if reason:
-    return reason
-  if source.event_shape[0] % 8 or source.event_shape[1] % 8:
-    return f"hyperprior needs H and W divisible by 8; {source.name} is {source.event_shape[:2]}"
-  return None
 
 
 def _hyperprior_points(source, lambdas, options, seed, workdir, log):
@@ -159,7 +156,7 @@ FAMILIES: Dict[str, Family] = {f.name: f for f in [
     Family("ntc", _ntc_not_applicable, _ntc_points,
            "nonlinear transform coding: MLP (vectors) or conv (images) transforms, deep "
            "factorized prior, range coder"),
-    Family("hyperprior", _hyperprior_not_applicable, _hyperprior_points,
+    Family("hyperprior", _conv_images_only("hyperprior", 8), _hyperprior_points,
            "conv transforms + scale hyperprior (Balle 2018), range coded (images)"),
     Family("jpeg", _images_only("jpeg", "jpeg"), _pillow_points("jpeg"), "JPEG via Pillow (images)"),
     Family("webp", _images_only("webp", "webp"), _pillow_points("webp"), "WebP via Pillow (images)"),
