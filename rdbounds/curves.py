@@ -177,10 +177,15 @@ def write_csv(path: str, records: Iterable[Record]) -> None:
 
 def read_csv(path: str) -> List[Record]:
   with open(path, newline="") as f:
-    reader = csv.DictReader(f)
-    if reader.fieldnames is None or tuple(reader.fieldnames) != COLUMNS:
-      raise ValueError(f"{path}: not an rdbounds CSV (columns differ from the schema)")
-    return [Record.from_row(row) for row in reader]
+    return records_from_csv_text(f.read(), path)
+
+
+def records_from_csv_text(text: str, name: str = "CSV") -> List[Record]:
+  """Parses CSV text in the schema; `name` labels errors."""
+  reader = csv.DictReader(io.StringIO(text, newline=""))
+  if reader.fieldnames is None or tuple(reader.fieldnames) != COLUMNS:
+    raise ValueError(f"{name}: not an rdbounds CSV (columns differ from the schema)")
+  return [Record.from_row(row) for row in reader]
 
 
 # ---------------------------------------------------------------------------------------

@@ -102,8 +102,8 @@ def merge(out_dir: str, jobs: Sequence[estimators.Job]) -> List[curves.Record]:
     if os.path.exists(path):
       with open(path) as f:
         text = f.read()
-      lines.append(text[len(header):] if text.startswith(header) else text)
-      records.extend(curves.read_csv(path))
+      records.extend(curves.records_from_csv_text(text, path))  # Validates the header too.
+      lines.append(text[len(header):])
   curves.atomic_write_text(os.path.join(out_dir, "curves.csv"), header + "".join(lines))
   return records
 
@@ -185,14 +185,23 @@ def run_sweep(source_options: dict, jobs: Sequence[estimators.Job], out_dir: str
   os.makedirs(jobs_dir, exist_ok=True)
   progress = _Progress(len(jobs), log)
   outcomes: Dict[str, JobOutcome] = {}
+  # Whether OUT/curves.csv may lag the job files: true until a merge follows the last outcome.
+  stale = True
+
+  def remerge():
+    nonlocal stale
+    merged = merge(out_dir, jobs)
+    if on_merge:
+      on_merge(merged)
+    stale = False
 
   def finished(outcome):
+    nonlocal stale
     progress.finish(outcome)
     outcomes[outcome.job.job_id] = outcome
+    stale = True
     if outcome.status != "cached":
-      merged = merge(out_dir, jobs)
-      if on_merge:
-        on_merge(merged)
+      remerge()
 
   if executor == "inprocess":
     for job in jobs:
@@ -214,7 +223,6 @@ def run_sweep(source_options: dict, jobs: Sequence[estimators.Job], out_dir: str
       client.close()
       if cluster is not None:
         cluster.close()
-  merged = merge(out_dir, jobs)
-  if on_merge:
-    on_merge(merged)
+  if stale:  # Only cached jobs since the last merge (or none ran at all).
+    remerge()
   return [outcomes[job.job_id] for job in jobs]
