@@ -28,7 +28,12 @@ flags.DEFINE_enum("lb_search", None, ["quick", "exhaustive"],
 flags.DEFINE_integer("lb_starts", None, "Lower bound: starting points of the quick search.")
 flags.DEFINE_enum("lb_eval_search", None, ["quick", "exhaustive"],
                   "Lower bound: mode search in evaluation (quick may overstate the bound).")
-flags.DEFINE_float("lb_tol", None, "Lower bound: mode-search tolerance (kernel widths^2).")
+flags.DEFINE_float("lb_tol", None,
+                   "Lower bound: a search start has converged when its estimated remaining "
+                   "gain is below this (nats).")
+flags.DEFINE_float("lb_prune_margin", None,
+                   "Lower bound: stop a search start whose value plus this many times its "
+                   "estimated remaining gain is below the best value reached (inf: never).")
 flags.DEFINE_integer("lb_max_iterations", None, "Lower bound: mean-shift iteration cap.")
 flags.DEFINE_integer("lb_chunk_size", None, "Lower bound: starts per chunk (memory bound).")
 flags.DEFINE_boolean("lb_anneal", None,
@@ -45,6 +50,7 @@ flags.DEFINE_integer("lb_steps_per_call", None, "Lower bound: training steps per
 _CONVERT = {
     "k": int, "m": int, "eval_seeds": int, "activation": str, "steps": int, "lr": float,
     "lr_final_fraction": float, "clip_norm": float, "alpha_decay": float, "tol": float,
+    "prune_margin": float,
     "max_iterations": int, "chunk_size": int, "anneal": bool, "anneal_from": float,
     "anneal_steps": int, "checkpoint_every": int, "log_every": int, "steps_per_call": int,
     "widths": lambda v: [int(w) for w in v],

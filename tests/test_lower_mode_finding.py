@@ -19,6 +19,18 @@ def log_value_numpy(x, log_w, lmbda, y):
   return (top + np.log(np.exp(logits - top).sum(1, keepdims=True)))[:, 0]
 
 
+def plain_mean_shift_numpy(x, log_w, lmbda, iterations=500):
+  """float64 reference: plain mean-shift from every sample; the best log value reached."""
+  x = np.asarray(x, np.float64)
+  y = x.copy()
+  for _ in range(iterations):
+    rho = ((x[None, :, :] - y[:, None, :])**2).mean(-1)
+    logits = np.asarray(log_w, np.float64)[None, :] - lmbda * rho
+    r = np.exp(logits - logits.max(1, keepdims=True))
+    y = (r / r.sum(1, keepdims=True)) @ x
+  return log_value_numpy(x, log_w, lmbda, y).max()
+
+
 def mixture(seed, k=300, n=2, clusters=4, spread=0.15):
   """Samples around `clusters` centres, with random log weights."""
   rng = np.random.default_rng(seed)
@@ -70,6 +82,35 @@ class ModeFindingTest(tf.test.TestCase, parameterized.TestCase):
       self.assertGreaterEqual(exhaustive, float(single.log_c) - 1e-6)
       # A single climb never ends below where it started.
       self.assertGreaterEqual(float(single.log_c), values_at_samples[j] - 1e-6)
+
+  @parameterized.parameters((0, 25.0, 1), (1, 50.0, 1), (2, 20.0, 2))
+  def test_value_is_within_tol_of_a_flat_mode(self, seed, lmbda, n):
+    # Equal weights on samples of N(0, I): a smooth mixture whose broad mode plain mean-shift
+    # approaches at a rate rho ~ 0.98, where a test on the step length alone stops
+    # 1 / (1 - rho) ~ 15 x tol short of the mode. The rate-aware test must stay within tol
+    # up to float32 noise.
+    k = 600
+    x = np.random.default_rng(seed).normal(size=(k, n)).astype(np.float32)
+    log_w = np.full(k, -math.log(k), np.float32)
+    reference = mode_finding.find_mode(x, log_w, lmbda, tol=1e-13, prune_margin=np.inf,
+                                       merge_tol=1e-9, capture_tol=1e-9, max_iterations=5000)
+    for tol in (1e-6, 1e-5):
+      found = float(mode_finding.find_mode(x, log_w, lmbda, tol=tol).log_c)
+      self.assertBetween(float(reference.log_c) - found, -1e-7, 3 * tol)
+
+  @parameterized.parameters((0, 10.0, 16), (1, 3.0, 8), (2, 30.0, 2))
+  def test_pruning_does_not_change_the_sup(self, seed, lmbda, n):
+    # Random weights; at n = 16 nearly every sample is its own mode, and pruning stops most
+    # starts after a few steps. The sup must be the one the unpruned search finds.
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(300, n)).astype(np.float32)
+    log_w = (rng.normal(size=300) - math.log(300)).astype(np.float32)
+    pruned = mode_finding.find_mode(x, log_w, lmbda)
+    unpruned = mode_finding.find_mode(x, log_w, lmbda, prune_margin=np.inf)
+    self.assertAllClose(pruned.log_c, unpruned.log_c, atol=1e-6)
+    self.assertEqual(int(pruned.unconverged), 0)
+    # And both are the best that plain mean-shift reaches from any sample.
+    self.assertAllClose(pruned.log_c, plain_mean_shift_numpy(x, log_w, lmbda), atol=1e-6)
 
   def test_quick_search_starts_at_the_highest_samples(self):
     x, log_w = mixture(4, k=200, n=2, clusters=5, spread=0.4)

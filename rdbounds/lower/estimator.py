@@ -10,7 +10,8 @@ Config (presets below; every key may be overridden):
     weight of a new C_k in the running alpha.
   train_starts: mode search while training: "exhaustive" or t (quick, top-t starts).
   eval_starts: mode search in evaluation (default "exhaustive").
-  tol, max_iterations, chunk_size: mode search (see `mode_finding.find_mode`).
+  tol, prune_margin, max_iterations, chunk_size: mode search (see
+    `mode_finding.find_mode`).
   anneal: train one log u while lambda grows; `lambdas` lists the requested lambdas (set by
     `plan_jobs`), lambda_0 = `anneal_from` or the smallest requested, lambda_1 the largest;
     `steps` at lambda_0, then `anneal_steps` of linear growth; a snapshot of log u is taken
@@ -42,7 +43,8 @@ from rdbounds.lower import trainer as trainer_lib
 
 _COMMON = dict(
     activation="softplus", lr_final_fraction=0.1, clip_norm=10.0, alpha_decay=0.01,
-    train_starts=20, eval_starts="exhaustive", tol=1e-9, max_iterations=1000,
+    train_starts=20, eval_starts="exhaustive", tol=1e-7, prune_margin=10.0,
+    max_iterations=1000,
     chunk_size=512, anneal=False, lambdas=None, anneal_from=None, anneal_steps=None,
     checkpoint_every=500, log_every=250, steps_per_call=25,
     # Image sources (CNN log u): None keeps the vector value.
@@ -67,8 +69,8 @@ def _not_applicable(source):
 
 
 def _search_options(config):
-  return {"tol": config["tol"], "max_iterations": config["max_iterations"],
-          "chunk_size": config["chunk_size"]}
+  return {"tol": config["tol"], "prune_margin": config["prune_margin"],
+          "max_iterations": config["max_iterations"], "chunk_size": config["chunk_size"]}
 
 
 def _starts(value):

@@ -14,8 +14,13 @@ reaches every mode ("exhaustive"); "quick" search starts only from the t samples
 weight (or mixture value) is highest (see `start_indices`).
 
 All starts run at once as one compiled computation (`tf.while_loop` over iterations, a
-`tf.map_fn` over fixed-size chunks of starts to bound memory). Large k stays cheap because:
-  * a start leaves the active set as soon as it has converged;
+`tf.map_fn` over chunks of at most `chunk_size` starts to bound memory). Large k stays
+cheap because:
+  * a start leaves the active set as soon as it has converged: when the value it can still
+    gain, estimated from its step and its measured rate of convergence, is below `tol`;
+  * a start also leaves when even `prune_margin` times that estimate would not lift it to
+    the best value reached so far: it cannot hold the sup (in a rough landscape, where
+    nearly every sample is its own mode, this ends most starts after two or three steps);
   * a start that enters the cell (`capture_tol` kernel widths) of a mode already found, with
     a value no higher than that mode's, stops: it is on its way there (mean-shift only
     climbs, so it cannot end at a lower mode);
@@ -125,8 +130,8 @@ def _unpad(chunked, a):
 
 
 @tf.function(reduce_retracing=True)
-def _mean_shift(x, log_w, beta, start_index, tol, max_iterations, chunk_size, merge_tol,
-                capture_tol, num_candidates, use_gram, projection):
+def _mean_shift(x, log_w, beta, start_index, tol, prune_margin, max_iterations, chunk_size,
+                merge_tol, capture_tol, num_candidates, use_gram, projection):
   """Batched mean-shift from `x[start_index]`. See `find_mode` for the arguments.
 
   `x` is centred `[k, n]` float32; `projection` `[n, p]` gives the low-dimensional keys used
@@ -134,9 +139,13 @@ def _mean_shift(x, log_w, beta, start_index, tol, max_iterations, chunk_size, me
   values `[T]`, iterations, unconverged count).
   """
   k = tf.shape(x)[0]
-  sq_norm = tf.reduce_sum(tf.square(x), axis=1)  # [k]
-  # The logits below drop |y|^2, which is the same for all i (softmax-invariant); it is
-  # added back to the value. Positions: y [A, n] (direct) or c [A, k] (Gram form).
+  # logits_i = log_w_i - beta |x_i - y|^2 + beta |y|^2 = bias_i + 2 beta y . x_i: |y|^2 is
+  # the same for all i (softmax-invariant) and is added back to the value. Folding the
+  # constants into `bias` and a pre-scaled basis leaves one matmul and one bias-add per
+  # step: on a 2-core CPU each elementwise pass over the [c, k] logits costs as much as the
+  # matmul itself.
+  bias = log_w - beta * tf.reduce_sum(tf.square(x), axis=1)  # [k]
+  # Positions: y [A, n] (direct) or c [A, k] (Gram form).
   if use_gram:
     basis = tf.matmul(x, x, transpose_b=True)  # G, [k, k]
     key_basis = tf.matmul(x, projection)  # y P = c (X P), [k, p]
@@ -145,37 +154,46 @@ def _mean_shift(x, log_w, beta, start_index, tol, max_iterations, chunk_size, me
     basis = x
     key_basis = projection
     positions = tf.gather(x, start_index)
+  scaled_basis = 2.0 * beta * basis
 
   def step_chunk(pos):
     """Mean-shift image of `[c, d]` positions -> (image m, log value at pos, beta |m - pos|^2)."""
-    inner = tf.matmul(pos, basis, transpose_b=True)  # y . x_i, [c, k]
+    logits = tf.nn.bias_add(tf.matmul(pos, scaled_basis, transpose_b=True), bias)  # [c, k]
     if use_gram:
-      y_sq = tf.reduce_sum(inner * pos, axis=1)  # c G c^T
+      y_sq = tf.reduce_sum((logits - bias) * pos, axis=1) / (2.0 * beta)  # c G c^T
     else:
       y_sq = tf.reduce_sum(tf.square(pos), axis=1)
-    logits = log_w[None, :] + beta * (2.0 * inner - sq_norm[None, :])
-    log_value = tf.reduce_logsumexp(logits, axis=1) - beta * y_sq
-    r = tf.nn.softmax(logits, axis=1)
+    # One exp per entry serves both the value (log-sum-exp) and the image (softmax).
+    shift = tf.reduce_max(logits, axis=1, keepdims=True)
+    kernel = tf.exp(logits - shift)
+    total = tf.reduce_sum(kernel, axis=1, keepdims=True)
+    log_value = shift[:, 0] + tf.math.log(total[:, 0]) - beta * y_sq
+    # The mean-shift image sum_i r_i x_i with r = kernel / total; in Gram form its
+    # coefficients are r itself and |m - y|^2 = (r - c) G (r - c)^T.
     if use_gram:
-      image = r  # y = sum_i r_i x_i has coefficients r.
-      # |m - y|^2 = (r - c) G (r - c)^T, with G c^T = `inner`.
-      moved = beta * tf.reduce_sum((r - pos) * (tf.matmul(r, basis) - inner), axis=1)
+      image = kernel / total
+      moved = 0.5 * tf.reduce_sum((image - pos) * (tf.matmul(image, scaled_basis) -
+                                                   (logits - bias)), axis=1)
     else:
-      image = tf.matmul(r, x)
+      image = tf.matmul(kernel, x) / total
       moved = beta * tf.reduce_sum(tf.square(image - pos), axis=1)
     return image, log_value, moved
 
   def step(pos):
     a = tf.shape(pos)[0]
-    chunked = _pad_to_chunks(pos, chunk_size)
-    # parallel_iterations=1: one chunk's [c, k] matrices alive at a time (bounded memory);
-    # the matmuls and exps inside use all cores.
-    new_pos, log_value, moved = tf.map_fn(
-        step_chunk, chunked, parallel_iterations=1,
-        fn_output_signature=(tf.TensorSpec(None, x.dtype), tf.TensorSpec(None, x.dtype),
-                             tf.TensorSpec(None, x.dtype)))
-    return (_unpad(new_pos, a), tf.reshape(log_value, [-1])[:a],
-            tf.reshape(moved, [-1])[:a])
+
+    def chunked_step():
+      # parallel_iterations=1: one chunk's [c, k] matrices alive at a time (bounded
+      # memory); the matmuls and exps inside use all cores.
+      new_pos, log_value, moved = tf.map_fn(
+          step_chunk, _pad_to_chunks(pos, chunk_size), parallel_iterations=1,
+          fn_output_signature=(tf.TensorSpec(None, x.dtype), tf.TensorSpec(None, x.dtype),
+                               tf.TensorSpec(None, x.dtype)))
+      return (_unpad(new_pos, a), tf.reshape(log_value, [-1])[:a],
+              tf.reshape(moved, [-1])[:a])
+
+    # Once the active set fits one chunk (most iterations), skip the map_fn's own loop.
+    return tf.cond(a <= chunk_size, lambda: step_chunk(pos), chunked_step)
 
   def keep_best(best_pos, best_val, pos, val):
     """The num_candidates highest of the kept and the new positions."""
@@ -212,21 +230,48 @@ def _mean_shift(x, log_w, beta, start_index, tol, max_iterations, chunk_size, me
         mode_values, unique.idx[:num_modes], tf.shape(unique.y)[0])
     return value <= tf.gather(cell_value, unique.idx[num_modes:])
 
+  # Per-start state, all `[A, ...]` and filtered together as starts stop:
+  #   pos: where the next step is taken; safe: the plain mean-shift image of the last
+  #   accepted point; at_safe: pos is that image; ref_value: log value at the last accepted
+  #   point; eta: over-relaxation factor of the step that led to pos (1: a plain step);
+  #   last_moved: beta |m(y) - y|^2 at the last accepted point.
+  #
   # Adaptive over-relaxation (Salakhutdinov & Roweis 2003): near a broad mode (and the
   # landscape is nearly flat when u is near optimal) plain mean-shift converges linearly at
-  # a rate close to 1. Each start proposes `y + eta (m(y) - y)`, with eta growing while the
-  # value rises; a proposal that lowers the value is replaced by the plain mean-shift image
-  # `safe` of the last accepted point, which never lowers it. So accepted values still
-  # increase monotonically.
-  def cond(i, pos, safe, at_safe, ref_value, eta, best_pos, best_val, mode_keys, mode_values):
-    return tf.logical_and(i < max_iterations, tf.shape(pos)[0] > 0)
+  # a rate rho close to 1. Each start proposes `y + eta (m(y) - y)`, with eta growing while
+  # the value rises; a proposal that lowers the value is replaced by `safe`, which never
+  # lowers it. So accepted values still increase monotonically.
+  #
+  # Convergence is judged by the value still to gain, not by the step alone. Near a mode
+  # log f(y) ~ log f* - beta (1 - rho) |y - y*|^2 and the plain step is
+  # m(y) - y = -(1 - rho)(y - y*), so the remaining gain is moved / (1 - rho), with
+  # moved = beta |m(y) - y|^2. Successive accepted points contract by
+  # q = sqrt(moved_t / moved_{t-1}) = |1 - eta (1 - rho)|, hence 1 - rho >= (1 - q) / eta
+  # and
+  #   remaining <= moved * eta / (1 - q).
+  # A start stops when that is below `tol` (its value is then within tol nats of its
+  # mode), and also, since it cannot hold the sup, when its value plus `prune_margin` times
+  # that estimate stays below the best value reached so far. The latter ends the ~k
+  # isolated modes of a rough landscape (each sample its own mode) after a few steps
+  # instead of a full convergence each.
+  def cond(i, starts, best_pos, best_val, mode_keys, mode_values):
+    return tf.logical_and(i < max_iterations, tf.shape(starts["pos"])[0] > 0)
 
-  def body(i, pos, safe, at_safe, ref_value, eta, best_pos, best_val, mode_keys, mode_values):
+  def body(i, starts, best_pos, best_val, mode_keys, mode_values):
+    pos = starts["pos"]
     image, value, moved = step(pos)
     # A plain mean-shift image never lowers the value, so it is accepted whatever float32
     # rounding says (otherwise a start could be rejected back onto itself forever).
-    accept = tf.logical_or(at_safe, value >= ref_value)
-    done = tf.logical_and(accept, moved < tol)
+    accept = tf.logical_or(starts["at_safe"], value >= starts["ref_value"])
+    contraction = tf.sqrt(moved / starts["last_moved"])  # inf or nan before two points
+    remaining = tf.where(contraction < 1.0,
+                         moved * starts["eta"] / (1.0 - contraction), np.inf)
+    # A step below float32 resolution ends a start whose contraction cannot be measured.
+    done = tf.logical_and(accept, tf.logical_or(remaining < tol, moved < 1e-3 * tol))
+    # Any accepted value is attained, so the best of them bounds the sup from below.
+    best_so_far = tf.reduce_max(tf.concat(
+        [best_val, tf.boolean_mask(value, accept), [-np.inf]], 0))
+    hopeless = tf.logical_and(accept, value + prune_margin * remaining < best_so_far)
     done_pos = tf.boolean_mask(image, done)
     done_val = tf.boolean_mask(value, done)
     # A converged start is recorded at its image, with the (no larger) value at its position;
@@ -234,38 +279,42 @@ def _mean_shift(x, log_w, beta, start_index, tol, max_iterations, chunk_size, me
     best_pos, best_val = keep_best(best_pos, best_val, done_pos, done_val)
     mode_keys = tf.concat([mode_keys, keys(done_pos, capture_tol)], 0)
     mode_values = tf.concat([mode_values, done_val], 0)
-    ref_value = tf.where(accept, value, ref_value)
-    eta = tf.where(accept, tf.minimum(eta * 1.5, 16.0), tf.ones_like(eta))
-    next_pos = tf.where(accept[:, None], pos + eta[:, None] * (image - pos), safe)
-    safe = tf.where(accept[:, None], image, safe)
-    at_safe = tf.logical_not(accept)
-    going = tf.logical_not(done)
-    next_pos, safe, at_safe, ref_value, eta = (
-        tf.boolean_mask(t, going) for t in (next_pos, safe, at_safe, ref_value, eta))
-    keep = tf.logical_not(absorbed(next_pos, ref_value, mode_keys, mode_values))
-    keep = tf.logical_and(keep, merged_away(next_pos, ref_value))
-    next_pos, safe, at_safe, ref_value, eta = (
-        tf.boolean_mask(t, keep) for t in (next_pos, safe, at_safe, ref_value, eta))
-    return (i + 1, next_pos, safe, at_safe, ref_value, eta, best_pos, best_val, mode_keys,
-            mode_values)
+
+    # A rejected proposal falls back to `safe`, a plain step.
+    eta = tf.where(accept, tf.minimum(starts["eta"] * 1.5, 16.0), tf.ones_like(value))
+    starts = {
+        "pos": tf.where(accept[:, None], pos + eta[:, None] * (image - pos), starts["safe"]),
+        "safe": tf.where(accept[:, None], image, starts["safe"]),
+        "at_safe": tf.logical_not(accept),
+        "ref_value": tf.where(accept, value, starts["ref_value"]),
+        "eta": eta,
+        "last_moved": tf.where(accept, moved, starts["last_moved"]),
+    }
+    going = tf.logical_not(tf.logical_or(done, hopeless))
+    starts = {name: tf.boolean_mask(t, going) for name, t in starts.items()}
+    keep = tf.logical_not(absorbed(starts["pos"], starts["ref_value"], mode_keys, mode_values))
+    keep = tf.logical_and(keep, merged_away(starts["pos"], starts["ref_value"]))
+    starts = {name: tf.boolean_mask(t, keep) for name, t in starts.items()}
+    return i + 1, starts, best_pos, best_val, mode_keys, mode_values
 
   p = tf.shape(key_basis)[1]
   d = tf.shape(positions)[1]
   num_starts = tf.shape(positions)[0]
-  best_pos = tf.zeros([0, d], x.dtype)
-  best_val = tf.zeros([0], x.dtype)
+  ones = tf.ones([num_starts], x.dtype)
+  starts = {"pos": positions, "safe": positions, "at_safe": tf.ones([num_starts], tf.bool),
+            "ref_value": -np.inf * ones, "eta": ones, "last_moved": 0.0 * ones}
   matrix, vector = tf.TensorShape([None, None]), tf.TensorShape([None])
-  iterations, pos, safe, _, ref_value, _, best_pos, best_val, _, _ = tf.while_loop(
+  iterations, starts, best_pos, best_val, _, _ = tf.while_loop(
       cond, body,
-      [tf.constant(0), positions, positions, tf.ones([num_starts], tf.bool),
-       tf.fill([num_starts], -np.inf),
-       tf.ones([num_starts]), best_pos, best_val, tf.zeros([0, p], tf.int64),
-       tf.zeros([0], x.dtype)],
-      shape_invariants=[tf.TensorShape([]), matrix, matrix, vector, vector, vector, matrix,
-                        vector, matrix, vector])
-  unconverged = tf.shape(pos)[0]
+      [tf.constant(0), starts, tf.zeros([0, d], x.dtype), tf.zeros([0], x.dtype),
+       tf.zeros([0, p], tf.int64), tf.zeros([0], x.dtype)],
+      shape_invariants=[
+          tf.TensorShape([]),
+          {name: matrix if t.shape.rank == 2 else vector for name, t in starts.items()},
+          matrix, vector, matrix, vector])
+  unconverged = tf.shape(starts["pos"])[0]
   # Starts stopped by max_iterations still count (their value is a lower bound on their mode).
-  best_pos, best_val = keep_best(best_pos, best_val, safe, ref_value)
+  best_pos, best_val = keep_best(best_pos, best_val, starts["safe"], starts["ref_value"])
   if use_gram:
     best_pos = tf.matmul(best_pos, x)  # y = c^T X
   return best_pos, best_val, iterations, unconverged
@@ -295,8 +344,8 @@ def exact_log_value(x, log_w, lmbda, y):
   return tf.map_fn(one, y, parallel_iterations=1, fn_output_signature=tf.float64)
 
 
-def find_mode(x, log_w, lmbda, starts: Union[str, int] = EXHAUSTIVE, tol: float = 1e-9,
-              max_iterations: int = 1000, chunk_size: int = 512, merge_tol: float = 1e-3,
+def find_mode(x, log_w, lmbda, starts: Union[str, int] = EXHAUSTIVE, tol: float = 1e-7,
+              prune_margin: float = 10.0, max_iterations: int = 1000, chunk_size: int = 512, merge_tol: float = 1e-3,
               capture_tol: float = 0.5,
               num_candidates: int = 8, gram: Optional[bool] = None,
               rank_by_value: bool = False, seed: int = 0) -> ModeSearchResult:
@@ -312,8 +361,10 @@ def find_mode(x, log_w, lmbda, starts: Union[str, int] = EXHAUSTIVE, tol: float 
     lmbda: the multiplier lambda >= 0 (distortion is MSE per dimension).
     starts: "exhaustive" (every sample), t (the t samples where the mixture is highest), or
       a `[S]` array of sample indices.
-    tol: a start has converged when a step moves it by less than sqrt(tol) kernel widths,
-      i.e. `lambda / n * |y' - y|^2 < tol`; its value is then within about tol nats.
+    tol: a start has converged when the value it can still gain, estimated from its step
+      and its rate of convergence (see `_mean_shift`), is below tol nats.
+    prune_margin: a start stops early when its value plus prune_margin times that estimate
+      is below the best value reached so far (it cannot hold the sup); `inf` disables.
     max_iterations: cap on mean-shift iterations.
     chunk_size: starts processed together; memory is about `chunk_size * k` floats.
     merge_tol: starts closer than this many kernel widths are merged.
@@ -347,7 +398,8 @@ def find_mode(x, log_w, lmbda, starts: Union[str, int] = EXHAUSTIVE, tol: float 
   beta = tf.cast(lmbda, tf.float32) / n
   index = start_indices(xc, log_w, beta, starts, chunk_size, rank_by_value)
   candidates, _, iterations, unconverged = _mean_shift(
-      xc, log_w, beta, index, tf.constant(tol, tf.float32), tf.constant(max_iterations),
+      xc, log_w, beta, index, tf.constant(tol, tf.float32),
+      tf.constant(prune_margin, tf.float32), tf.constant(max_iterations),
       tf.constant(chunk_size), tf.constant(merge_tol, tf.float32),
       tf.constant(capture_tol, tf.float32),
       tf.constant(num_candidates), bool(gram), projection)
