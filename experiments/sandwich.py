@@ -151,7 +151,9 @@ def run(argv):
   os.makedirs(FLAGS.out, exist_ok=True)
   config = dict(source_options=source_options, source=source.describe(), preset=preset,
                 lambdas=lambdas, estimators=list(FLAGS.estimators),
-                flags={f.name: f.value for f in FLAGS.get_flags_for_module(sys.argv[0])},
+                flags={f.name: f.value
+                       for module in [sys.argv[0], *_flag_modules.values()]
+                       for f in FLAGS.get_flags_for_module(module)},
                 versions=_versions())
   curves.atomic_write_text(os.path.join(FLAGS.out, "config.json"), json.dumps(config, indent=2) + "\n")
   log(f"{source.name}: {len(jobs)} jobs ({preset} preset) -> {FLAGS.out}")

@@ -2,6 +2,8 @@
 
 Layout of an output directory `OUT`:
 
+    OUT/jobs/<job_id>/job.json      what defines the job: estimator, lambda, seed, the full
+                                    estimator config (preset and overrides) and the source
     OUT/jobs/<job_id>/records.csv   the job's rows, written atomically when it finishes
     OUT/jobs/<job_id>/ckpt/, tb/    its checkpoints and TensorBoard summaries
     OUT/jobs/<job_id>/error.txt     why it failed, if it did
@@ -19,6 +21,7 @@ job seeds everything from its own seed, so rows do not depend on the executor.
 """
 
 import dataclasses
+import json
 import logging
 import os
 import time
@@ -29,6 +32,7 @@ from rdbounds import curves
 from rdbounds import estimators
 from rdbounds import sources
 
+JOB = "job.json"
 RECORDS = "records.csv"
 ERROR = "error.txt"
 
@@ -71,6 +75,9 @@ def run_job(source_options: dict, job: estimators.Job, jobs_dir: str,
   if os.path.exists(records_path):
     return JobOutcome(job, "cached", curves.read_csv(records_path), 0.0)
   os.makedirs(job_dir, exist_ok=True)
+  # The job id is a hash; this says what it stands for (flags such as --lb_tol included).
+  curves.atomic_write_text(os.path.join(job_dir, JOB), json.dumps(
+      dataclasses.asdict(job), indent=2, sort_keys=True, default=str) + "\n")
   try:
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
     # Seeds initializers too, so a job gives the same rows in any process.

@@ -26,7 +26,7 @@ class SandwichBinaryTest(tf.test.TestCase):
   def test_references_on_gaussian(self):
     out = os.path.join(self.get_temp_dir(), "gauss")
     result = run_binary("--source=gaussian", "--dim=2", "--estimators=analytic,blahut_arimoto",
-                        "--lambdas=0.5,1,3", "--preset=quick", f"--out={out}")
+                        "--lambdas=0.5,1,3", "--preset=quick", "--lb_tol=1e-6", f"--out={out}")
     self.assertEqual(result.returncode, 0, result.stderr)
     records = curves.read_csv(os.path.join(out, "curves.csv"))
     truth = theory.GaussianRD([1.0, 1.0])
@@ -42,6 +42,7 @@ class SandwichBinaryTest(tf.test.TestCase):
     config = json.load(open(os.path.join(out, "config.json")))
     self.assertEqual(config["source_options"]["kind"], "gaussian")
     self.assertEqual(config["versions"]["tensorflow"], "2.14.1")
+    self.assertEqual(config["flags"]["lb_tol"], 1e-6)  # estimator flags are recorded too
 
   def test_inapplicable_estimator_is_skipped_with_one_line(self):
     out = os.path.join(self.get_temp_dir(), "skip")

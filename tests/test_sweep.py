@@ -1,5 +1,6 @@
 """Sweeps: resume after SIGKILL, Dask against in-process, failing jobs reported."""
 
+import json
 import os
 import signal
 import subprocess
@@ -69,6 +70,15 @@ class SweepTest(tf.test.TestCase):
     again = sweep.run_sweep(SOURCE, jobs, out, log=lambda line: None)
     self.assertEqual([o.status for o in again], ["cached", "cached"])
     self.assertEqual([o.records for o in again], [o.records for o in first])
+
+  def test_job_file_says_what_the_id_stands_for(self):
+    out = self.get_temp_dir()
+    job = _ba_jobs([3.0])[0]
+    sweep.run_sweep(SOURCE, [job], out, log=lambda line: None)
+    with open(os.path.join(out, "jobs", job.job_id, sweep.JOB)) as f:
+      described = estimators.Job(**json.load(f))
+    self.assertEqual(described.job_id, job.job_id)
+    self.assertEqual(described.config, BA_CONFIG)
 
   def test_dask_local_cluster_gives_the_same_rows(self):
     jobs = _ba_jobs([1.0, 3.0, 10.0])
