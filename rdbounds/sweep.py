@@ -75,10 +75,10 @@ def run_job(source_options: dict, job: estimators.Job, jobs_dir: str,
   if os.path.exists(records_path):
     return JobOutcome(job, "cached", curves.read_csv(records_path), 0.0)
   os.makedirs(job_dir, exist_ok=True)
-  # The job id is a hash; this says what it stands for (flags such as --lb_tol included).
-  curves.atomic_write_text(os.path.join(job_dir, JOB), json.dumps(
-      dataclasses.asdict(job), indent=2, sort_keys=True, default=str) + "\n")
   try:
+    # The job id is a hash; this says what it stands for (flags such as --lb_tol included).
+    curves.atomic_write_text(os.path.join(job_dir, JOB), json.dumps(
+        dataclasses.asdict(job), indent=2, sort_keys=True, default=str) + "\n")
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
     # Seeds initializers too, so a job gives the same rows in any process.
     tf.keras.utils.set_random_seed(job.seed)

@@ -43,9 +43,9 @@ from rdbounds.lower import trainer as trainer_lib
 
 _COMMON = dict(
     activation="softplus", lr_final_fraction=0.1, clip_norm=10.0, alpha_decay=0.01,
-    train_starts=20, eval_starts="exhaustive", tol=1e-7, prune_margin=10.0,
-    max_iterations=1000,
-    chunk_size=512, anneal=False, lambdas=None, anneal_from=None, anneal_steps=None,
+    train_starts=20, eval_starts="exhaustive",
+    tol=1e-7, prune_margin=10.0, max_iterations=1000, chunk_size=512,
+    anneal=False, lambdas=None, anneal_from=None, anneal_steps=None,
     checkpoint_every=500, log_every=250, steps_per_call=25,
     # Image sources (CNN log u): None keeps the vector value.
     image_blocks=0, image_activation=None, image_m=None, image_lr=None,
