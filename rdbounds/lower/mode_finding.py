@@ -70,6 +70,25 @@ class ModeSearchResult:
   num_starts: tf.Tensor
 
 
+def _expansion(x, log_w, beta):
+  """Terms of the mixture's logits by expansion, `logits(y) = y scaled_x^T + bias`.
+
+  logits(y)_i = log_w_i - beta |x_i - y|^2 + beta |y|^2: |y|^2 is the same for all i
+  (softmax-invariant), so a value subtracts it again. Folding the constants into one bias
+  and a pre-scaled basis leaves one matmul and one bias-add per evaluation: on a 2-core CPU
+  each elementwise pass over `[c, k]` logits costs as much as the matmul itself.
+
+  Returns:
+    (scaled_x `[k, n]` = 2 beta x, bias `[k]`).
+  """
+  return 2.0 * beta * x, log_w - beta * tf.reduce_sum(tf.square(x), axis=1)
+
+
+def _logits(y, scaled_basis, bias):
+  """`[c, k]` logits at `[c, d]` rows (positions or, in Gram form, coefficients)."""
+  return tf.nn.bias_add(tf.matmul(y, scaled_basis, transpose_b=True), bias)
+
+
 def start_indices(x, log_w, beta, starts: Union[str, int], chunk_size: int = 512,
                   rank_by_value: bool = False) -> tf.Tensor:
   """`[S]` int32 indices of the starting samples.
@@ -93,12 +112,11 @@ def start_indices(x, log_w, beta, starts: Union[str, int], chunk_size: int = 512
     raise ValueError(f"starts must be 'exhaustive', an int or indices, got {starts!r}")
   if not rank_by_value:
     return tf.math.top_k(log_w, k=tf.minimum(t, k)).indices
-  sq_norm = tf.reduce_sum(tf.square(x), axis=1)
+  scaled_x, bias = _expansion(x, log_w, beta)
 
   def chunk_values(rows):
-    inner = tf.matmul(rows, x, transpose_b=True)
-    logits = log_w[None, :] + beta * (2.0 * inner - sq_norm[None, :])
-    return tf.reduce_logsumexp(logits, axis=1) - beta * tf.reduce_sum(tf.square(rows), 1)
+    return (tf.reduce_logsumexp(_logits(rows, scaled_x, bias), axis=1) -
+            beta * tf.reduce_sum(tf.square(rows), 1))
 
   values = tf.map_fn(chunk_values, _pad_to_chunks(x, chunk_size), parallel_iterations=1,
                      fn_output_signature=tf.TensorSpec(None, x.dtype))
@@ -139,26 +157,20 @@ def _mean_shift(x, log_w, beta, start_index, tol, prune_margin, max_iterations, 
   values `[T]`, iterations, unconverged count).
   """
   k = tf.shape(x)[0]
-  # logits_i = log_w_i - beta |x_i - y|^2 + beta |y|^2 = bias_i + 2 beta y . x_i: |y|^2 is
-  # the same for all i (softmax-invariant) and is added back to the value. Folding the
-  # constants into `bias` and a pre-scaled basis leaves one matmul and one bias-add per
-  # step: on a 2-core CPU each elementwise pass over the [c, k] logits costs as much as the
-  # matmul itself.
-  bias = log_w - beta * tf.reduce_sum(tf.square(x), axis=1)  # [k]
-  # Positions: y [A, n] (direct) or c [A, k] (Gram form).
+  scaled_x, bias = _expansion(x, log_w, beta)
+  # Positions: y [A, n] (direct) or c [A, k] (Gram form, where y . x_i = (c G)_i).
   if use_gram:
-    basis = tf.matmul(x, x, transpose_b=True)  # G, [k, k]
+    scaled_basis = tf.matmul(x, scaled_x, transpose_b=True)  # 2 beta G, [k, k]
     key_basis = tf.matmul(x, projection)  # y P = c (X P), [k, p]
     positions = tf.one_hot(start_index, k, dtype=x.dtype)
   else:
-    basis = x
+    scaled_basis = scaled_x
     key_basis = projection
     positions = tf.gather(x, start_index)
-  scaled_basis = 2.0 * beta * basis
 
   def step_chunk(pos):
     """Mean-shift image of `[c, d]` positions -> (image m, log value at pos, beta |m - pos|^2)."""
-    logits = tf.nn.bias_add(tf.matmul(pos, scaled_basis, transpose_b=True), bias)  # [c, k]
+    logits = _logits(pos, scaled_basis, bias)  # [c, k]
     if use_gram:
       y_sq = tf.reduce_sum((logits - bias) * pos, axis=1) / (2.0 * beta)  # c G c^T
     else:
@@ -427,11 +439,10 @@ def log_value(x, log_w, lmbda, y):
 @tf.function(reduce_retracing=True)
 def _climb(x, log_w, beta, start_index, iterations, tol):
   """Plain mean-shift from a few starts for at most `iterations` steps; returns `[n]` best y."""
-  sq_norm = tf.reduce_sum(tf.square(x), axis=1)
+  scaled_x, bias = _expansion(x, log_w, beta)
 
   def logits_at(y):
-    inner = tf.matmul(y, x, transpose_b=True)
-    return log_w[None, :] + beta * (2.0 * inner - sq_norm[None, :])
+    return _logits(y, scaled_x, bias)
 
   def cond(i, y, moved):
     return tf.logical_and(i < iterations, moved >= tol)
