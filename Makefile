@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(VPY) experiments/sandwich.py
 
 test: $(STAMP)
-	$(VPY) -m pytest -q tests
+	$(VPY) -m pytest -q
 
 bench: $(STAMP)
 	for b in benchmarks/*.py; do $(VPY) $$b || exit 1; done
