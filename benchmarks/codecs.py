@@ -21,6 +21,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # pylint: disable=g-import-not-at-top
 import tensorflow as tf
 
+from rdbounds.codecs import config as codec_config
 from rdbounds.codecs import ntc
 from rdbounds.codecs import pillow
 from rdbounds.codecs import scalar
@@ -77,7 +78,7 @@ def main(argv):
   train = vectors.sample(50_000, seed=0).numpy()
   for step in (1.0, 0.1):
     rows.append(_bench(scalar.ScalarQuantizer(train, step), x, x.nbytes, FLAGS.repeats))
-  config = ntc.NTCConfig(steps=FLAGS.ntc_steps, batch_size=256)
+  config = codec_config.NTCCodecConfig(steps=FLAGS.ntc_steps, batch_size=256)
   for lmbda in (1.0, 30.0):
     codec = ntc.train_vector_ntc(vectors, lmbda, config)
     rows.append(_bench(codec, x, x.nbytes, FLAGS.repeats))
@@ -88,7 +89,7 @@ def main(argv):
   for kind in ("jpeg", "webp", "jpeg2000"):
     if not pillow.available(kind):
       continue
-    qualities = pillow.DEFAULT_QUALITIES[kind]
+    qualities = codec_config.PILLOW_QUALITIES[kind]
     for quality in (qualities[1], qualities[-2]):
       rows.append(_bench(pillow.PillowCodec(kind, quality, images.event_shape), batch,
                          pixel_bytes, FLAGS.repeats))

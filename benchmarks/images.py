@@ -40,10 +40,10 @@ import numpy as np  # pylint: disable=g-import-not-at-top
 from PIL import Image  # pylint: disable=g-import-not-at-top
 import tensorflow as tf  # pylint: disable=g-import-not-at-top
 from rdbounds import sources  # pylint: disable=g-import-not-at-top
+from rdbounds.lower import config as lb_config  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import conv as lb_conv  # pylint: disable=g-import-not-at-top
-from rdbounds.lower import estimator as lb  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import mode_finding  # pylint: disable=g-import-not-at-top
-from rdbounds.upper import conv as ub_conv  # pylint: disable=g-import-not-at-top
+from rdbounds.upper import config as ub_config  # pylint: disable=g-import-not-at-top
 from rdbounds.upper import estimator as ub  # pylint: disable=g-import-not-at-top
 from rdbounds.upper import train as ub_train  # pylint: disable=g-import-not-at-top
 
@@ -84,12 +84,12 @@ def _source_case(repeats):
 
 def _ub_step_case(repeats):
   source = sources.make_source("gan", intrinsic_dim=2)
-  config = ub.validate(ub_conv.image_config(ub.PRESETS[FLAGS.ub_preset]), FLAGS.lmbda, source.dim)
+  config = ub.resolve(ub_config.IMAGE_PRESETS[FLAGS.ub_preset], FLAGS.lmbda, source.dim)
   model = ub.build_model(config, source.event_shape, seed=0)
-  optimizer = ub_train.make_optimizer(config["lr"], config["steps"], config["lr_final_fraction"])
+  optimizer = ub_train.make_optimizer(config.lr, config.steps, config.lr_final_fraction)
   ub_train.build_optimizer_state(optimizer, model)
-  step = tf.function(ub_train.make_one_step(model, optimizer, FLAGS.lmbda, 0, config["clip_norm"]))
-  batch = int(config["batch"])
+  step = tf.function(ub_train.make_one_step(model, optimizer, FLAGS.lmbda, 0, config.clip_norm))
+  batch = config.batch
   # Fixed batches, so the time is the step's alone (sampling is the `source` case).
   batches = [source.sample(batch, seed=i) for i in range(repeats)]
 
@@ -101,8 +101,8 @@ def _ub_step_case(repeats):
 
 def _lb_draw_case(repeats, k):
   source = sources.make_source("gan", intrinsic_dim=2)
-  config = lb_conv.image_config(lb.PRESETS["default"])
-  log_u = tf.function(lb_conv.conv_log_u((32, 32, 3), config["widths"], config["image_blocks"]))
+  config = lb_config.IMAGE_PRESETS["default"]
+  log_u = tf.function(lb_conv.conv_log_u((32, 32, 3), config.channels, config.conv_blocks))
   info = {}
 
   def run(i=0):

@@ -32,8 +32,8 @@ def main(argv):
   estimator = estimators.get(FLAGS.estimator)
   config = estimator.config(FLAGS.preset)
   describe = {"name": "banana", "event_shape": [2], "kind": "banana"}
-  jobs = [estimators.Job(FLAGS.estimator, l, seed, config, describe)
-          for seed in (0, 1) for l in (1.0, 3.0, 10.0)]
+  jobs = [job for seed in (0, 1)
+          for job in estimator.plan_jobs((1.0, 3.0, 10.0), seed, config, describe)]
   timings, rows = {}, {}
   with tempfile.TemporaryDirectory() as root:
     for executor in ("inprocess", f"local:{FLAGS.workers}"):

@@ -64,9 +64,10 @@ def make_source(case):
 
 def run_one(case, preset, lmbda, seed):
   """Runs in a subprocess: trains and evaluates; returns a dict of measurements."""
+  from rdbounds.upper import config as ub_config  # pylint: disable=g-import-not-at-top
   from rdbounds.upper import estimator as ub  # pylint: disable=g-import-not-at-top
   source = make_source(case)
-  config = dict(ub.PRESETS[preset])
+  config = ub_config.PRESETS[preset]
   started = time.time()
   _, result, ev = ub.train_and_evaluate(source, config, lmbda, seed=seed, log=lambda line: None)
   seconds = time.time() - started

@@ -1,111 +1,114 @@
-"""Measures real codecs against a finished sandwich run and reports how far they are from it.
+"""Adds real codecs to a finished sandwich run and reports how far they are from the bounds.
 
     python experiments/sandwich.py --source=gaussian --dim=2 --out=runs/gauss ...
     python experiments/codecs.py --run=runs/gauss                 # all codecs for the source
     python experiments/codecs.py --run=runs/gan --codecs=jpeg,webp
 
-Rebuilds the source from RUN/config.json, runs the codecs (learned ones are trained at the
-run's lambdas), replaces any earlier rows of those codecs in RUN/curves.csv by the new ones,
-redraws RUN/curves.png, and prints and writes RUN/report.md: each codec point's distance to
-the UB and LB envelopes (nats at equal D for vectors, dB PSNR at equal bpp for images) and
-each codec's BD-rate against the UB envelope.
+Codecs are estimators (`codec:<name>`): this plans their jobs for the run's source, preset,
+lambdas and seed (learned codecs get one job per lambda), runs them like any job (resumable,
+keyed by their config), records them in RUN/config.json so that re-running sandwich.py keeps
+their rows, merges RUN/curves.csv, redraws RUN/curves.png and writes RUN/report.md: each codec
+point's distance to the UB and LB envelopes (nats at equal D for vectors, dB PSNR at equal bpp
+for images) and each codec's BD-rate against the UB envelope. The same rows come from
+`sandwich.py --estimators=...,codec:jpeg`.
 """
 
 import json
 import os
-import sys
 
-from absl import app
 from absl import flags
+
+import cli
+from rdbounds import curves
+from rdbounds import estimators
+from rdbounds import sources as sources_lib
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from rdbounds import curves  # pylint: disable=g-import-not-at-top
-from rdbounds import sources
-from rdbounds.codecs import registry
-from rdbounds.codecs import report
+CODECS = [e.name[len(curves.CODEC_PREFIX):] for e in estimators.all_estimators()
+          if e.name.startswith(curves.CODEC_PREFIX)]
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run", None, "A finished sandwich.py output folder (holds config.json).")
-flags.DEFINE_list("codecs", None, f"Codecs to run; default: all that apply. Valid: {', '.join(registry.names())}.")
-flags.DEFINE_string("preset", None, "quick | default | paper; default: the run's preset.")
-flags.DEFINE_list("lambdas", None, "Multipliers for learned codecs; default: the run's lambdas.")
-flags.DEFINE_integer("seed", 0, "Seed of codec training and of the held-out test draws.")
+flags.DEFINE_list("codecs", None, f"Codecs to run; default: all that apply. Valid: {', '.join(CODECS)}.")
+flags.DEFINE_enum("preset", None, list(estimators.PRESET_NAMES), "Codec presets; default: the run's preset.")
+flags.DEFINE_list("lambdas", None, "Multipliers of learned codecs; default: the run's lambdas.")
+flags.DEFINE_string("dask", None, "Run jobs on Dask: local:N or tcp://HOST:PORT.")
 
 
-class CommandLineError(ValueError):
-  pass
-
-
-def _load_config(run_dir):
+def load_run_config(run_dir: str) -> dict:
   path = os.path.join(run_dir, "config.json")
   if not os.path.isfile(path):
-    raise CommandLineError(f"{path} not found: --run must be a finished sandwich.py output folder")
+    raise ValueError(f"{path} not found: --run must be a finished sandwich.py output folder")
   try:
     with open(path) as f:
       config = json.load(f)
   except json.JSONDecodeError as e:
-    raise CommandLineError(f"{path}: not valid JSON ({e})") from None
-  if "source_options" not in config:
-    raise CommandLineError(f"{path}: no source_options (not written by sandwich.py?)")
+    raise ValueError(f"{path}: not valid JSON ({e})") from None
+  if "source_options" not in config or "jobs" not in config:
+    raise ValueError(f"{path}: not written by this version of sandwich.py (no source_options "
+                     f"or jobs); re-run sandwich.py on it first")
   return config
 
 
-def run(argv):
+def main(argv):
   del argv
   log = lambda line: print(line, flush=True)
   if not FLAGS.run:
-    raise CommandLineError("--run=DIR is required (a finished sandwich.py output folder)")
-  config = _load_config(FLAGS.run)
-  preset = FLAGS.preset or config.get("preset")
-  if FLAGS.preset and FLAGS.preset not in registry.PRESETS:
-    raise CommandLineError(f"--preset must be one of {', '.join(registry.PRESETS)}, got {FLAGS.preset!r}")
+    raise ValueError("--run=DIR is required (a finished sandwich.py output folder)")
+  run_config = load_run_config(FLAGS.run)
+  preset = FLAGS.preset or run_config.get("preset") or "default"
   try:
-    lambdas = [float(l) for l in (FLAGS.lambdas or config.get("lambdas") or [])]
+    lambdas = [float(l) for l in (FLAGS.lambdas or run_config.get("lambdas") or [])]
   except ValueError:
-    raise CommandLineError(f"--lambdas must be numbers, got {','.join(FLAGS.lambdas)}") from None
+    raise ValueError(f"--lambdas must be numbers, got {','.join(FLAGS.lambdas)}") from None
   if any(not l > 0 for l in lambdas):
-    raise CommandLineError("lambdas must be positive")
-  source = sources.make_source(**config["source_options"])
-  if FLAGS.codecs:
-    names = registry.check_names(FLAGS.codecs, source)
-  else:
-    names = registry.applicable(source)
-  learned = [n for n in names if n in ("ntc", "hyperprior")]
-  if learned and not lambdas:
-    raise CommandLineError(f"{', '.join(learned)} need lambdas (none in config.json; pass --lambdas)")
-  log(f"{source.name}: codecs {', '.join(names)} ({preset or 'default'} preset) -> {FLAGS.run}")
+    raise ValueError("lambdas must be positive")
+  unknown = [n for n in FLAGS.codecs or [] if n not in CODECS]
+  if unknown:
+    raise ValueError(f"unknown codec(s) {', '.join(unknown)}; valid: {', '.join(CODECS)}")
 
-  new = registry.run_codecs(source, names, lambdas, registry.options_for_preset(preset),
-                            seed=FLAGS.seed, workdir=os.path.join(FLAGS.run, "codecs"), log=log)
-  csv_path = os.path.join(FLAGS.run, "curves.csv")
-  old = curves.read_csv(csv_path) if os.path.exists(csv_path) else []
-  replaced = {curves.CODEC_PREFIX + n for n in names}
-  records = [r for r in old if r.estimator not in replaced] + new
-  curves.write_csv(csv_path, records)
+  from rdbounds import plots, sweep  # pylint: disable=g-import-not-at-top
+  from rdbounds.codecs import report  # pylint: disable=g-import-not-at-top
+  source = sources_lib.make_source(**run_config["source_options"])
+  if FLAGS.codecs:
+    chosen = [estimators.get(curves.CODEC_PREFIX + n) for n in FLAGS.codecs]
+    reasons = [e.not_applicable(source) for e in chosen]
+    if any(reasons):
+      raise ValueError("; ".join(r for r in reasons if r))
+  else:
+    chosen = [estimators.get(curves.CODEC_PREFIX + n) for n in CODECS
+              if estimators.get(curves.CODEC_PREFIX + n).not_applicable(source) is None]
+  seed = run_config.get("flags", {}).get("seed", 0)
+  jobs = [job for e in chosen
+          for job in e.plan_jobs(lambdas, seed, e.preset(preset, source.is_image),
+                                 source.describe())]
+  if any(job.lmbda is not None for job in jobs) and not lambdas:
+    raise ValueError("learned codecs need lambdas (none in config.json; pass --lambdas)")
+  log(f"{source.name}: codecs {', '.join(e.name for e in chosen)} ({preset} preset) -> {FLAGS.run}")
+
+  # These codecs' earlier jobs (another preset or lambdas) leave the run; others stay.
+  names = {e.name for e in chosen}
+  kept = [i for i in run_config.get("codec_jobs", [])
+          if not any(i.startswith(n.replace(":", "_") + "-") for n in names)]
+  run_config["codec_jobs"] = kept + [job.job_id for job in jobs]
+  curves.atomic_write_text(os.path.join(FLAGS.run, "config.json"),
+                           json.dumps(run_config, indent=2) + "\n")
 
   png = os.path.join(FLAGS.run, "curves.png")
-  try:
-    from rdbounds import plots  # pylint: disable=g-import-not-at-top
-    units = config.get("flags", {}).get("units") or "nats"
-    plots.plot_curves(records, png, source=source, units=units)
-  except (ImportError, AttributeError) as e:
-    log(f"warning: could not redraw {png} ({e})")
-
+  units = run_config.get("flags", {}).get("units") or "nats"
+  draw = lambda records: plots.plot_curves(records, png, source=source, units=units)
+  outcomes = sweep.run_sweep(run_config["source_options"], jobs, FLAGS.run,
+                             executor=FLAGS.dask or "inprocess", log=log, on_merge=draw,
+                             merged=run_config["jobs"] + run_config["codec_jobs"])
+  records = curves.read_csv(os.path.join(FLAGS.run, "curves.csv"))
   text = report.markdown(records, source)
   curves.atomic_write_text(os.path.join(FLAGS.run, "report.md"), text)
   print(text)
-  log(f"wrote {len(new)} codec rows to {csv_path}, {png} and {os.path.join(FLAGS.run, 'report.md')}")
-  return 0
-
-
-def main(argv):
-  try:
-    return run(argv)
-  except (CommandLineError, ValueError, FileNotFoundError) as e:
-    print(f"codecs.py: error: {e}", file=sys.stderr)
-    return 2
+  log(f"wrote {sum(len(o.records) for o in outcomes)} codec rows to "
+      f"{os.path.join(FLAGS.run, 'curves.csv')}, {png} and {os.path.join(FLAGS.run, 'report.md')}")
+  return 1 if any(o.status == "failed" for o in outcomes) else 0
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run(main, "codecs.py")

@@ -10,8 +10,9 @@ import json
 import os
 import sys
 
-from absl import app
 from absl import flags
+
+import cli
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -38,17 +39,11 @@ def _source_beside(csv_path):
 
 def main(argv):
   if len(argv) != 2:
-    print("usage: plot.py CSV [--out=PNG] [--units=nats|bits]", file=sys.stderr)
-    return 2
+    raise ValueError("usage: plot.py CSV [--out=PNG] [--units=nats|bits]")
   csv_path = argv[1]
-  try:
-    records = curves.read_csv(csv_path)
-  except FileNotFoundError:
-    print(f"plot.py: error: {csv_path}: no such file", file=sys.stderr)
-    return 2
-  except ValueError as e:
-    print(f"plot.py: error: {e}", file=sys.stderr)
-    return 2
+  if not os.path.isfile(csv_path):
+    raise ValueError(f"{csv_path}: no such file")
+  records = curves.read_csv(csv_path)
   out = FLAGS.out or os.path.splitext(csv_path)[0] + ".png"
   plots.plot_curves(records, out, source=_source_beside(csv_path), units=FLAGS.units)
   print(f"wrote {out}")
@@ -56,4 +51,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run(main, "plot.py")

@@ -20,15 +20,20 @@ import typing
 from typing import Any, Dict, Iterator, Tuple
 
 _HELP = "help"
+_FLAG = "flag"
 
 
-def option(default, help: str, **kwargs) -> Any:  # pylint: disable=redefined-builtin
-  """A dataclass field with its help text (shown by the generated flag)."""
+def option(default, help: str, flag: bool = True) -> Any:  # pylint: disable=redefined-builtin
+  """A dataclass field with its help text (shown by the generated flag).
+
+  `flag=False` marks a field set by the program (e.g. by the sweep), not by users.
+  """
   if isinstance(default, (list, dict, set)):
     raise TypeError("use a tuple (immutable) for sequence defaults")
+  metadata = {_HELP: help, _FLAG: flag}
   if isinstance(default, Config):
-    return dataclasses.field(default_factory=lambda: default, metadata={_HELP: help}, **kwargs)
-  return dataclasses.field(default=default, metadata={_HELP: help}, **kwargs)
+    return dataclasses.field(default_factory=lambda: default, metadata=metadata)
+  return dataclasses.field(default=default, metadata=metadata)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,11 +45,13 @@ class Option:
     type: its annotation (resolved).
     help: the field's help text.
     path: attribute path from the outer config, e.g. ("search", "tol").
+    flag: whether users set it (False: set by the program).
   """
   name: str
   type: Any
   help: str
   path: Tuple[str, ...]
+  flag: bool = True
 
 
 class Config:
@@ -72,7 +79,8 @@ class Config:
       if isinstance(kind, type) and issubclass(kind, Config):
         options.extend(dataclasses.replace(o, path=(f.name,) + o.path) for o in kind.flat_options())
       else:
-        options.append(Option(f.name, kind, f.metadata.get(_HELP, ""), (f.name,)))
+        options.append(Option(f.name, kind, f.metadata.get(_HELP, ""), (f.name,),
+                              f.metadata.get(_FLAG, True)))
     names = [o.name for o in options]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -27,6 +27,9 @@ COLUMNS = (
 ESTIMATORS = ("analytic", "blahut_arimoto", "upper_bound", "lower_bound")
 CODEC_PREFIX = "codec:"
 LN2 = math.log(2.0)
+# An LB intercept above this fraction of its ceiling ln k says more about k than about R(D):
+# binaries warn and plots draw the line dashed.
+SATURATION = 0.95
 
 
 def check_estimator_name(name: str) -> str:
@@ -82,6 +85,12 @@ class Record:
   @property
   def has_line(self) -> bool:
     return self.intercept_nats is not None and self.lmbda is not None
+
+  @property
+  def saturated(self) -> bool:
+    """A lower-bound line within `1 - SATURATION` of its ceiling ln k."""
+    return (self.ceiling_nats is not None and self.intercept_nats is not None
+            and self.intercept_nats >= SATURATION * self.ceiling_nats)
 
   @property
   def rate_bits(self) -> Optional[float]:

@@ -1,22 +1,38 @@
 """The estimator registry: every estimator is a function `(source, job, context) -> [Record]`.
 
-A `Job` is one unit of a sweep: an estimator at one lambda and seed with its (JSON-able)
-configuration. The sweep runs jobs without knowing what they compute, and estimators never
-touch flags or output files: they get a working directory for checkpoints (or None) and a
-`log` callable for progress lines through `JobContext`.
+An `Estimator` entry names the function (imported on first use, so the registry, the
+configurations and the flags built from them load without TensorFlow), its configuration
+class (a frozen `rdbounds.config.Config`), its presets (instances: `quick`, `default`,
+`paper`, with image-source variants where they differ), which sources it applies to, and
+how a sweep plans its jobs. Codecs are estimators like the others (`codec:<name>`).
+
+A `Job` is one unit of a sweep: an estimator at one lambda (or none, for codecs swept over a
+quality setting) and seed, with its config and the description of its source. Estimators
+never touch flags or output files: they get a working directory for checkpoints (or None)
+and a `log` callable through `JobContext`.
+
+The built-in estimators are listed in `PLUGINS` (modules defining `ESTIMATORS`); `register`
+adds others.
 """
 
 import dataclasses
 import hashlib
+import importlib
 import json
-import time
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Union
 
-import numpy as np
+from rdbounds import config as config_lib
 
-from rdbounds import blahut_arimoto
-from rdbounds import curves
-from rdbounds.sources import base
+PRESET_NAMES = ("quick", "default", "paper")
+
+# Modules whose `ESTIMATORS` tuple registers the built-in estimators. Light modules only
+# (configs and presets); each entry names its heavy run function by import path.
+PLUGINS = (
+    "rdbounds.references",
+    "rdbounds.upper.config",
+    "rdbounds.lower.config",
+    "rdbounds.codecs.config",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,23 +41,33 @@ class Job:
 
   Attributes:
     estimator: registered estimator name.
-    lmbda: the multiplier lambda.
+    lmbda: the multiplier lambda, or None (codecs swept over a quality setting).
     seed: seed of everything random in the job.
-    config: estimator hyper-parameters (JSON-able dict).
+    config: the estimator's `Config` instance (preset plus overrides).
     source: the source's description (part of the identity of the job).
   """
   estimator: str
-  lmbda: float
-  seed: int = 0
-  config: dict = dataclasses.field(default_factory=dict)
-  source: dict = dataclasses.field(default_factory=dict)
+  lmbda: Optional[float]
+  seed: int
+  config: config_lib.Config
+  source: dict
+
+  def to_json(self) -> dict:
+    return {"estimator": self.estimator, "lmbda": self.lmbda, "seed": self.seed,
+            "config": self.config.to_json(), "source": self.source}
+
+  @classmethod
+  def from_json(cls, data: dict) -> "Job":
+    config = get(data["estimator"]).config_class.from_json(data["config"])
+    return cls(data["estimator"], data["lmbda"], data["seed"], config, data["source"])
 
   @property
   def job_id(self) -> str:
     """Stable identifier: a readable prefix and a hash of everything that defines the job."""
-    blob = json.dumps(dataclasses.asdict(self), sort_keys=True, default=str)
+    blob = json.dumps(self.to_json(), sort_keys=True, default=str)
     digest = hashlib.sha256(blob.encode()).hexdigest()[:10]
-    return f"{self.estimator}-lambda={self.lmbda:g}-seed={self.seed}-{digest}"
+    lmbda = "" if self.lmbda is None else f"-lambda={self.lmbda:g}"
+    return f"{self.estimator.replace(':', '_')}{lmbda}-seed={self.seed}-{digest}"
 
 
 @dataclasses.dataclass
@@ -56,7 +82,14 @@ class JobContext:
   log: Callable[[str], None] = lambda line: None
 
 
-EstimatorFn = Callable[[base.Source, Job, JobContext], List[curves.Record]]
+@dataclasses.dataclass(frozen=True)
+class NoOptions(config_lib.Config):
+  """The configuration of an estimator that has nothing to configure."""
+
+
+def one_job_per_lambda(estimator: "Estimator", lambdas: Sequence[float], seed: int,
+                       config: config_lib.Config, source_description: dict) -> List[Job]:
+  return [Job(estimator.name, float(l), seed, config, source_description) for l in lambdas]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,132 +98,79 @@ class Estimator:
 
   Attributes:
     name: CSV estimator name.
-    run: the estimator function.
+    run: the estimator function, or its import path "module:function" (imported on first use).
+    config_class: the `Config` subclass of its options.
+    presets: preset name -> config instance (vector sources).
+    image_presets: preset name -> config instance for image sources, where they differ.
+    flag_prefix: prefix of the command-line flags generated from `config_class` ("ub_"), or
+      None for no flags.
     not_applicable: returns a one-line reason when the estimator cannot run on a source.
-    presets: preset name -> default config (e.g. "quick", "default", "paper").
+    plan: `(estimator, lambdas, seed, config, source_description) -> [Job]`.
+    description: one line for help texts.
   """
   name: str
-  run: EstimatorFn
-  not_applicable: Callable[[base.Source], Optional[str]] = lambda source: None
-  presets: Dict[str, dict] = dataclasses.field(default_factory=dict)
+  run: Union[str, Callable]
+  config_class: type = NoOptions
+  presets: Mapping[str, config_lib.Config] = dataclasses.field(default_factory=dict)
+  image_presets: Mapping[str, config_lib.Config] = dataclasses.field(default_factory=dict)
+  flag_prefix: Optional[str] = None
+  not_applicable: Callable[..., Optional[str]] = lambda source: None
+  plan: Callable[..., List[Job]] = one_job_per_lambda
+  description: str = ""
 
-  def config(self, preset: str, **overrides) -> dict:
-    """The preset's config with the user's overrides.
+  def preset(self, name: str, image: bool = False) -> config_lib.Config:
+    """The preset `name` (for an image source if `image`); the class defaults if none is set."""
+    if name not in PRESET_NAMES:
+      raise ValueError(f"unknown preset {name!r}; valid: {', '.join(PRESET_NAMES)}")
+    table = self.image_presets if image and self.image_presets else self.presets
+    return table.get(name) or self.config_class()
 
-    Presets may hold image-specific values under `image_<key>`; a user's value for `<key>`
-    is meant for whatever source the run is on, so it replaces `image_<key>` too.
-    """
-    config = dict(self.presets.get(preset, self.presets.get("default", {})))
-    unknown = set(overrides) - set(config)
-    if unknown:
-      raise ValueError(f"{self.name}: unknown options {sorted(unknown)}; valid: {sorted(config)}")
-    for key, value in overrides.items():
-      config[key] = value
-      if f"image_{key}" in config:
-        config[f"image_{key}"] = value
-    return config
+  def config(self, preset: str, image: bool = False, **overrides) -> config_lib.Config:
+    """The preset's config with the user's overrides (flattened option names)."""
+    return self.preset(preset, image).override(**overrides)
 
+  def plan_jobs(self, lambdas: Sequence[float], seed: int, config: config_lib.Config,
+                source_description: dict) -> List[Job]:
+    return self.plan(self, lambdas, seed, config, source_description)
 
-def image_config(config: dict, image_keys) -> dict:
-  """`config` with every non-None `image_<key>` (key in `image_keys`) moved onto `<key>`.
-
-  Estimators keep image-specific defaults beside the vector ones; on image sources these
-  replace them.
-  """
-  config = dict(config)
-  for key in image_keys:
-    value = config.get("image_" + key)
-    if value is not None:
-      config[key] = value
-  return config
+  def __call__(self, source, job: Job, context: JobContext):
+    run = self.run
+    if isinstance(run, str):
+      module, function = run.split(":")
+      run = getattr(importlib.import_module(module), function)
+    return run(source, job, context)
 
 
-REGISTRY: Dict[str, Estimator] = {}
+_REGISTRY: Dict[str, Estimator] = {}
+_loaded = False
 
 
 def register(estimator: Estimator) -> Estimator:
-  REGISTRY[estimator.name] = estimator
+  _REGISTRY[estimator.name] = estimator
   return estimator
+
+
+def _load_plugins():
+  global _loaded
+  if not _loaded:
+    _loaded = True
+    for module in PLUGINS:
+      for estimator in importlib.import_module(module).ESTIMATORS:
+        _REGISTRY.setdefault(estimator.name, estimator)
 
 
 def get(name: str) -> Estimator:
   _load_plugins()
-  if name not in REGISTRY:
-    raise ValueError(f"unknown estimator {name!r}; valid: {', '.join(sorted(REGISTRY))}")
-  return REGISTRY[name]
+  if name not in _REGISTRY:
+    raise ValueError(f"unknown estimator {name!r}; valid: {', '.join(names())}")
+  return _REGISTRY[name]
 
 
 def names() -> List[str]:
+  """Registered names: the sandwich's estimators first, then codecs, each group sorted."""
   _load_plugins()
-  return sorted(REGISTRY)
+  return sorted(_REGISTRY, key=lambda n: (n.startswith("codec:"), n))
 
 
-def _load_plugins():
-  """Imports the modules that register the trained estimators (heavy; done on first use)."""
-  import importlib
-  for module in ("rdbounds.upper.estimator", "rdbounds.lower.estimator"):
-    try:
-      importlib.import_module(module)
-    except ModuleNotFoundError as e:
-      # Not installed (this module or its package) is fine; a missing dependency inside
-      # an existing module is a real error.
-      if not (module == e.name or module.startswith(f"{e.name}.")):
-        raise
-
-
-# ---------------------------------------------------------------------------------------
-# Reference estimators
-
-
-def _run_analytic(source, job, context):
-  del context
-  started = time.time()
-  distortion, rate = source.analytic.point(job.lmbda)
-  intercept = float(source.analytic.intercept(job.lmbda))
-  return [curves.Record(
-      source=source.name, estimator="analytic", lmbda=job.lmbda, distortion=float(distortion),
-      rate_nats=float(rate), pixels_per_sample=source.pixels_per_sample,
-      intercept_nats=intercept, intercept_ci_low=intercept, intercept_ci_high=intercept,
-      seconds=time.time() - started, seed=job.seed, run_id=job.job_id)]
-
-
-register(Estimator(
-    name="analytic", run=_run_analytic,
-    not_applicable=lambda s: None if s.analytic is not None else f"no closed-form R(D) for {s.name}",
-    presets={"default": {}}))
-
-
-def _run_blahut_arimoto(source, job, context):
-  started = time.time()
-  view = source.quadratic_view()
-  config = job.config
-  x = source.sample(config["samples"], seed=job.seed, split="train").numpy()
-  context.log(f"blahut_arimoto: {config['samples']} samples, {config['bins']} bins per axis")
-  result, = blahut_arimoto.sweep_samples(
-      view.to_base(x), [job.lmbda], metric=view.metric, bins=config["bins"],
-      tol=config["tol"], max_iterations=config["max_iterations"])
-  if not result.converged:
-    context.log(f"blahut_arimoto: bounds {result.intercept_upper - result.intercept_lower:.2g} "
-                f"nats apart after {result.iterations} iterations at lambda={job.lmbda:g}")
-  return [curves.Record(
-      source=source.name, estimator="blahut_arimoto", lmbda=job.lmbda,
-      distortion=result.distortion, rate_nats=result.rate_nats,
-      intercept_nats=result.intercept_upper, intercept_ci_low=result.intercept_lower,
-      intercept_ci_high=result.intercept_upper, n_eval=config["samples"],
-      steps=result.iterations, seconds=time.time() - started, seed=job.seed,
-      run_id=job.job_id)]
-
-
-def _ba_not_applicable(source):
-  if source.quadratic_view() is None:
-    return f"Blahut-Arimoto needs a <= 2-d view of the source; {source.name} has none"
-  return None
-
-
-register(Estimator(
-    name="blahut_arimoto", run=_run_blahut_arimoto, not_applicable=_ba_not_applicable,
-    presets={
-        "quick": {"samples": 200_000, "bins": 60, "tol": 1e-3, "max_iterations": 3000},
-        "default": {"samples": 1_000_000, "bins": 100, "tol": 1e-3, "max_iterations": 5000},
-        "paper": {"samples": 4_000_000, "bins": 140, "tol": 1e-4, "max_iterations": 20000},
-    }))
+def all_estimators() -> List[Estimator]:
+  return [_REGISTRY[n] for n in names()]

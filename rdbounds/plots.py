@@ -21,7 +21,6 @@ import numpy as np
 
 from rdbounds import curves
 
-SATURATION = 0.95  # An LB intercept above this fraction of ln k is marked as saturated.
 
 _STYLE = {
     "analytic": dict(color="black", label="analytic R(D)"),
@@ -29,10 +28,6 @@ _STYLE = {
     "upper_bound": dict(color="tab:blue", label="upper bound (beta-VAE)"),
     "lower_bound": dict(color="tab:red", label="lower bound (Csiszar dual)"),
 }
-
-
-def _is_saturated(record: curves.Record) -> bool:
-  return bool(record.ceiling_nats) and record.intercept_nats >= SATURATION * record.ceiling_nats
 
 
 def plot_curves(records: Sequence[curves.Record], path: str, source=None, units: str = "nats",
@@ -130,11 +125,11 @@ def plot_curves(records: Sequence[curves.Record], path: str, source=None, units:
       ax.fill_between(d, to_axes(d, low)[1], to_axes(d, high)[1], color=style["color"],
                       alpha=0.15, lw=0)
     for r in lb:
-      if _is_saturated(r):
+      if r.saturated:
         # Saturated lines say more about k than about R(D): draw them, dashed and labelled.
         line = np.maximum(r.intercept_nats - r.lmbda * grid, 0)
         ax.plot(*to_axes(grid[line > 0], line[line > 0]), color=style["color"], linestyle="--",
-                alpha=0.6, label=f"LB saturated (>= {SATURATION:.0%} of ln k), lambda={r.lmbda:g}")
+                alpha=0.6, label=f"LB saturated (>= {curves.SATURATION:.0%} of ln k), lambda={r.lmbda:g}")
 
   # Codecs.
   for name in sorted(k for k in by_estimator if k.startswith(curves.CODEC_PREFIX)):

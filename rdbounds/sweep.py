@@ -78,13 +78,13 @@ def run_job(source_options: dict, job: estimators.Job, jobs_dir: str,
   try:
     # The job id is a hash; this says what it stands for (flags such as --lb_tol included).
     curves.atomic_write_text(os.path.join(job_dir, JOB), json.dumps(
-        dataclasses.asdict(job), indent=2, sort_keys=True, default=str) + "\n")
+        job.to_json(), indent=2, sort_keys=True, default=str) + "\n")
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
     # Seeds initializers too, so a job gives the same rows in any process.
     tf.keras.utils.set_random_seed(job.seed)
     source = _source_for(source_options)
     context = estimators.JobContext(workdir=job_dir, log=lambda line: log(f"  [{job.job_id}] {line}"))
-    records = estimators.get(job.estimator).run(source, job, context)
+    records = estimators.get(job.estimator)(source, job, context)
     curves.write_csv(records_path, records)
     error_path = os.path.join(job_dir, ERROR)
     if os.path.exists(error_path):
@@ -96,16 +96,16 @@ def run_job(source_options: dict, job: estimators.Job, jobs_dir: str,
     return JobOutcome(job, "failed", [], time.time() - started, reason)
 
 
-def merge(out_dir: str, jobs: Sequence[estimators.Job]) -> List[curves.Record]:
-  """Concatenates finished jobs' record files (in job order) into OUT/curves.csv.
+def merge(out_dir: str, job_ids: Sequence[str]) -> List[curves.Record]:
+  """Concatenates finished jobs' record files (in the given order) into OUT/curves.csv.
 
   Returns:
     the merged records.
   """
   header = ",".join(curves.COLUMNS) + "\n"
   lines, records = [], []
-  for job in jobs:
-    path = os.path.join(out_dir, "jobs", job.job_id, RECORDS)
+  for job_id in job_ids:
+    path = os.path.join(out_dir, "jobs", job_id, RECORDS)
     if os.path.exists(path):
       with open(path) as f:
         text = f.read()
@@ -149,7 +149,8 @@ def summary_table(outcomes: Sequence[JobOutcome]) -> str:
     job = outcome.job
     for record in outcome.records or [None]:
       lmbda = job.lmbda if record is None or record.lmbda is None else record.lmbda
-      rows.append((job.estimator, f"{lmbda:g}", str(job.seed), outcome.status,
+      rows.append((job.estimator, "" if lmbda is None else f"{lmbda:g}", str(job.seed),
+                   outcome.status,
                    f"{outcome.seconds:.1f}", fmt(record and record.distortion),
                    fmt(record and record.rate_nats), fmt(record and record.intercept_nats)))
   widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -174,16 +175,19 @@ def _dask_client(executor: str):
 
 def run_sweep(source_options: dict, jobs: Sequence[estimators.Job], out_dir: str,
               executor: str = "inprocess", log: Callable[[str], None] = print,
-              on_merge: Optional[Callable[[List[curves.Record]], None]] = None) -> List[JobOutcome]:
+              on_merge: Optional[Callable[[List[curves.Record]], None]] = None,
+              merged: Optional[Sequence[str]] = None) -> List[JobOutcome]:
   """Runs all jobs, merging finished rows into OUT/curves.csv after each one.
 
   Args:
     source_options: keyword arguments of `sources.make_source` (rebuilt in each worker).
-    jobs: the jobs, in the order their rows appear in the CSV.
+    jobs: the jobs to run (or find finished).
     out_dir: output directory.
     executor: "inprocess", "local:N" or "tcp://HOST:PORT".
     log: progress line sink.
     on_merge: called with the merged records after each merge (e.g. to redraw the plot).
+    merged: ids of the jobs whose rows make up OUT/curves.csv, in CSV order (default: `jobs`);
+      e.g. a run's jobs plus codec jobs added to it later.
 
   Returns:
     one `JobOutcome` per job, in job order.
@@ -195,11 +199,13 @@ def run_sweep(source_options: dict, jobs: Sequence[estimators.Job], out_dir: str
   # Whether OUT/curves.csv may lag the job files: true until a merge follows the last outcome.
   stale = True
 
+  merged_ids = list(merged) if merged is not None else [job.job_id for job in jobs]
+
   def remerge():
     nonlocal stale
-    merged = merge(out_dir, jobs)
+    records = merge(out_dir, merged_ids)
     if on_merge:
-      on_merge(merged)
+      on_merge(records)
     stale = False
 
   def finished(outcome):

@@ -159,23 +159,36 @@ class Trainer:
       self.checkpoint.restore(self.manager.latest_checkpoint).expect_partial()
     return int(self.step.numpy())
 
+  def saved_step(self) -> int:
+    """The step of the latest checkpoint on disk (0 if none), without restoring it."""
+    if not (self.manager and self.manager.latest_checkpoint):
+      return 0
+    # Checkpoints are numbered by their step (`save`).
+    return int(self.manager.latest_checkpoint.rsplit("-", 1)[1])
+
   def save(self):
     if self.manager:
       self.manager.save(checkpoint_number=int(self.step.numpy()))
       if self.on_checkpoint:
         self.on_checkpoint(int(self.step.numpy()))
 
-  def run(self) -> TrainingResult:
+  def run(self, until: Optional[int] = None) -> TrainingResult:
+    """Trains (resuming from the latest checkpoint) up to step `until` (default: num_steps).
+
+    The learning-rate schedule and progress lines still count to `num_steps`, so a run
+    stopped at `until` and continued later follows the same path.
+    """
     started = time.time()
+    until = self.num_steps if until is None else min(int(until), self.num_steps)
     first = self.restore()
     if first:
       self.log(f"{self.name}: resumed from checkpoint at step {first}")
     step, metrics = first, {}
     window_start, window_steps = time.time(), 0
-    while step < self.num_steps:
+    while step < until:
       # Chunks end on checkpoint boundaries, so checkpoints fall on exact steps.
       next_checkpoint = (step // self.checkpoint_every + 1) * self.checkpoint_every
-      steps = min(self.steps_per_call, self.num_steps - step, next_checkpoint - step)
+      steps = min(self.steps_per_call, until - step, next_checkpoint - step)
       data = sample_chunk(self.source, self.batch_size, steps, self.seed, step)
       values, finite = self._chunk_fn(steps)(tf.constant(step, tf.int64), data)
       if not bool(finite):
@@ -188,13 +201,13 @@ class Trainer:
       window_steps += steps
       self.step.assign(step)
       metrics = {k: float(v) for k, v in values.items()}
-      if step % self.checkpoint_every == 0 or step == self.num_steps:
+      if step % self.checkpoint_every == 0 or step == until:
         self.save()
       if self.writer is not None and (step // self.steps_per_call) % 10 == 0:
         with self.writer.as_default(step=step):
           for key, value in metrics.items():
             tf.summary.scalar(key, value)
-      if step // self.log_every > (step - steps) // self.log_every or step == self.num_steps:
+      if step // self.log_every > (step - steps) // self.log_every or step == until:
         rate = window_steps / max(time.time() - window_start, 1e-9)
         shown = " ".join(f"{k}={v:.4g}" for k, v in metrics.items())
         self.log(f"{self.name}: step {step}/{self.num_steps} {rate:.0f} steps/s {shown}")

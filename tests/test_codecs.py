@@ -5,11 +5,13 @@ import tensorflow as tf
 
 from rdbounds import blahut_arimoto
 from rdbounds.codecs import base
+from rdbounds.codecs import config as codec_config
 from rdbounds.codecs import ntc
 from rdbounds.codecs import scalar
 from rdbounds.sources import make_source
 
-TINY_NTC = ntc.NTCConfig(widths=(32, 32), steps=400, batch_size=256, learning_rate=3e-3)
+TINY_NTC = codec_config.NTCCodecConfig(widths=(32, 32), steps=400, batch_size=256,
+                                       learning_rate=3e-3)
 
 
 class VarintTest(tf.test.TestCase):

@@ -7,7 +7,8 @@ from rdbounds.codecs import base
 from rdbounds.codecs import hyperprior
 from rdbounds.codecs import ntc_image
 from rdbounds.codecs import pillow
-from rdbounds.codecs import registry
+from rdbounds import estimators
+from rdbounds.codecs import config as codec_config
 from rdbounds.sources import base as sources_base
 
 
@@ -31,7 +32,7 @@ class PillowCodecTest(tf.test.TestCase):
     source = SmoothImages(channels=1)
     x = source.sample(5, seed=0).numpy()
     for kind in ("jpeg", "webp", "jpeg2000"):
-      codec = pillow.PillowCodec(kind, pillow.DEFAULT_QUALITIES[kind][3], source.event_shape)
+      codec = pillow.PillowCodec(kind, codec_config.PILLOW_QUALITIES[kind][3], source.event_shape)
       bitstreams = codec.encode(x)
       self.assertLen(bitstreams, 5)
       decoded = codec.decode(bitstreams)
@@ -41,7 +42,7 @@ class PillowCodecTest(tf.test.TestCase):
   def test_higher_quality_gives_more_bits_and_higher_psnr(self):
     source = SmoothImages()
     for kind in ("jpeg", "webp", "jpeg2000"):
-      low, high = (pillow.DEFAULT_QUALITIES[kind][i] for i in (1, -2))
+      low, high = (codec_config.PILLOW_QUALITIES[kind][i] for i in (1, -2))
       points = [base.measure(pillow.PillowCodec(kind, q, source.event_shape), source,
                              n_eval=16, block_size=8) for q in (low, high)]
       self.assertGreater(points[1].bpp, points[0].bpp, msg=kind)
@@ -57,16 +58,17 @@ class PillowCodecTest(tf.test.TestCase):
     self.assertEqual(record.estimator, "codec:jpeg")
     self.assertIsNone(record.lmbda)
 
-  def test_registry_picks_image_codecs_for_images_and_vector_codecs_for_vectors(self):
+  def test_image_codecs_apply_to_images_and_vector_codecs_to_vectors(self):
     from rdbounds.sources import make_source
-    self.assertContainsSubset(["ntc", "hyperprior", "jpeg", "webp", "jpeg2000"],
-                              registry.applicable(SmoothImages()))
-    self.assertNotIn("scalar", registry.applicable(SmoothImages()))
-    self.assertContainsSubset(["scalar", "ntc"], registry.applicable(make_source("gaussian", dim=2)))
-    with self.assertRaisesRegex(ValueError, "valid: .*jpeg"):
-      registry.check_names(["jpg"], SmoothImages())
-    with self.assertRaisesRegex(ValueError, "codes images"):
-      registry.check_names(["jpeg"], make_source("gaussian", dim=2))
+    def applicable(source):
+      return {e.name for e in estimators.all_estimators()
+              if e.name.startswith("codec:") and e.not_applicable(source) is None}
+    self.assertContainsSubset({"codec:ntc", "codec:hyperprior", "codec:jpeg", "codec:webp",
+                               "codec:jpeg2000"}, applicable(SmoothImages()))
+    self.assertNotIn("codec:scalar", applicable(SmoothImages()))
+    self.assertEqual({"codec:scalar", "codec:ntc"}, applicable(make_source("gaussian", dim=2)))
+    self.assertIn("divisible by 8", estimators.get("codec:hyperprior").not_applicable(
+        SmoothImages(size=12)))
 
 
 class _LearnedImageCodecChecks:
@@ -98,8 +100,8 @@ class HyperpriorTest(_LearnedImageCodecChecks, tf.test.TestCase):
   def setUpClass(cls):
     super().setUpClass()
     cls.source = SmoothImages(size=16)
-    config = hyperprior.HyperpriorConfig(filters=8, latent_channels=8, hyper_channels=4,
-                                         steps=20, batch_size=4, learning_rate=3e-3)
+    config = codec_config.HyperpriorCodecConfig(filters=8, latent_channels=8, hyper_channels=4,
+                                                steps=20, batch_size=4, learning_rate=3e-3)
     cls.codec = hyperprior.train_hyperprior(cls.source, 3000.0, config, seed=1)
 
   def test_measured_record_has_bpp_and_psnr(self):
@@ -120,6 +122,6 @@ class ImageNTCTest(_LearnedImageCodecChecks, tf.test.TestCase):
   def setUpClass(cls):
     super().setUpClass()
     cls.source = SmoothImages(size=16)
-    config = hyperprior.HyperpriorConfig(filters=8, latent_channels=8, steps=20, batch_size=4,
+    config = codec_config.NTCCodecConfig(filters=8, latent_channels=8, steps=20, batch_size=4,
                                          learning_rate=3e-3)
     cls.codec = ntc_image.train_image_ntc(cls.source, 3000.0, config, seed=1)

@@ -6,11 +6,12 @@ import numpy as np
 import tensorflow as tf
 
 from rdbounds import estimators
+from rdbounds.lower import config as lb_config
 from rdbounds.lower import conv as lb_conv
 from rdbounds.lower import estimator as lb
 from rdbounds.lower import mode_finding
 from rdbounds.sources import base
-from rdbounds.upper import conv as ub_conv
+from rdbounds.upper import config as ub_config
 from rdbounds.upper import estimator as ub
 
 
@@ -37,24 +38,21 @@ class TinyImages(base.Source):
 
 
 def ub_tiny(**overrides):
-  config = dict(ub.PRESETS["quick"], image_widths=[8, 8], image_latent_dim=4, image_steps=200,
-                image_batch=32, image_eval_samples=1024, image_eval_batch=512,
-                steps_per_call=40, log_every=1000, lr=3e-3)
-  config.update(overrides)
-  return config
+  return ub_config.IMAGE_PRESETS["quick"].override(**dict(dict(
+      channels=(8, 8), latent_dim=4, steps=200, batch=32, eval_samples=1024, eval_batch=512,
+      steps_per_call=40, log_every=1000, lr=3e-3), **overrides))
 
 
 def lb_tiny(**overrides):
-  config = dict(lb.PRESETS["quick"], image_widths=[8, 8], image_k=64, image_steps=40, m=5,
-                anneal=True, steps_per_call=20, log_every=1000)
-  config.update(overrides)
-  return config
+  return lb_config.IMAGE_PRESETS["quick"].override(**dict(dict(
+      channels=(8, 8), k=64, steps=40, m=5, anneal=True, steps_per_call=20, log_every=1000),
+      **overrides))
 
 
 class ConvUpperBoundModelTest(tf.test.TestCase):
 
   def test_gaussian_model_shapes_and_rate_in_nats_per_image(self):
-    config = ub.validate(ub_conv.image_config(ub_tiny(prior="standard_gaussian")), 1.0, 192)
+    config = ub.resolve(ub_tiny(prior="standard_gaussian"), 1.0, 192)
     model = ub.build_model(config, (8, 8, 3), seed=0)
     x = TinyImages().sample(5, seed=1)
     out = model(x, tf.constant([3, 4]))
@@ -72,9 +70,7 @@ class ConvUpperBoundModelTest(tf.test.TestCase):
     self.assertAllClose(out["rate"], kl, rtol=1e-4, atol=1e-5)
 
   def test_ntc_model_uniform_posterior_deep_factorized_prior(self):
-    config = ub.validate(ub_conv.image_config(
-        ub_tiny(image_posterior="uniform", image_prior="deep_factorized")), 1.0, 192)
-    self.assertEqual(config["posterior"], "uniform")
+    config = ub.resolve(ub_tiny(posterior="uniform", prior="deep_factorized"), 1.0, 192)
     model = ub.build_model(config, (8, 8, 3), seed=0)
     self.assertTrue(model.noisy)
     x = TinyImages().sample(6, seed=2)
@@ -87,13 +83,9 @@ class ConvUpperBoundModelTest(tf.test.TestCase):
     hard = model.hard_rounding(x)
     self.assertEqual(hard["rate"].shape, (6,))
 
-  def test_image_config_replaces_only_set_image_keys(self):
-    config = ub_conv.image_config(dict(ub.PRESETS["quick"], image_prior=None))
-    self.assertEqual(config["widths"], ub.PRESETS["quick"]["image_widths"])
-    self.assertEqual(config["steps"], ub.PRESETS["quick"]["image_steps"])
-    self.assertEqual(config["prior"], ub.PRESETS["quick"]["prior"])
-    self.assertIsNone(ub.ESTIMATOR.not_applicable(TinyImages()))
-    self.assertIsNone(lb.ESTIMATOR.not_applicable(TinyImages()))
+  def test_both_bounds_apply_to_images(self):
+    self.assertIsNone(estimators.get("upper_bound").not_applicable(TinyImages()))
+    self.assertIsNone(estimators.get("lower_bound").not_applicable(TinyImages()))
 
 
 class ImageLowerBoundPiecesTest(tf.test.TestCase):
@@ -120,8 +112,7 @@ class ImageLowerBoundPiecesTest(tf.test.TestCase):
 
   def test_cnn_log_u_standardization_and_shape(self):
     source = TinyImages()
-    config = lb_conv.image_config(lb_tiny())
-    log_u = lb.build_log_u(source, config, seed=0)
+    log_u = lb.build_log_u(source, lb_tiny(), seed=0)
     samples = source.sample(2000, seed=(0, 2**20)).numpy()
     self.assertAllClose(log_u.loc, samples.mean(0), atol=1e-5)
     self.assertAllClose(log_u.scale, np.full((8, 8, 3), samples.std()), rtol=1e-4)
@@ -137,10 +128,10 @@ class ImageSandwichTest(tf.test.TestCase):
     context = estimators.JobContext(None, lambda line: None)
     points = []
     for lmbda in lambdas:
-      points += ub_est.run(source, estimators.Job("upper_bound", lmbda, 0, ub_tiny()), context)
+      points += ub_est(source, estimators.Job("upper_bound", lmbda, 0, ub_tiny(), {}), context)
     lines = []
     for job in lb_est.plan_jobs(lambdas, 0, lb_tiny(), source.describe()):
-      lines += lb_est.run(source, job, context)
+      lines += lb_est(source, job, context)
     self.assertLen(points, 2)
     self.assertEqual(sorted(r.lmbda for r in lines), lambdas)
     for p in points:

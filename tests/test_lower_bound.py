@@ -113,7 +113,7 @@ class LowerBoundTest(tf.test.TestCase, parameterized.TestCase):
     jobs = entry.plan_jobs([1.0, 4.0], 0, config, source.describe())
     self.assertLen(jobs, 1)
     workdir = tempfile.mkdtemp()
-    records = entry.run(source, jobs[0], estimators.JobContext(workdir=workdir))
+    records = entry(source, jobs[0], estimators.JobContext(workdir=workdir))
     self.assertEqual([r.lmbda for r in records], [1.0, 4.0])
     self.assertEqual([r.steps for r in records], [40, 80])
     for record in records:
@@ -123,7 +123,7 @@ class LowerBoundTest(tf.test.TestCase, parameterized.TestCase):
       self.assertLessEqual(record.intercept_nats,
                            float(source.analytic.intercept(record.lmbda)) + 0.5)
     # A second run resumes from the checkpoints and snapshots: same lines.
-    again = entry.run(source, jobs[0], estimators.JobContext(workdir=workdir))
+    again = entry(source, jobs[0], estimators.JobContext(workdir=workdir))
     self.assertAllClose([r.intercept_nats for r in again], [r.intercept_nats for r in records])
 
 

@@ -15,10 +15,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(ROOT, "experiments", "sandwich.py")
 
 
-def run_binary(*args):
-  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+def run_binary(*args, **env_overrides):
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **env_overrides)
   return subprocess.run([sys.executable, BINARY, *args], capture_output=True, text=True,
                         env=env, cwd=ROOT, timeout=600)
+
+
+# The command whose rows tests/data/small_sweep.csv holds, as written before the estimators
+# moved onto frozen config dataclasses (codecs by codecs.py then).
+SMALL_SWEEP = ("--source=gaussian", "--dim=2", "--lambdas=1,3", "--preset=quick",
+               "--estimators=analytic,blahut_arimoto,upper_bound,lower_bound,codec:scalar,codec:ntc",
+               "--ba_samples=50000", "--ba_bins=30", "--ub_steps=200", "--lb_steps=50",
+               "--lb_k=128", "--lb_m=4")
 
 
 class SandwichBinaryTest(tf.test.TestCase):
@@ -42,7 +50,7 @@ class SandwichBinaryTest(tf.test.TestCase):
     config = json.load(open(os.path.join(out, "config.json")))
     self.assertEqual(config["source_options"]["kind"], "gaussian")
     self.assertEqual(config["versions"]["tensorflow"], "2.14.1")
-    self.assertEqual(config["flags"]["lb_tol"], 1e-6)  # estimator flags are recorded too
+    self.assertEqual(config["estimator_flags"]["lb_tol"], 1e-6)  # as the user set them
 
   def test_inapplicable_estimator_is_skipped_with_one_line(self):
     out = os.path.join(self.get_temp_dir(), "skip")
@@ -74,6 +82,52 @@ class SandwichBinaryTest(tf.test.TestCase):
     self.assertIn("unknown estimator(s) magic", result.stderr)
     self.assertIn("blahut_arimoto", result.stderr)
     self.assertFalse(os.path.exists(out))
+
+
+class CommandLineTest(tf.test.TestCase):
+
+  def test_bad_flags_and_missing_files_are_reported_before_tensorflow_loads(self):
+    # A stand-in `tensorflow` that fails on import: the one-line error must come first.
+    fake = os.path.join(self.get_temp_dir(), "fake_tf")
+    os.makedirs(os.path.join(fake, "tensorflow"), exist_ok=True)
+    with open(os.path.join(fake, "tensorflow", "__init__.py"), "w") as f:
+      f.write("raise ImportError('tensorflow was imported')\n")
+    cases = [("--lb_k=many", "--lb_k: expected integer, got 'many'"),
+             ("--no_such_flag=1", "Unknown command line flag 'no_such_flag'"),
+             ("--source=npy --train=/no/such.npy", "/no/such.npy: no such file"),
+             ("--lambdas=1,x", "--lambdas must be numbers")]
+    for args, message in cases:
+      result = run_binary(*args.split(), f"--out={self.get_temp_dir()}/x",
+                          PYTHONPATH=f"{fake}{os.pathsep}{ROOT}")
+      self.assertEqual(result.returncode, 2, result.stderr)
+      line, = result.stderr.strip().splitlines()
+      self.assertTrue(line.startswith("sandwich.py: error: "), line)
+      self.assertIn(message, line)
+
+  def test_help_lists_the_flags_and_exits_zero(self):
+    short = run_binary("--help")
+    self.assertEqual(short.returncode, 0, short.stderr)
+    self.assertIn("--estimators", short.stdout)
+    full = run_binary("--helpfull")
+    self.assertEqual(full.returncode, 0, full.stderr)
+    self.assertIn("--lb_max_iterations", full.stdout)
+
+  def test_small_sweep_gives_the_rows_it_gave_before_the_config_refactor(self):
+    out = os.path.join(self.get_temp_dir(), "small")
+    result = run_binary(*SMALL_SWEEP, f"--out={out}")
+    self.assertEqual(result.returncode, 0, result.stderr)
+    before = curves.read_csv(os.path.join(ROOT, "tests", "data", "small_sweep.csv"))
+    after = curves.read_csv(os.path.join(out, "curves.csv"))
+    self.assertEqual([(r.estimator, r.lmbda) for r in after],
+                     [(r.estimator, r.lmbda) for r in before])
+    fields = ("distortion", "distortion_se", "rate_nats", "rate_nats_se", "intercept_nats",
+              "intercept_ci_low", "intercept_ci_high", "ceiling_nats", "n_eval", "steps")
+    for a, b in zip(after, before):
+      for field in fields:
+        x, y = getattr(a, field), getattr(b, field)
+        self.assertEqual(x is None, y is None, (a.estimator, field))
+        if x is not None:
+          self.assertAllClose(x, y, rtol=1e-6, msg=f"{a.estimator} {a.lmbda} {field}")
 
 
 if __name__ == "__main__":

@@ -11,10 +11,11 @@ import tensorflow as tf
 
 from rdbounds import curves
 from rdbounds import estimators
+from rdbounds import references
 from rdbounds import sweep
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BA_CONFIG = {"samples": 100_000, "bins": 40, "tol": 1e-3, "max_iterations": 3000}
+BA_CONFIG = references.BlahutArimotoConfig(samples=100_000, bins=40, max_iterations=3000)
 SOURCE = {"kind": "gaussian", "dim": 2}
 
 
@@ -27,13 +28,15 @@ def _raise_on_purpose(source, job, context):
 
 
 estimators.register(estimators.Estimator(name="always_fails", run=_raise_on_purpose))
+NO_OPTIONS = estimators.NoOptions()
 
 
 class SweepTest(tf.test.TestCase):
 
   def test_failed_job_is_reported_and_others_finish(self):
     out = self.get_temp_dir()
-    jobs = _ba_jobs([1.0]) + [estimators.Job("always_fails", 2.0, 0, {}, SOURCE)] + _ba_jobs([3.0])
+    jobs = (_ba_jobs([1.0]) + [estimators.Job("always_fails", 2.0, 0, NO_OPTIONS, SOURCE)]
+            + _ba_jobs([3.0]))
     lines = []
     outcomes = sweep.run_sweep(SOURCE, jobs, out, log=lines.append)
     self.assertEqual([o.status for o in outcomes], ["done", "failed", "done"])
@@ -44,7 +47,7 @@ class SweepTest(tf.test.TestCase):
     self.assertIn("always_fails", sweep.summary_table(outcomes))
 
   def test_summary_lists_every_record_of_a_job(self):
-    job = estimators.Job("lower_bound", 10.0, 0, {}, SOURCE)
+    job = estimators.Job("lower_bound", 10.0, 0, NO_OPTIONS, SOURCE)
     records = [curves.Record("s", "lower_bound", l, intercept_nats=f) for l, f in ((3.0, 1.5), (10.0, 2.5))]
     table = sweep.summary_table([sweep.JobOutcome(job, "done", records, 1.0)])
     lines = table.splitlines()
@@ -52,16 +55,6 @@ class SweepTest(tf.test.TestCase):
     self.assertIn("3", lines[1].split()[1])
     self.assertIn("1.5", lines[1])
     self.assertIn("2.5", lines[2])
-
-  def test_user_override_also_replaces_the_image_value(self):
-    estimator = estimators.Estimator(
-        name="toy", run=_raise_on_purpose,
-        presets={"quick": {"steps": 10, "image_steps": 5, "k": 1}})
-    self.assertEqual(estimator.config("quick")["image_steps"], 5)
-    config = estimator.config("quick", steps=100)
-    self.assertEqual((config["steps"], config["image_steps"]), (100, 100))
-    with self.assertRaisesRegex(ValueError, "unknown options"):
-      estimator.config("quick", stpes=1)
 
   def test_rerun_skips_finished_jobs(self):
     out = self.get_temp_dir()
@@ -76,7 +69,7 @@ class SweepTest(tf.test.TestCase):
     job = _ba_jobs([3.0])[0]
     sweep.run_sweep(SOURCE, [job], out, log=lambda line: None)
     with open(os.path.join(out, "jobs", job.job_id, sweep.JOB)) as f:
-      described = estimators.Job(**json.load(f))
+      described = estimators.Job.from_json(json.load(f))
     self.assertEqual(described.job_id, job.job_id)
     self.assertEqual(described.config, BA_CONFIG)
 

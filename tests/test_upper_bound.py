@@ -6,6 +6,7 @@ from absl.testing import parameterized
 
 from rdbounds import estimators
 from rdbounds.sources import GaussianSource
+from rdbounds.upper import config as ub_config
 from rdbounds.upper import estimator as ub
 
 
@@ -15,12 +16,9 @@ class QuickPresetTest(tf.test.TestCase):
     source = GaussianSource.standard(2)
     est = estimators.get("upper_bound")
     lmbda = 3.0
-    job = estimators.Job("upper_bound", lmbda, seed=0, config=est.config("quick"))
-    record, = est.run(source, job, estimators.JobContext())
+    job, = est.plan_jobs([lmbda], 0, est.config("quick"), source.describe())
+    record, = est(source, job, estimators.JobContext())
     self.assertEqual(record.estimator, "upper_bound")
-    self.assertEqual(record.n_eval, est.presets["quick"]["eval_samples"])
-    self.assertEqual(record.steps, est.presets["quick"]["steps"])
-    self.assertEqual(record.run_id, job.job_id)
     true_rate = float(source.analytic.rate(record.distortion))
     # Validity: an achievable point cannot lie below the curve (up to its standard error).
     self.assertGreaterEqual(record.rate_nats, true_rate - 3 * record.rate_nats_se)
@@ -38,8 +36,9 @@ class WaterFillingTest(tf.test.TestCase, parameterized.TestCase):
     scales = np.array([2.0, 1.0, 0.5, 0.25])
     source = GaussianSource(np.zeros(4), scales)
     lmbda = 4.0
-    config = dict(ub.PRESETS["quick"], prior="gaussian", posterior="gaussian", decoder=False,
-                  widths=[16], steps=2000, batch=256, lr=0.01, eval_samples=100_000)
+    config = ub_config.PRESETS["quick"].override(
+        prior="gaussian", posterior="gaussian", decoder=False, widths=(16,), steps=2000,
+        batch=256, lr=0.01, eval_samples=100_000)
     model, _, ev = ub.train_and_evaluate(source, config, lmbda, seed=0, log=lambda line: None)
 
     true_rate = float(source.analytic.rate(ev.distortion.mean))

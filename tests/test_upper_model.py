@@ -10,6 +10,7 @@ from absl.testing import parameterized
 from rdbounds import estimators
 from rdbounds import training
 from rdbounds.sources import ArraySource, GaussianSource
+from rdbounds.upper import config as ub_config
 from rdbounds.upper import estimator as ub
 from rdbounds.upper import model as model_lib
 from rdbounds.upper import priors as priors_lib
@@ -18,17 +19,16 @@ tfd = tfp.distributions
 
 
 def tiny_config(**overrides):
-  config = dict(ub.PRESETS["quick"], widths=[8], steps=20, batch=32, eval_samples=2000,
-                eval_batch=1000, flow_layers=1, flow_hidden_units=[8], mixture_components=3,
-                checkpoint_every=10, log_every=10, steps_per_call=5)
-  config.update(overrides)
-  return config
+  return ub_config.PRESETS["quick"].override(
+      **dict(dict(widths=(8,), steps=20, batch=32, eval_samples=2000, eval_batch=1000,
+                  flow_layers=1, flow_hidden_units=(8,), mixture_components=3,
+                  checkpoint_every=10, log_every=10, steps_per_call=5), **overrides))
 
 
 class KLTest(tf.test.TestCase):
 
   def test_closed_form_kl_matches_formula_and_monte_carlo(self):
-    config = ub.validate(tiny_config(prior="gaussian"), 1.0, 3)
+    config = ub.resolve(tiny_config(prior="gaussian"), 1.0, 3)
     model = ub.build_model(config, (3,), seed=1)
     # Move the learned prior away from N(0, I) so the test is not a special case.
     model.prior.loc.assign([0.3, -0.5, 1.0])
@@ -55,7 +55,7 @@ class KLTest(tf.test.TestCase):
     # Same posterior, mixture prior with one component: a Gaussian in disguise, so the
     # one-sample MC path must average to the closed form.
     x = GaussianSource.standard(2).sample(4, seed=0)
-    config = ub.validate(tiny_config(prior="gaussian_mixture", mixture_components=1), 1.0, 2)
+    config = ub.resolve(tiny_config(prior="gaussian_mixture", mixture_components=1), 1.0, 2)
     model = ub.build_model(config, (2,), seed=0)
     self.assertFalse(model.closed_form_kl)
     q = model.posterior_distribution(x)
@@ -88,7 +88,7 @@ class ModelTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(hard["distortion"].shape, (64,))
 
   def _check(self, posterior, prior):
-    config = ub.validate(tiny_config(posterior=posterior, prior=prior, latent_dim=3), 1.0, 2)
+    config = ub.resolve(tiny_config(posterior=posterior, prior=prior, latent_dim=3), 1.0, 2)
     model = ub.build_model(config, (2,), seed=0)
     x = GaussianSource.standard(2).sample(64, seed=0)
     out = model(x, seed=tf.constant([0, 1]))
@@ -102,7 +102,7 @@ class ModelTest(tf.test.TestCase, parameterized.TestCase):
     return model
 
   def test_no_decoder_reconstructs_with_the_latent(self):
-    config = ub.validate(tiny_config(decoder=False), 1.0, 2)
+    config = ub.resolve(tiny_config(decoder=False), 1.0, 2)
     model = ub.build_model(config, (2,), seed=0)
     self.assertIsNone(model.decoder)
     out = model(tf.zeros([3, 2]), seed=tf.constant([0, 0]))
@@ -115,8 +115,8 @@ class ValidationTest(tf.test.TestCase, parameterized.TestCase):
       ("negative_lambda", {}, -1.0, "lambda"),
       ("nan_lambda", {}, float("nan"), "lambda"),
       ("zero_latent", {"latent_dim": 0}, 1.0, "latent_dim"),
-      ("unknown_prior", {"prior": "vamp"}, 1.0, "valid: standard_gaussian, gaussian"),
-      ("unknown_posterior", {"posterior": "laplace"}, 1.0, "valid: gaussian, uniform"),
+      ("unknown_prior", {"prior": "vamp"}, 1.0, "one of standard_gaussian, gaussian"),
+      ("unknown_posterior", {"posterior": "laplace"}, 1.0, "one of gaussian, uniform"),
       ("uniform_with_flow", {"posterior": "uniform", "prior": "maf"}, 1.0, "factorized"),
       ("no_decoder_wrong_size", {"decoder": False, "latent_dim": 3}, 1.0, "equal the source"),
       ("zero_width", {"widths": [0]}, 1.0, "widths"),
@@ -125,22 +125,22 @@ class ValidationTest(tf.test.TestCase, parameterized.TestCase):
   )
   def test_bad_hyper_parameters_raise(self, overrides, lmbda, message):
     with self.assertRaisesRegex(ValueError, message):
-      ub.validate(tiny_config(**overrides), lmbda, 2)
+      ub.resolve(tiny_config(**overrides), lmbda, 2)
 
   def test_estimator_rejects_bad_lambda_and_unknown_options(self):
     est = estimators.get("upper_bound")
-    with self.assertRaisesRegex(ValueError, "unknown options"):
+    with self.assertRaisesRegex(ValueError, "unknown option.*prior_name"):
       est.config("quick", prior_name="gaussian")
-    job = estimators.Job("upper_bound", -3.0, 0, tiny_config())
+    job = estimators.Job("upper_bound", -3.0, 0, tiny_config(), {})
     with self.assertRaisesRegex(ValueError, "lambda"):
-      est.run(GaussianSource.standard(2), job, estimators.JobContext())
+      est(GaussianSource.standard(2), job, estimators.JobContext())
 
   @parameterized.parameters("quick", "default", "paper")
   def test_presets_are_valid_and_build(self, preset):
-    config = ub.validate(estimators.get("upper_bound").config(preset), 1.0, 2)
+    config = ub.resolve(estimators.get("upper_bound").config(preset), 1.0, 2)
     model = ub.build_model(config, (2,))
     self.assertEqual(model.latent_shape, (2,))
-    self.assertEqual(model.prior.name, config["prior"])
+    self.assertEqual(model.prior.name, config.prior)
 
   def test_make_prior_unknown_name(self):
     with self.assertRaisesRegex(ValueError, "unknown prior 'x'; valid: standard_gaussian"):

@@ -1,7 +1,6 @@
 """Real codecs measured against the sandwich: bitstreams in, bytes counted, distortion decoded.
 
-`base.Codec` is the protocol, `base.measure` turns a codec into a `codec:<name>` record, and
-`registry` knows which codec families apply to a source and how to sweep them.
+`base.Codec` is the protocol and `base.measure` turns a codec into a `codec:<name>` record;
+`config` registers each codec family as an estimator (`codec:<family>`), `estimator` builds
+and measures its operating points.
 """
-
-from rdbounds.codecs.base import Codec, measure

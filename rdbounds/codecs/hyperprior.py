@@ -14,7 +14,6 @@ Transforms are small (two stride-2 convolutions each way for y, two more for z),
 must be multiples of 8.
 """
 
-import dataclasses
 from typing import Callable, List, Optional, Sequence
 
 import numpy as np
@@ -23,29 +22,12 @@ import tensorflow_compression as tfc
 
 from rdbounds import training
 from rdbounds.codecs import base
+from rdbounds.codecs import config as codec_config
 from rdbounds.sources import base as sources_base
 
 LN2 = float(np.log(2.0))
 # Scale table of the indexed Gaussian model (the range used in tfc's own examples).
 SCALES_MIN, SCALES_MAX, SCALES_LEVELS = 0.11, 256.0, 64
-
-
-@dataclasses.dataclass(frozen=True)
-class HyperpriorConfig:
-  """Hyper-parameters.
-
-  Attributes:
-    filters: channels of hidden conv layers.
-    latent_channels: channels M of y.
-    hyper_channels: channels K of z.
-    steps, batch_size, learning_rate: training schedule (Adam; /10 for the last 20%).
-  """
-  filters: int = 32
-  latent_channels: int = 32
-  hyper_channels: int = 16
-  steps: int = 3000
-  batch_size: int = 16
-  learning_rate: float = 1e-3
 
 
 def _scale_fn(index):
@@ -68,16 +50,22 @@ def _deconv(filters, kernel, stride, activation=None):
                                          activation=activation)
 
 
-def build_transforms(config: HyperpriorConfig, channels: int):
-  """(g_a, g_s, h_a, h_s): `[B,H,W,C]->[B,H/4,W/4,M]`, back, `->[B,H/8,W/8,K]`, `->sigma`."""
-  f, m, k = config.filters, config.latent_channels, config.hyper_channels
+def build_transforms(filters: int, latent_channels: int, channels: int):
+  """(g_a, g_s): `[B, H, W, C] -> [B, H/4, W/4, M]` and back (M = latent_channels)."""
+  f, m = filters, latent_channels
   g_a = tf.keras.Sequential([_conv(f, 5, 2), tfc.GDN(), _conv(m, 5, 2)], name="g_a")
   g_s = tf.keras.Sequential([_deconv(f, 5, 2), tfc.GDN(inverse=True), _deconv(channels, 5, 2)],
                             name="g_s")
+  return g_a, g_s
+
+
+def build_hyper_transforms(filters: int, latent_channels: int, hyper_channels: int):
+  """(h_a, h_s): `[B, H/4, W/4, M] -> [B, H/8, W/8, K]` and `-> sigma [B, H/4, W/4, M]`."""
+  f, m, k = filters, latent_channels, hyper_channels
   h_a = tf.keras.Sequential([_conv(f, 3, 1, "relu"), _conv(k, 5, 2)], name="h_a")
   # Softplus keeps sigma positive; the table clips it to [SCALES_MIN, SCALES_MAX].
   h_s = tf.keras.Sequential([_deconv(f, 5, 2, "relu"), _conv(m, 3, 1, "softplus")], name="h_s")
-  return g_a, g_s, h_a, h_s
+  return h_a, h_s
 
 
 class HyperpriorCodec(base.Codec):
@@ -145,7 +133,7 @@ class HyperpriorCodec(base.Codec):
 
 
 def train_hyperprior(source: sources_base.Source, lmbda: float,
-                     config: HyperpriorConfig = HyperpriorConfig(), seed: int = 0,
+                     config: codec_config.HyperpriorCodecConfig, seed: int = 0,
                      workdir: Optional[str] = None,
                      log: Callable[[str], None] = lambda line: None) -> HyperpriorCodec:
   """Trains the hyperprior codec at `lmbda` (R in nats per image, D in MSE per dim)."""
@@ -155,8 +143,9 @@ def train_hyperprior(source: sources_base.Source, lmbda: float,
   if height % 8 or width % 8:
     raise ValueError(f"the hyperprior codec needs H and W divisible by 8, got {height}x{width}")
   tf.keras.utils.set_random_seed(seed)
-  transforms = build_transforms(config, channels)
-  g_a, g_s, h_a, h_s = transforms
+  g_a, g_s = build_transforms(config.filters, config.latent_channels, channels)
+  h_a, h_s = build_hyper_transforms(config.filters, config.latent_channels, config.hyper_channels)
+  transforms = (g_a, g_s, h_a, h_s)
   g_a.build((None, height, width, channels))
   g_s.build((None, height // 4, width // 4, config.latent_channels))
   h_a.build((None, height // 4, width // 4, config.latent_channels))

@@ -17,7 +17,6 @@ rounding during training). After training the entropy model is rebuilt with
 Bitstream of a block of B vectors: varint(B), then the range-coded latents.
 """
 
-import dataclasses
 import time
 from typing import Callable, List, Optional, Sequence
 
@@ -28,26 +27,10 @@ import tensorflow_compression as tfc
 from rdbounds import nets
 from rdbounds import training
 from rdbounds.codecs import base
+from rdbounds.codecs import config as codec_config
 from rdbounds.sources import base as sources_base
 
 LN2 = float(np.log(2.0))
-
-
-@dataclasses.dataclass(frozen=True)
-class NTCConfig:
-  """Hyper-parameters of vector NTC.
-
-  Attributes:
-    latent_dim: size d of the latent y; None: the source's dim, capped at 32.
-    widths: hidden layer widths of both MLPs.
-    steps, batch_size, learning_rate: training schedule (Adam; the rate is divided by 10
-      for the last 20% of the steps).
-  """
-  latent_dim: Optional[int] = None
-  widths: tuple = (64, 64)
-  steps: int = 3000
-  batch_size: int = 512
-  learning_rate: float = 1e-3
 
 
 class VectorNTC(base.Codec):
@@ -105,8 +88,8 @@ class VectorNTC(base.Codec):
     return self._synthesize(y_hat).numpy()
 
 
-def train_vector_ntc(source: sources_base.Source, lmbda: float, config: NTCConfig = NTCConfig(),
-                     seed: int = 0, workdir: Optional[str] = None,
+def train_vector_ntc(source: sources_base.Source, lmbda: float,
+                     config: codec_config.NTCCodecConfig, seed: int = 0, workdir: Optional[str] = None,
                      log: Callable[[str], None] = lambda line: None) -> VectorNTC:
   """Trains vector NTC at `lmbda` on the source's train split; returns the codec.
 

@@ -16,6 +16,7 @@ import tensorflow as tf
 import tensorflow_compression as tfc
 
 from rdbounds.codecs import base
+from rdbounds.codecs import config as codec_config
 from rdbounds.codecs import hyperprior
 from rdbounds.codecs import ntc
 from rdbounds.sources import base as sources_base
@@ -65,18 +66,17 @@ class ImageNTCCodec(base.Codec):
 
 
 def train_image_ntc(source: sources_base.Source, lmbda: float,
-                    config: hyperprior.HyperpriorConfig = hyperprior.HyperpriorConfig(),
-                    seed: int = 0, workdir: Optional[str] = None,
+                    config: codec_config.NTCCodecConfig, seed: int = 0, workdir: Optional[str] = None,
                     log: Callable[[str], None] = lambda line: None) -> ImageNTCCodec:
   """Trains the factorized-prior codec at `lmbda` (uses `config`'s filters, latent_channels,
-  steps, batch_size and learning_rate; hyper_channels is not used)."""
+  steps, batch_size and learning_rate)."""
   if not source.is_image:
     raise ValueError(f"image NTC codes images; {source.name} has shape {source.event_shape}")
   height, width, channels = source.event_shape
   if height % 4 or width % 4:
     raise ValueError(f"image NTC needs H and W divisible by 4, got {height}x{width}")
   tf.keras.utils.set_random_seed(seed)
-  g_a, g_s, _, _ = hyperprior.build_transforms(config, channels)
+  g_a, g_s = hyperprior.build_transforms(config.filters, config.latent_channels, channels)
   g_a.build((None, height, width, channels))
   g_s.build((None, height // 4, width // 4, config.latent_channels))
   prior = tfc.NoisyDeepFactorized(batch_shape=[config.latent_channels])

@@ -15,13 +15,6 @@ from PIL import features
 
 from rdbounds.codecs import base
 
-# Quality sweeps: JPEG/WebP quality in 1..100; JPEG 2000 target PSNR in dB (OpenJPEG's
-# "dB" quality mode, the closest to a quality knob it has).
-DEFAULT_QUALITIES = {
-    "jpeg": (5, 10, 20, 30, 50, 70, 85, 95),
-    "webp": (5, 10, 20, 30, 50, 70, 85, 95),
-    "jpeg2000": (20, 24, 28, 32, 36, 40, 44, 50),
-}
 _PIL_FORMAT = {"jpeg": "JPEG", "webp": "WEBP", "jpeg2000": "JPEG2000"}
 _FEATURE = {"jpeg": "jpg", "webp": "webp", "jpeg2000": "jpg_2000"}
 

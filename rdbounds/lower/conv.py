@@ -8,28 +8,15 @@ background); the bound is invariant to this standardization, the optimizer is no
 Everything downstream is shared with vectors: C_k's mode search flattens each image to
 n = H*W*C coordinates and, since n > k at the usual sizes (3072 at 32x32x3), runs in the
 k x k Gram form (`mode_finding.find_mode`, `gram=None` picks it).
-
-Image configuration: every estimator config key `K` in `IMAGE_KEYS` has an optional
-`image_K` companion that replaces it for image sources (`image_config`); `image_blocks` and
-`image_activation` apply to images only.
 """
 
 import numpy as np
 import tensorflow as tf
 
-from rdbounds import estimators
 from rdbounds import nets
 from rdbounds.lower import models
 
-# Config keys with an `image_` companion that replaces them for image sources.
-IMAGE_KEYS = ("widths", "steps", "k", "m", "lr", "anneal_steps", "train_starts")
-
 _STANDARDIZATION_SAMPLES = 2000
-
-
-def image_config(config: dict) -> dict:
-  """`config` with every non-None `image_<key>` (key in `IMAGE_KEYS`) moved onto `<key>`."""
-  return estimators.image_config(config, IMAGE_KEYS)
 
 
 def conv_log_u(event_shape, widths=(16, 32, 32), blocks_per_stage: int = 1,
@@ -55,15 +42,15 @@ def standardize_images(log_u: models.LogU, samples):
   log_u.scale.assign(np.full(log_u.event_shape, scale, np.float32))
 
 
-def build_conv_log_u(source, config: dict, seed: int) -> models.LogU:
-  """The CNN log u of a config resolved by `image_config`, standardized on training samples.
+def build_conv_log_u(source, config, seed: int) -> models.LogU:
+  """The CNN log u of a `LowerBoundConfig`, standardized on training samples.
 
-  Uses `widths` (channels per stride-2 stage), `image_blocks` (residual blocks per stage) and
-  `image_activation` (or `activation`). Initial weights are seeded with `seed`.
+  Uses `channels` (per stride-2 stage), `conv_blocks` (residual blocks per stage) and
+  `conv_activation`. Initial weights are seeded with `seed`.
   """
   tf.keras.utils.set_random_seed(int(seed))
-  log_u = conv_log_u(source.event_shape, config["widths"], config["image_blocks"],
-                     config.get("image_activation") or config["activation"])
+  log_u = conv_log_u(source.event_shape, config.channels, config.conv_blocks,
+                     config.conv_activation)
   standardize_images(log_u, source.sample(_STANDARDIZATION_SAMPLES, seed=(seed, 2**20),
                                           split="train").numpy())
   return log_u

@@ -130,9 +130,8 @@ class LowerBoundTrainer:
             "mean_neg_log_u": mean_neg_log_u, "lambda": lmbda}
 
   def run_until(self, num_steps: int) -> training.TrainingResult:
-    """Trains (or resumes) up to `num_steps` steps in total."""
-    self.trainer.num_steps = num_steps
-    return self.trainer.run()
+    """Trains (or resumes) up to `num_steps` steps in total (annealing: a requested lambda)."""
+    return self.trainer.run(until=num_steps)
 
   def run(self) -> training.TrainingResult:
     return self.run_until(self.schedule.num_steps)

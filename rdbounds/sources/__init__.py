@@ -1,17 +1,67 @@
-"""Data sources. `make_source(kind, **options)` builds one by name."""
+"""Data sources. `make_source(kind, **options)` builds one by name.
 
-from rdbounds.sources.base import QuadraticView, Source, stateless_seed
-from rdbounds.sources.arrays import ArraySource, DataError
-from rdbounds.sources.banana import BananaSource
-from rdbounds.sources.gaussian import GaussianSource
-from rdbounds.sources.gan import DEFAULT_TRUNCATION, GanSource
-from rdbounds.sources.images import ImageFolderSource
+The source classes load TensorFlow; they are imported on first use, so `check_options`
+(cheap checks of a command line's source options: required options, files that exist) runs
+before TensorFlow is loaded.
+"""
+
+import importlib
+import os
 
 SOURCE_KINDS = ("banana", "gaussian", "npy", "gan", "images")
 
+# Public name -> module that defines it (imported on first attribute access).
+_LAZY = {
+    "QuadraticView": "base", "Source": "base", "stateless_seed": "base",
+    "ArraySource": "arrays", "DataError": "arrays",
+    "BananaSource": "banana",
+    "GaussianSource": "gaussian",
+    "DEFAULT_TRUNCATION": "gan", "GanSource": "gan",
+    "ImageFolderSource": "images",
+}
+
+
+def __getattr__(name):
+  if name in _LAZY:
+    return getattr(importlib.import_module(f"rdbounds.sources.{_LAZY[name]}"), name)
+  raise AttributeError(f"module 'rdbounds.sources' has no attribute {name!r}")
+
+
+def check_options(kind: str, dim: int = None, gaussian_params: str = None, train: str = None,
+                  test: str = None, seed: int = 0, **image_options) -> None:
+  """Raises ValueError (one line) for options `make_source` would refuse without reading data.
+
+  Same arguments as `make_source`. Data files are checked to exist, not read.
+  """
+  del seed
+  if kind not in SOURCE_KINDS:
+    raise ValueError(f"unknown source {kind!r}; valid: {', '.join(SOURCE_KINDS)}")
+  if dim is not None and dim < 1:
+    raise ValueError(f"--dim must be >= 1, got {dim}")
+  files = []
+  if kind == "gaussian" and gaussian_params:
+    files.append(gaussian_params)
+  if kind == "npy":
+    if not train:
+      raise ValueError("the npy source needs --train=FILE.npy")
+    files += [f for f in (train, test) if f]
+  if kind == "gan" and image_options.get("intrinsic_dim") is None:
+    raise ValueError("the gan source needs --intrinsic_dim=d (active latent coordinates)")
+  if kind == "gan" and image_options.get("gan_module"):
+    if not os.path.isdir(image_options["gan_module"]):
+      raise ValueError(f"{image_options['gan_module']}: no such directory (--gan_module)")
+  if kind == "images":
+    if not image_options.get("data"):
+      raise ValueError("the images source needs --data=DIR (a folder of PNG/JPEG files)")
+    if not os.path.isdir(image_options["data"]):
+      raise ValueError(f"{image_options['data']}: not a directory of images")
+  for path in files:
+    if not os.path.exists(path):
+      raise ValueError(f"{path}: no such file")
+
 
 def make_source(kind: str, dim: int = None, gaussian_params: str = None, train: str = None,
-                test: str = None, seed: int = 0, **image_options) -> Source:
+                test: str = None, seed: int = 0, **image_options):
   """Builds a source from the options of the command line (also stored in config.json).
 
   Args:
@@ -27,31 +77,32 @@ def make_source(kind: str, dim: int = None, gaussian_params: str = None, train: 
         `data/`) with `gan_class` (default 0).
       `images`: `data` (folder of PNG/JPEG files, required), `crop` (pixels, default 32).
   """
+  from rdbounds.sources import arrays, banana, gan, gaussian, images  # pylint: disable=g-import-not-at-top
   if kind == "gaussian":
     if gaussian_params:
-      return GaussianSource.from_npz(gaussian_params)
-    return GaussianSource.standard(dim or 2)
+      return gaussian.GaussianSource.from_npz(gaussian_params)
+    return gaussian.GaussianSource.standard(dim or 2)
   if kind == "banana":
-    return BananaSource(dim or 2)
+    return banana.BananaSource(dim or 2)
   if kind == "npy":
     if not train:
       raise ValueError("the npy source needs --train=FILE.npy")
-    return ArraySource(train, test, split_seed=seed)
+    return arrays.ArraySource(train, test, split_seed=seed)
   if kind == "gan":
     d = image_options.get("intrinsic_dim")
     if d is None:
       raise ValueError("the gan source needs --intrinsic_dim=d (active latent coordinates)")
     truncation = image_options.get("truncation")
-    truncation = DEFAULT_TRUNCATION if truncation is None else truncation
+    truncation = gan.DEFAULT_TRUNCATION if truncation is None else truncation
     if image_options.get("gan_module"):
       gan_class = image_options.get("gan_class")
-      return GanSource.from_hub(image_options["gan_module"], d,
-                                0 if gan_class is None else gan_class, truncation)
-    return GanSource.shipped(d, truncation)
+      return gan.GanSource.from_hub(image_options["gan_module"], d,
+                                    0 if gan_class is None else gan_class, truncation)
+    return gan.GanSource.shipped(d, truncation)
   if kind == "images":
     if not image_options.get("data"):
       raise ValueError("the images source needs --data=DIR (a folder of PNG/JPEG files)")
     crop = image_options.get("crop")
-    return ImageFolderSource(image_options["data"], 32 if crop is None else crop,
-                             split_seed=seed)
+    return images.ImageFolderSource(image_options["data"], 32 if crop is None else crop,
+                                    split_seed=seed)
   raise ValueError(f"unknown source {kind!r}; valid: {', '.join(SOURCE_KINDS)}")

@@ -24,10 +24,10 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from rdbounds.upper import priors as priors_lib
+from rdbounds.upper.config import POSTERIORS
 
 tfd = tfp.distributions
 
-POSTERIORS = ("gaussian", "uniform")
 _MIN_SCALE = 1e-6  # Keeps the posterior's scale positive when the softplus underflows.
 
 
@@ -141,12 +141,11 @@ class BetaVAE(tf.Module):
     return {"rate": rate, "distortion": distortion(x, self.decode(z))}
 
 
-def assemble(config: dict, encoder, decoder, latent_dim: int, event_shape, seed: int = 0) -> BetaVAE:
-  """A built `BetaVAE` with the config's prior on R^latent_dim around the given transforms."""
+def assemble(config, encoder, decoder, latent_dim: int, event_shape, seed: int = 0) -> BetaVAE:
+  """A built `BetaVAE` around the given transforms, with the prior of an `UpperBoundConfig`."""
   prior = priors_lib.make_prior(
-      config["prior"], (latent_dim,), mixture_components=int(config["mixture_components"]),
-      flow_layers=int(config["flow_layers"]),
-      flow_hidden_units=[int(h) for h in config["flow_hidden_units"]], seed=int(seed))
-  model = BetaVAE(encoder, prior, posterior=config["posterior"], decoder=decoder)
+      config.prior, (latent_dim,), mixture_components=config.mixture_components,
+      flow_layers=config.flow_layers, flow_hidden_units=config.flow_hidden_units, seed=seed)
+  model = BetaVAE(encoder, prior, posterior=config.posterior, decoder=decoder)
   model.build(event_shape)
   return model

@@ -20,13 +20,11 @@ import tensorflow as tf
 import tensorflow_compression as tfc
 import tensorflow_probability as tfp
 
+from rdbounds.upper.config import FACTORIZED_PRIORS, PRIORS
+
 tfd = tfp.distributions
 tfb = tfp.bijectors
 
-PRIORS = ("standard_gaussian", "gaussian", "gaussian_mixture", "maf", "deep_factorized")
-# Priors that factorize over latent coordinates: the only ones a per-coordinate uniform
-# noise adapter (and hence the uniform posterior and hard rounding) applies to.
-FACTORIZED_PRIORS = ("standard_gaussian", "gaussian", "deep_factorized")
 # Priors whose distribution is Gaussian, so KL(q || p) has a closed form for a Gaussian q.
 GAUSSIAN_PRIORS = ("standard_gaussian", "gaussian")
 

@@ -1,0 +1,115 @@
+"""The `lower_bound` estimator's configuration and presets (no TensorFlow here).
+
+Presets: `quick` (seconds per lambda: tests and the demo), `default` (k = 4096, tight on
+low-dimensional sources within minutes per lambda), `paper` (k = 16384, longer training).
+Image sources have their own instances (a CNN log u: `channels`, `conv_blocks`, ...).
+"""
+
+import dataclasses
+from typing import List, Literal, Optional, Tuple
+
+from rdbounds import config
+from rdbounds import estimators
+from rdbounds.lower.search_options import SearchOptions
+
+SEARCHES = ("quick", "exhaustive")
+
+
+@dataclasses.dataclass(frozen=True)
+class LowerBoundConfig(config.Config):
+  """A trained log u (MLP for vectors, CNN for images) and the evaluation of its lines."""
+  k: int = config.option(512, "Lower bound: samples per draw k (ceiling ln k nats).")
+  m: int = config.option(10, "Lower bound: evaluation draws per half (2M per seed).")
+  eval_seeds: int = config.option(1, "Lower bound: evaluation seeds, pooled.")
+  widths: Tuple[int, ...] = config.option(
+      (64, 64), "Lower bound: hidden widths of the log u MLP (vector sources).")
+  activation: str = config.option("softplus", "Lower bound: hidden activation of the MLP.")
+  channels: Tuple[int, ...] = config.option(
+      (16, 32, 32), "Lower bound: channels of the CNN's stride-2 stages (image sources).")
+  conv_blocks: int = config.option(0, "Lower bound: residual blocks per CNN stage (images).")
+  conv_activation: str = config.option("softplus", "Lower bound: activation of the CNN.")
+  steps: int = config.option(
+      300, "Lower bound: training steps (at the first lambda when annealing).")
+  lr: float = config.option(1e-3, "Lower bound: initial Adam learning rate.")
+  lr_final_fraction: float = config.option(
+      0.1, "Lower bound: final learning rate as a fraction of --lb_lr (cosine decay).")
+  clip_norm: float = config.option(10.0, "Lower bound: global gradient-norm clipping.")
+  alpha_decay: float = config.option(
+      0.01, "Lower bound: weight of a new C_k in the running average alpha.")
+  search: Literal[SEARCHES] = config.option(
+      "quick", "Lower bound: mode search while training (evaluation: --lb_eval_search).")
+  starts: int = config.option(20, "Lower bound: starting points of a quick search.")
+  eval_search: Literal[SEARCHES] = config.option(
+      "exhaustive", "Lower bound: mode search in evaluation (quick may overstate the bound).")
+  search_options: SearchOptions = config.option(SearchOptions(), "Mode search options.")
+  anneal: bool = config.option(
+      False, "Lower bound: train one log u while lambda grows over --lambdas, evaluating a "
+      "snapshot at each.")
+  anneal_from: Optional[float] = config.option(
+      None, "Lower bound: starting lambda of annealing (none: the smallest of --lambdas).")
+  anneal_steps: Optional[int] = config.option(
+      None, "Lower bound: steps of linear lambda growth (none: --lb_steps).")
+  lambdas: Optional[Tuple[float, ...]] = config.option(
+      None, "The requested lambdas of an annealed job (set by the sweep).", flag=False)
+  checkpoint_every: int = config.option(500, "Lower bound: steps between checkpoints.")
+  log_every: int = config.option(250, "Lower bound: steps between progress lines.")
+  steps_per_call: int = config.option(25, "Lower bound: training steps per compiled call.")
+
+  def validate(self):
+    for name in ("m", "eval_seeds", "starts", "checkpoint_every", "log_every",
+                 "steps_per_call"):
+      if getattr(self, name) < 1:
+        raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+    if self.k < 2:
+      raise ValueError(f"k must be >= 2, got {self.k}")
+    if self.steps < 0 or self.conv_blocks < 0:
+      raise ValueError(f"steps and conv_blocks must be >= 0, got {self.steps}, {self.conv_blocks}")
+    for name in ("widths", "channels"):
+      if not getattr(self, name) or min(getattr(self, name)) < 1:
+        raise ValueError(f"{name} must be positive sizes, got {list(getattr(self, name))}")
+    if not self.lr > 0 or not self.clip_norm > 0:
+      raise ValueError(f"lr and clip_norm must be > 0, got {self.lr}, {self.clip_norm}")
+    if not 0 <= self.lr_final_fraction <= 1 or not 0 < self.alpha_decay < 1:
+      raise ValueError(f"need lr_final_fraction in [0, 1] and alpha_decay in (0, 1), got "
+                       f"{self.lr_final_fraction}, {self.alpha_decay}")
+    if self.anneal_from is not None and not self.anneal_from > 0:
+      raise ValueError(f"anneal_from must be > 0, got {self.anneal_from}")
+
+
+PRESETS = {
+    "quick": LowerBoundConfig(),
+    "default": LowerBoundConfig(k=4096, m=30, widths=(200, 200, 200), steps=3000),
+    "paper": LowerBoundConfig(k=16384, m=50, eval_seeds=2, widths=(200, 200, 200),
+                              steps=10_000),
+}
+IMAGE_PRESETS = {
+    "quick": dataclasses.replace(PRESETS["quick"], channels=(16, 32, 32), steps=150, k=256),
+    "default": dataclasses.replace(PRESETS["default"], channels=(32, 64, 64), steps=2000,
+                                   k=1024),
+    "paper": dataclasses.replace(PRESETS["paper"], channels=(64, 128, 128), steps=10_000,
+                                 k=4096),
+}
+
+
+def plan(estimator, lambdas, seed, config_: LowerBoundConfig, source_description
+         ) -> List[estimators.Job]:
+  """One job per lambda, or with `anneal` one job for all of them (one record per lambda)."""
+  if config_.anneal:
+    requested = tuple(sorted(float(l) for l in lambdas))
+    return [estimators.Job(estimator.name, requested[-1], seed,
+                           dataclasses.replace(config_, lambdas=requested), source_description)]
+  return estimators.one_job_per_lambda(estimator, lambdas, seed, config_, source_description)
+
+
+def _not_applicable(source):
+  if len(source.event_shape) not in (1, 3):
+    return (f"the lower bound's log u is an MLP for vectors (n,) or a CNN for images (H, W, C); "
+            f"{source.name} has event shape {tuple(source.event_shape)}")
+  return None
+
+
+ESTIMATORS = (estimators.Estimator(
+    name="lower_bound", run="rdbounds.lower.estimator:run", config_class=LowerBoundConfig,
+    presets=PRESETS, image_presets=IMAGE_PRESETS, flag_prefix="lb_",
+    not_applicable=_not_applicable, plan=plan,
+    description="Csiszar-dual lower bound: a trained log u gives lines R >= intercept - lambda D"),)

@@ -1,0 +1,112 @@
+"""The `upper_bound` estimator's configuration and presets (no TensorFlow here).
+
+Presets:
+  * `quick`: seconds per lambda, for tests and the demo (loose, still a valid bound);
+  * `default`: tight on low-dimensional vector sources within a few CPU minutes per lambda;
+  * `paper`: the budget of Yang & Mandt's recipes (100 epochs x 1000 steps).
+Image sources have their own instances (a conv beta-VAE: `channels`, `conv_blocks`, ...).
+"""
+
+import dataclasses
+from typing import Literal, Optional, Tuple
+
+from rdbounds import config
+from rdbounds import estimators
+
+PRIORS = ("standard_gaussian", "gaussian", "gaussian_mixture", "maf", "deep_factorized")
+# Priors that factorize over latent coordinates: the only ones a per-coordinate uniform
+# noise adapter (and hence the uniform posterior and hard rounding) applies to.
+FACTORIZED_PRIORS = ("standard_gaussian", "gaussian", "deep_factorized")
+POSTERIORS = ("gaussian", "uniform")
+
+
+@dataclasses.dataclass(frozen=True)
+class UpperBoundConfig(config.Config):
+  """A beta-VAE: encoder, posterior q(z|x), prior p(z), optional decoder; and its training."""
+  posterior: Literal[POSTERIORS] = config.option(
+      "gaussian", "Upper bound: posterior q(z|x); uniform = nonlinear transform coding.")
+  prior: Literal[PRIORS] = config.option("gaussian", "Upper bound: prior p(z).")
+  latent_dim: Optional[int] = config.option(
+      None, "Upper bound: latent size d (none: the source's dimension).")
+  decoder: bool = config.option(True, "Upper bound: use a decoder (--noub_decoder: y = z).")
+  widths: Tuple[int, ...] = config.option(
+      (32, 32), "Upper bound: hidden widths of the encoder and decoder MLPs (vector sources).")
+  activation: str = config.option("softplus", "Upper bound: hidden activation of the MLPs.")
+  channels: Tuple[int, ...] = config.option(
+      (32, 64, 64), "Upper bound: channels of the conv stages, one stride-2 stage each "
+      "(image sources).")
+  conv_blocks: int = config.option(1, "Upper bound: residual blocks per conv stage (images).")
+  conv_activation: str = config.option("relu", "Upper bound: activation of the conv nets.")
+  mixture_components: int = config.option(8, "Upper bound: components of gaussian_mixture.")
+  flow_layers: int = config.option(3, "Upper bound: MADE blocks of the maf prior.")
+  flow_hidden_units: Tuple[int, ...] = config.option(
+      (64, 64), "Upper bound: hidden units of each MADE block.")
+  steps: int = config.option(2000, "Upper bound: training steps per lambda.")
+  batch: int = config.option(256, "Upper bound: training batch size.")
+  lr: float = config.option(3e-3, "Upper bound: initial Adam learning rate.")
+  lr_final_fraction: float = config.option(
+      0.01, "Upper bound: final learning rate as a fraction of --ub_lr (cosine decay).")
+  clip_norm: Optional[float] = config.option(
+      10.0, "Upper bound: global gradient-norm clipping (none: off).")
+  eval_samples: int = config.option(
+      100_000, "Upper bound: held-out samples for synthetic sources (finite data: the whole "
+      "test split).")
+  eval_batch: int = config.option(50_000, "Upper bound: evaluation batch size.")
+  checkpoint_every: int = config.option(1000, "Upper bound: steps between checkpoints.")
+  log_every: int = config.option(1000, "Upper bound: steps between progress lines.")
+  steps_per_call: int = config.option(100, "Upper bound: training steps per compiled call.")
+
+  def validate(self):
+    if self.posterior == "uniform" and self.prior not in FACTORIZED_PRIORS:
+      raise ValueError(f"the uniform posterior (NTC) needs a factorized prior; got "
+                       f"{self.prior!r}, valid: {', '.join(FACTORIZED_PRIORS)}")
+    if self.latent_dim is not None and self.latent_dim < 1:
+      raise ValueError(f"latent_dim must be >= 1, got {self.latent_dim}")
+    for name in ("widths", "channels", "flow_hidden_units"):
+      if not getattr(self, name) or min(getattr(self, name)) < 1:
+        raise ValueError(f"{name} must be positive sizes, got {list(getattr(self, name))}")
+    for name in ("batch", "eval_samples", "eval_batch", "checkpoint_every", "log_every",
+                 "steps_per_call", "mixture_components", "flow_layers"):
+      if getattr(self, name) < 1:
+        raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+    if self.steps < 0 or self.conv_blocks < 0:
+      raise ValueError(f"steps and conv_blocks must be >= 0, got {self.steps}, {self.conv_blocks}")
+    if not self.lr > 0:
+      raise ValueError(f"lr must be > 0, got {self.lr}")
+    if not 0 <= self.lr_final_fraction <= 1:
+      raise ValueError(f"lr_final_fraction must lie in [0, 1], got {self.lr_final_fraction}")
+    if self.clip_norm is not None and not self.clip_norm > 0:
+      raise ValueError(f"clip_norm must be > 0 or none, got {self.clip_norm}")
+
+
+_DEFAULT = UpperBoundConfig(prior="maf", widths=(100, 100), steps=10_000, batch=512, lr=1e-3,
+                            eval_samples=1_000_000, checkpoint_every=5000)
+PRESETS = {
+    "quick": UpperBoundConfig(log_every=500),
+    "default": _DEFAULT,
+    "paper": dataclasses.replace(_DEFAULT, widths=(200, 200, 200),
+                                 flow_hidden_units=(200, 200), steps=100_000,
+                                 eval_samples=2_000_000, checkpoint_every=10_000),
+}
+IMAGE_PRESETS = {
+    "quick": dataclasses.replace(PRESETS["quick"], channels=(16, 32, 32), latent_dim=16,
+                                 steps=300, batch=32, eval_samples=2048, eval_batch=512),
+    "default": dataclasses.replace(_DEFAULT, channels=(32, 64, 64), latent_dim=32, steps=5000,
+                                   batch=64, eval_samples=20_000, eval_batch=1000),
+    "paper": dataclasses.replace(PRESETS["paper"], channels=(64, 128, 128), latent_dim=128,
+                                 steps=50_000, batch=64, eval_samples=100_000, eval_batch=1000),
+}
+
+
+def _not_applicable(source):
+  if len(source.event_shape) not in (1, 3):
+    return (f"upper_bound supports vectors (n,) and images (H, W, C); {source.name} has "
+            f"event shape {tuple(source.event_shape)}")
+  return None
+
+
+ESTIMATORS = (estimators.Estimator(
+    name="upper_bound", run="rdbounds.upper.estimator:run", config_class=UpperBoundConfig,
+    presets=PRESETS, image_presets=IMAGE_PRESETS, flag_prefix="ub_",
+    not_applicable=_not_applicable,
+    description="beta-VAE compressors: achievable (D, R) points on held-out data"),)
