@@ -31,6 +31,10 @@ flags.DEFINE_string("source", DEMO["source"],
                     f"Source kind: {', '.join(sources_lib.SOURCE_KINDS)}. Unset: the demo.")
 flags.DEFINE_integer("dim", None, "Dimension: N(0, I_dim) for gaussian; embedding dimension for banana.")
 flags.DEFINE_string("gaussian_params", None, ".npz with arrays loc and scale (gaussian source).")
+flags.DEFINE_integer("atoms", None, "Deconvolution source: number of atoms m (default 16; placed "
+                     "by --seed, uniform in [-3, 3]^dim).")
+flags.DEFINE_float("noise_std", None, "Deconvolution source: noise standard deviation s "
+                   "(default 0.5).")
 flags.DEFINE_string("train", None, ".npy of training samples, [N, n] or [N, H, W, C] (npy source).")
 flags.DEFINE_string("test", None, ".npy of held-out samples; default: a seeded 10% of --train.")
 flags.DEFINE_integer("intrinsic_dim", None, "Active latent coordinates of the gan source.")
@@ -55,6 +59,9 @@ config_flags.define_all()
 def source_options() -> dict:
   options = dict(kind=FLAGS.source, dim=FLAGS.dim, gaussian_params=FLAGS.gaussian_params,
                  train=FLAGS.train, test=FLAGS.test, seed=FLAGS.seed)
+  for name in ("atoms", "noise_std"):
+    if FLAGS[name].value is not None:
+      options[name] = FLAGS[name].value
   image = dict(intrinsic_dim=FLAGS.intrinsic_dim, gan_module=FLAGS.gan_module,
                gan_class=FLAGS.gan_class, truncation=FLAGS.truncation, data=FLAGS.data,
                crop=FLAGS.crop)

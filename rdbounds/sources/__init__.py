@@ -8,13 +8,14 @@ before TensorFlow is loaded.
 import importlib
 import os
 
-SOURCE_KINDS = ("banana", "gaussian", "npy", "gan", "images")
+SOURCE_KINDS = ("banana", "gaussian", "deconvolution", "npy", "gan", "images")
 
 # Public name -> module that defines it (imported on first attribute access).
 _LAZY = {
     "QuadraticView": "base", "Source": "base", "stateless_seed": "base",
     "ArraySource": "arrays", "DataError": "arrays",
     "BananaSource": "banana",
+    "DeconvolutionSource": "deconvolution",
     "GaussianSource": "gaussian",
     "DEFAULT_TRUNCATION": "gan", "GanSource": "gan",
     "ImageFolderSource": "images",
@@ -28,7 +29,8 @@ def __getattr__(name):
 
 
 def check_options(kind: str, dim: int = None, gaussian_params: str = None, train: str = None,
-                  test: str = None, seed: int = 0, **image_options) -> None:
+                  test: str = None, seed: int = 0, atoms: int = None, noise_std: float = None,
+                  **image_options) -> None:
   """Raises ValueError (one line) for options `make_source` would refuse without reading data.
 
   Same arguments as `make_source`. Data files are checked to exist, not read.
@@ -38,6 +40,10 @@ def check_options(kind: str, dim: int = None, gaussian_params: str = None, train
     raise ValueError(f"unknown source {kind!r}; valid: {', '.join(SOURCE_KINDS)}")
   if dim is not None and dim < 1:
     raise ValueError(f"--dim must be >= 1, got {dim}")
+  if atoms is not None and atoms < 1:
+    raise ValueError(f"--atoms must be >= 1, got {atoms}")
+  if noise_std is not None and not noise_std > 0:
+    raise ValueError(f"--noise_std must be > 0, got {noise_std}")
   files = []
   if kind == "gaussian" and gaussian_params:
     files.append(gaussian_params)
@@ -61,29 +67,38 @@ def check_options(kind: str, dim: int = None, gaussian_params: str = None, train
 
 
 def make_source(kind: str, dim: int = None, gaussian_params: str = None, train: str = None,
-                test: str = None, seed: int = 0, **image_options):
+                test: str = None, seed: int = 0, atoms: int = None, noise_std: float = None,
+                **image_options):
   """Builds a source from the options of the command line (also stored in config.json).
 
   Args:
     kind: one of `SOURCE_KINDS`.
-    dim: dimension for `gaussian` (N(0, I_dim)) and `banana` (embedding dim, >= 2).
+    dim: dimension for `gaussian` (N(0, I_dim)), `banana` (embedding dim, >= 2) and
+      `deconvolution` (default 4).
     gaussian_params: `.npz` with `loc` and `scale` for `gaussian` (overrides `dim`).
     train, test: `.npy` paths for `npy`.
     seed: seed of the held-out split of finite data without `test` (and of the split by
-      file of `images`).
+      file of `images`); for `deconvolution`, the seed of its atoms.
+    atoms, noise_std: for `deconvolution`: the number of atoms (default 16) and the noise
+      standard deviation s (default 0.5).
     **image_options: options of image sources (ignored by the others):
       `gan`: `intrinsic_dim` (d, required), `truncation` (default 0.8), and `gan_module`
         (local path of a BigGAN-deep TF-Hub module; default: the generator shipped in
         `data/`) with `gan_class` (default 0).
       `images`: `data` (folder of PNG/JPEG files, required), `crop` (pixels, default 32).
   """
-  from rdbounds.sources import arrays, banana, gan, gaussian, images  # pylint: disable=g-import-not-at-top
+  from rdbounds.sources import (  # pylint: disable=g-import-not-at-top
+      arrays, banana, deconvolution, gan, gaussian, images)
   if kind == "gaussian":
     if gaussian_params:
       return gaussian.GaussianSource.from_npz(gaussian_params)
     return gaussian.GaussianSource.standard(dim or 2)
   if kind == "banana":
     return banana.BananaSource(dim or 2)
+  if kind == "deconvolution":
+    return deconvolution.DeconvolutionSource(
+        dim=4 if dim is None else dim, atoms=16 if atoms is None else atoms,
+        noise_std=0.5 if noise_std is None else noise_std, seed=seed)
   if kind == "npy":
     if not train:
       raise ValueError("the npy source needs --train=FILE.npy")
