@@ -13,12 +13,12 @@ for images) and each codec's BD-rate against the UB envelope. The same rows come
 `sandwich.py --estimators=...,codec:jpeg`.
 """
 
-import json
 import os
 
 from absl import flags
 
 import cli
+import run_folder
 from rdbounds import curves
 from rdbounds import estimators
 from rdbounds import sources as sources_lib
@@ -36,27 +36,12 @@ flags.DEFINE_list("lambdas", None, "Multipliers of learned codecs; default: the 
 flags.DEFINE_string("dask", None, "Run jobs on Dask: local:N or tcp://HOST:PORT.")
 
 
-def load_run_config(run_dir: str) -> dict:
-  path = os.path.join(run_dir, "config.json")
-  if not os.path.isfile(path):
-    raise ValueError(f"{path} not found: --run must be a finished sandwich.py output folder")
-  try:
-    with open(path) as f:
-      config = json.load(f)
-  except json.JSONDecodeError as e:
-    raise ValueError(f"{path}: not valid JSON ({e})") from None
-  if "source_options" not in config or "jobs" not in config:
-    raise ValueError(f"{path}: not written by this version of sandwich.py (no source_options "
-                     f"or jobs); re-run sandwich.py on it first")
-  return config
-
-
 def main(argv):
   del argv
   log = lambda line: print(line, flush=True)
   if not FLAGS.run:
     raise ValueError("--run=DIR is required (a finished sandwich.py output folder)")
-  run_config = load_run_config(FLAGS.run)
+  run_config = run_folder.load(FLAGS.run)
   preset = FLAGS.preset or run_config.get("preset") or "default"
   try:
     lambdas = [float(l) for l in (FLAGS.lambdas or run_config.get("lambdas") or [])]
@@ -89,18 +74,17 @@ def main(argv):
 
   # These codecs' earlier jobs (another preset or lambdas) leave the run; others stay.
   names = {e.name for e in chosen}
-  kept = [i for i in run_config.get("codec_jobs", [])
+  kept = [i for i in run_config.get("added_jobs", [])
           if not any(i.startswith(n.replace(":", "_") + "-") for n in names)]
-  run_config["codec_jobs"] = kept + [job.job_id for job in jobs]
-  curves.atomic_write_text(os.path.join(FLAGS.run, "config.json"),
-                           json.dumps(run_config, indent=2) + "\n")
+  run_config["added_jobs"] = kept + [job.job_id for job in jobs]
+  run_folder.save(FLAGS.run, run_config)
 
   png = os.path.join(FLAGS.run, "curves.png")
   units = run_config.get("flags", {}).get("units") or "nats"
   draw = lambda records: plots.plot_curves(records, png, source=source, units=units)
   outcomes = sweep.run_sweep(run_config["source_options"], jobs, FLAGS.run,
                              executor=FLAGS.dask or "inprocess", log=log, on_merge=draw,
-                             merged=run_config["jobs"] + run_config["codec_jobs"])
+                             merged=run_folder.merged_ids(run_config))
   records = curves.read_csv(os.path.join(FLAGS.run, "curves.csv"))
   text = report.markdown(records, source)
   curves.atomic_write_text(os.path.join(FLAGS.run, "report.md"), text)

@@ -29,11 +29,12 @@ def _presets_text(estimator, option) -> str:
   return f" [{text}]"
 
 
-def define(estimator: estimators.Estimator, flag_values=flags.FLAGS) -> None:
-  """Defines `--<prefix><option>` for every user-settable option of the estimator's config."""
+def define(estimator: estimators.Estimator, flag_values=flags.FLAGS, only=None) -> None:
+  """Defines `--<prefix><option>` for every user-settable option of the estimator's config
+  (or those named in `only`)."""
   prefix = estimator.flag_prefix
   for option in estimator.config_class.flat_options():
-    if not option.flag:
+    if not option.flag or (only is not None and option.name not in only):
       continue
     name = prefix + option.name
     help_text = f"{option.help} ({config.describe_type(option.type)})"

@@ -7,10 +7,9 @@
 Writes OUT/curves.csv (one row per estimator, lambda and seed; schema in README.md),
 OUT/curves.png and OUT/config.json (every flag, the package versions and the run's job ids).
 Re-running the same command resumes: finished jobs are kept, unfinished ones continue from
-their checkpoints, and codec jobs added by codecs.py stay part of the run.
+their checkpoints, and jobs added by codecs.py or evaluate.py stay part of the run.
 """
 
-import json
 import os
 import platform
 import sys
@@ -19,6 +18,7 @@ from absl import flags
 
 import cli
 import config_flags
+import run_folder
 from rdbounds import estimators
 from rdbounds import sources as sources_lib
 
@@ -123,19 +123,6 @@ def versions() -> dict:
   return result
 
 
-def added_codec_jobs(out_dir: str, source_description: dict):
-  """Ids of codec jobs codecs.py added to an earlier run of this source in `out_dir`."""
-  path = os.path.join(out_dir, "config.json")
-  if not os.path.exists(path):
-    return []
-  with open(path) as f:
-    previous = json.load(f)
-  if previous.get("source") != source_description:
-    return []
-  return [i for i in previous.get("codec_jobs", [])
-          if os.path.isdir(os.path.join(out_dir, "jobs", i))]
-
-
 def main(argv):
   del argv  # Positional arguments are not used.
   log = lambda line: print(line, flush=True)
@@ -152,7 +139,6 @@ def main(argv):
   if not jobs:
     raise ValueError("no estimator applies to this source; nothing to do")
 
-  codec_jobs = added_codec_jobs(FLAGS.out, source.describe())
   job_ids = [job.job_id for job in jobs]
   os.makedirs(FLAGS.out, exist_ok=True)
   config = dict(source_options=options, source=source.describe(), preset=preset_name,
@@ -160,15 +146,14 @@ def main(argv):
                 flags={f.name: f.value for f in FLAGS.get_flags_for_module(sys.argv[0])},
                 estimator_flags=config_flags.all_overrides(),
                 versions=versions(), jobs=job_ids,
-                codec_jobs=[i for i in codec_jobs if i not in job_ids])
-  curves.atomic_write_text(os.path.join(FLAGS.out, "config.json"),
-                           json.dumps(config, indent=2, default=list) + "\n")
+                added_jobs=run_folder.jobs_added_earlier(FLAGS.out, source.describe()))
+  run_folder.save(FLAGS.out, config)
   log(f"{source.name}: {len(jobs)} jobs ({preset_name} preset) -> {FLAGS.out}")
 
   png = os.path.join(FLAGS.out, "curves.png")
   draw = lambda records: plots.plot_curves(records, png, source=source, units=FLAGS.units)
   outcomes = sweep.run_sweep(options, jobs, FLAGS.out, executor=FLAGS.dask or "inprocess",
-                             log=log, on_merge=draw, merged=job_ids + config["codec_jobs"])
+                             log=log, on_merge=draw, merged=run_folder.merged_ids(config))
   log(sweep.summary_table(outcomes))
   for outcome in outcomes:
     for record in outcome.records:

@@ -19,7 +19,8 @@ import dataclasses
 import hashlib
 import importlib
 import json
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Union
+import os
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from rdbounds import config as config_lib
 
@@ -82,6 +83,18 @@ class JobContext:
   log: Callable[[str], None] = lambda line: None
 
 
+def training_dir(job: Job, context: JobContext) -> Optional[str]:
+  """The folder of the job's trained model: its own, or that of the job it re-evaluates
+  (`config.trained_by`, a sibling folder in the sweep's layout), which it only reads."""
+  trained_by = getattr(job.config, "trained_by", None)
+  if not trained_by:
+    return context.workdir
+  if context.workdir is None:
+    raise ValueError(f"{job.estimator}: evaluating job {trained_by} again needs the run's "
+                     f"job folders")
+  return os.path.join(os.path.dirname(context.workdir), trained_by)
+
+
 @dataclasses.dataclass(frozen=True)
 class NoOptions(config_lib.Config):
   """The configuration of an estimator that has nothing to configure."""
@@ -106,6 +119,9 @@ class Estimator:
       None for no flags.
     not_applicable: returns a one-line reason when the estimator cannot run on a source.
     plan: `(estimator, lambdas, seed, config, source_description) -> [Job]`.
+    evaluation_options: options that change only how a trained model is evaluated; a job
+      whose config sets `trained_by` evaluates another job's model with them, without
+      training (experiments/evaluate.py). Empty: the estimator cannot be re-evaluated.
     description: one line for help texts.
   """
   name: str
@@ -116,6 +132,7 @@ class Estimator:
   flag_prefix: Optional[str] = None
   not_applicable: Callable[..., Optional[str]] = lambda source: None
   plan: Callable[..., List[Job]] = one_job_per_lambda
+  evaluation_options: Tuple[str, ...] = ()
   description: str = ""
 
   def preset(self, name: str, image: bool = False) -> config_lib.Config:
@@ -132,6 +149,21 @@ class Estimator:
   def plan_jobs(self, lambdas: Sequence[float], seed: int, config: config_lib.Config,
                 source_description: dict) -> List[Job]:
     return self.plan(self, lambdas, seed, config, source_description)
+
+  def reevaluation(self, trained: Job, source_description: dict, **overrides) -> Job:
+    """A job that evaluates `trained`'s model again with other evaluation options.
+
+    Raises:
+      ValueError (one line) for an option that would change the training.
+    """
+    if not self.evaluation_options:
+      raise ValueError(f"{self.name} cannot evaluate a trained model again")
+    changed = sorted(set(overrides) - set(self.evaluation_options))
+    if changed:
+      raise ValueError(f"{self.name}: {', '.join(changed)} would change the training; an "
+                       f"evaluation may change only {', '.join(self.evaluation_options)}")
+    config = trained.config.override(**overrides, trained_by=trained.job_id)
+    return Job(self.name, trained.lmbda, trained.seed, config, source_description)
 
   def __call__(self, source, job: Job, context: JobContext):
     run = self.run

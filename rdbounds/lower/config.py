@@ -13,14 +13,22 @@ from rdbounds import estimators
 from rdbounds.lower.search_options import SearchOptions
 
 SEARCHES = ("quick", "exhaustive")
+# What evaluate.py may change to evaluate a trained log u again (flattened option names).
+EVALUATION_OPTIONS = ("eval_k", "m", "eval_seeds", "eval_seed", "eval_search", "tol",
+                      "prune_margin", "max_iterations", "chunk_size", "merge_tol",
+                      "capture_tol", "num_candidates")
 
 
 @dataclasses.dataclass(frozen=True)
 class LowerBoundConfig(config.Config):
   """A trained log u (MLP for vectors, CNN for images) and the evaluation of its lines."""
   k: int = config.option(512, "Lower bound: samples per draw k (ceiling ln k nats).")
+  eval_k: Optional[int] = config.option(
+      None, "Lower bound: samples per evaluation draw (none: k); the ceiling is ln eval_k.")
   m: int = config.option(10, "Lower bound: evaluation draws per half (2M per seed).")
   eval_seeds: int = config.option(1, "Lower bound: evaluation seeds, pooled.")
+  eval_seed: int = config.option(
+      0, "Lower bound: first evaluation seed (another value draws other held-out batches).")
   widths: Tuple[int, ...] = config.option(
       (64, 64), "Lower bound: hidden widths of the log u MLP (vector sources).")
   activation: str = config.option("softplus", "Lower bound: hidden activation of the MLP.")
@@ -51,6 +59,9 @@ class LowerBoundConfig(config.Config):
       None, "Lower bound: steps of linear lambda growth (none: --lb_steps).")
   lambdas: Optional[Tuple[float, ...]] = config.option(
       None, "The requested lambdas of an annealed job (set by the sweep).", flag=False)
+  trained_by: Optional[str] = config.option(
+      None, "Id of the job whose trained log u this job evaluates, without training "
+      "(set by evaluate.py).", flag=False)
   checkpoint_every: int = config.option(500, "Lower bound: steps between checkpoints.")
   log_every: int = config.option(250, "Lower bound: steps between progress lines.")
   steps_per_call: int = config.option(25, "Lower bound: training steps per compiled call.")
@@ -60,8 +71,10 @@ class LowerBoundConfig(config.Config):
                  "steps_per_call"):
       if getattr(self, name) < 1:
         raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-    if self.k < 2:
-      raise ValueError(f"k must be >= 2, got {self.k}")
+    if self.k < 2 or (self.eval_k is not None and self.eval_k < 2):
+      raise ValueError(f"k and eval_k must be >= 2, got {self.k}, {self.eval_k}")
+    if self.eval_seed < 0:
+      raise ValueError(f"eval_seed must be >= 0, got {self.eval_seed}")
     if self.steps < 0 or self.conv_blocks < 0:
       raise ValueError(f"steps and conv_blocks must be >= 0, got {self.steps}, {self.conv_blocks}")
     for name in ("widths", "channels"):
@@ -111,5 +124,5 @@ def _not_applicable(source):
 ESTIMATORS = (estimators.Estimator(
     name="lower_bound", run="rdbounds.lower.estimator:run", config_class=LowerBoundConfig,
     presets=PRESETS, image_presets=IMAGE_PRESETS, flag_prefix="lb_",
-    not_applicable=_not_applicable, plan=plan,
+    not_applicable=_not_applicable, plan=plan, evaluation_options=EVALUATION_OPTIONS,
     description="Csiszar-dual lower bound: a trained log u gives lines R >= intercept - lambda D"),)

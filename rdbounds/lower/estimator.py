@@ -15,6 +15,7 @@ from typing import List
 import tensorflow as tf
 
 from rdbounds import curves
+from rdbounds import estimators
 from rdbounds.lower import config as config_lib
 from rdbounds.lower import conv
 from rdbounds.lower import evaluator
@@ -52,41 +53,43 @@ def schedule_for(job) -> trainer_lib.LambdaSchedule:
 
 
 def run(source, job, context) -> List[curves.Record]:
-  """Trains log u (annealed over the requested lambdas if `anneal`) and evaluates each line."""
+  """Trains log u (annealed over the requested lambdas if `anneal`) and evaluates each line.
+
+  With `trained_by`, evaluates the snapshots that job wrote instead (nothing is trained).
+  """
   started = time.time()
   config = job.config
   search_options = dataclasses.asdict(config.search_options)
   schedule = schedule_for(job)
   lambdas = sorted(config.lambdas or [job.lmbda]) if config.anneal else [job.lmbda]
-  log_u = build_log_u(source, config, job.seed)
   snapshot = build_log_u(source, config, job.seed)  # evaluated copy, taken at each lambda
-  workdir = context.workdir
-  train = trainer_lib.LowerBoundTrainer(
-      log_u, source, schedule, k=config.k, seed=job.seed, lr=config.lr,
-      lr_final_fraction=config.lr_final_fraction, clip_norm=config.clip_norm,
-      alpha_decay=config.alpha_decay, starts=_starts(config.search, config),
-      search_options=search_options, workdir=workdir,
-      checkpoint_every=config.checkpoint_every, log_every=config.log_every,
-      steps_per_call=config.steps_per_call, log=context.log)
-  context.log(f"lower_bound: k={config.k} {len(lambdas)} lambda(s) "
-              f"{','.join(f'{l:g}' for l in lambdas)}, {schedule.num_steps} steps"
-              + (f", annealed from {schedule.start:g}" if config.anneal else ""))
+  workdir = estimators.training_dir(job, context)
+  if config.trained_by:
+    train = None
+  else:
+    train = _trainer(source, job, schedule, search_options, workdir, context.log)
   records = []
   for lmbda in lambdas:
     step = schedule.step_at(lmbda)
     path = os.path.join(workdir, "anneal", f"lambda={lmbda:g}") if workdir else None
-    if path and os.path.exists(path + ".index") and train.trainer.saved_step() >= step:
+    if train is None:
+      if not os.path.exists(path + ".index"):
+        raise ValueError(f"lower_bound: job {config.trained_by} holds no trained log u for "
+                         f"lambda={lmbda:g}; finish its sweep first")
+      tf.train.Checkpoint(log_u=snapshot).read(path).expect_partial()
+    elif path and os.path.exists(path + ".index") and train.trainer.saved_step() >= step:
       # Resumed past this lambda: its snapshot was written before.
       tf.train.Checkpoint(log_u=snapshot).read(path).expect_partial()
     else:
       result = train.run_until(step)
-      snapshot_from(log_u, snapshot)
+      snapshot_from(train.log_u, snapshot)
       if path:
         tf.train.Checkpoint(log_u=snapshot).write(path)
       context.log(f"lower_bound: lambda={lmbda:g} reached at step {result.steps}")
+    eval_k = config.eval_k or config.k
     evaluation = evaluator.evaluate(
-        snapshot, source, lmbda, config.k, config.m,
-        seeds=[job.seed * 1000 + s for s in range(config.eval_seeds)],
+        snapshot, source, lmbda, eval_k, config.m,
+        seeds=[job.seed * 1000 + config.eval_seed + s for s in range(config.eval_seeds)],
         starts=_starts(config.eval_search, config), search_options=search_options,
         log=context.log)
     if evaluation.unconverged:
@@ -102,6 +105,24 @@ def run(source, job, context) -> List[curves.Record]:
         pixels_per_sample=source.pixels_per_sample, n_eval=int(evaluation.xi.size),
         steps=step, seconds=time.time() - started, seed=job.seed, run_id=job.job_id))
   return records
+
+
+def _trainer(source, job, schedule, search_options, workdir, log):
+  """The job's `LowerBoundTrainer` (checkpoints in `workdir`)."""
+  config = job.config
+  lambdas = sorted(config.lambdas or [job.lmbda]) if config.anneal else [job.lmbda]
+  log_u = build_log_u(source, config, job.seed)
+  train = trainer_lib.LowerBoundTrainer(
+      log_u, source, schedule, k=config.k, seed=job.seed, lr=config.lr,
+      lr_final_fraction=config.lr_final_fraction, clip_norm=config.clip_norm,
+      alpha_decay=config.alpha_decay, starts=_starts(config.search, config),
+      search_options=search_options, workdir=workdir,
+      checkpoint_every=config.checkpoint_every, log_every=config.log_every,
+      steps_per_call=config.steps_per_call, log=log)
+  log(f"lower_bound: k={config.k} {len(lambdas)} lambda(s) "
+      f"{','.join(f'{l:g}' for l in lambdas)}, {schedule.num_steps} steps"
+      + (f", annealed from {schedule.start:g}" if config.anneal else ""))
+  return train
 
 
 def snapshot_from(log_u, snapshot):

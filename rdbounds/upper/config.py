@@ -18,6 +18,8 @@ PRIORS = ("standard_gaussian", "gaussian", "gaussian_mixture", "maf", "deep_fact
 # noise adapter (and hence the uniform posterior and hard rounding) applies to.
 FACTORIZED_PRIORS = ("standard_gaussian", "gaussian", "deep_factorized")
 POSTERIORS = ("gaussian", "uniform")
+# What evaluate.py may change to evaluate a trained model again.
+EVALUATION_OPTIONS = ("eval_samples", "eval_batch", "eval_seed")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +54,12 @@ class UpperBoundConfig(config.Config):
       100_000, "Upper bound: held-out samples for synthetic sources (finite data: the whole "
       "test split).")
   eval_batch: int = config.option(50_000, "Upper bound: evaluation batch size.")
+  eval_seed: int = config.option(
+      0, "Upper bound: seed of the held-out draws and posterior samples of the evaluation, "
+      "added to the job's seed.")
+  trained_by: Optional[str] = config.option(
+      None, "Id of the job whose trained model this job evaluates, without training "
+      "(set by evaluate.py).", flag=False)
   checkpoint_every: int = config.option(1000, "Upper bound: steps between checkpoints.")
   log_every: int = config.option(1000, "Upper bound: steps between progress lines.")
   steps_per_call: int = config.option(100, "Upper bound: training steps per compiled call.")
@@ -108,5 +116,5 @@ def _not_applicable(source):
 ESTIMATORS = (estimators.Estimator(
     name="upper_bound", run="rdbounds.upper.estimator:run", config_class=UpperBoundConfig,
     presets=PRESETS, image_presets=IMAGE_PRESETS, flag_prefix="ub_",
-    not_applicable=_not_applicable,
+    not_applicable=_not_applicable, evaluation_options=EVALUATION_OPTIONS,
     description="beta-VAE compressors: achievable (D, R) points on held-out data"),)

@@ -11,6 +11,7 @@ from typing import List
 import tensorflow as tf
 
 from rdbounds import curves
+from rdbounds import estimators
 from rdbounds import nets
 from rdbounds import training
 from rdbounds.upper import config as config_lib
@@ -63,6 +64,9 @@ def train_and_evaluate(source, config: config_lib.UpperBoundConfig, lmbda: float
                        workdir=None, log=print, name: str = "upper_bound"):
   """Trains a beta-VAE on `source` at `lmbda` and evaluates it on held-out samples.
 
+  With `config.trained_by`, `workdir` holds that job's finished training: its model is
+  restored and evaluated, and nothing is trained or written there.
+
   Returns:
     `(model, training.TrainingResult, evaluate.Evaluation)`.
   """
@@ -76,9 +80,12 @@ def train_and_evaluate(source, config: config_lib.UpperBoundConfig, lmbda: float
       seed=seed, num_steps=config.steps, workdir=workdir,
       checkpoint_every=config.checkpoint_every, log_every=config.log_every,
       steps_per_call=config.steps_per_call, log=log, name=name)
+  if config.trained_by and trainer.saved_step() < config.steps:
+    raise ValueError(f"upper_bound: job {config.trained_by} has not finished training "
+                     f"({trainer.saved_step()} of {config.steps} steps); finish its sweep first")
   result = trainer.run()
   evaluation = evaluate_lib.evaluate(model, source, lmbda, config.eval_samples,
-                                     config.eval_batch, seed=seed)
+                                     config.eval_batch, seed=seed + config.eval_seed)
   return model, result, evaluation
 
 
@@ -86,8 +93,8 @@ def run(source, job, context) -> List[curves.Record]:
   started = time.time()
   config = job.config
   name = f"upper_bound lambda={job.lmbda:g}"
-  _, result, ev = train_and_evaluate(source, config, job.lmbda, job.seed, context.workdir,
-                                     context.log, name)
+  _, result, ev = train_and_evaluate(source, config, job.lmbda, job.seed,
+                                     estimators.training_dir(job, context), context.log, name)
   context.log(f"{name}: held-out D={ev.distortion.mean:.5g}±{ev.distortion.se:.2g} "
               f"R={ev.rate.mean:.5g}±{ev.rate.se:.2g} nats (n={ev.n_eval})")
   if ev.hard_rate is not None:
