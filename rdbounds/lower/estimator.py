@@ -21,6 +21,7 @@ from rdbounds.lower import conv
 from rdbounds.lower import evaluator
 from rdbounds.lower import models
 from rdbounds.lower import trainer as trainer_lib
+from rdbounds.sources import rescaled
 
 # Seed stream of the samples log u's input standardization is estimated on.
 _STANDARDIZATION_STREAM = 2**20
@@ -41,14 +42,16 @@ def build_log_u(source, config: config_lib.LowerBoundConfig, seed: int) -> model
   return log_u
 
 
-def schedule_for(job) -> trainer_lib.LambdaSchedule:
+def schedule_for(job, units: rescaled.Rescaled) -> trainer_lib.LambdaSchedule:
+  """Lambda against training step, in the standardized units of `units`."""
   config = job.config
   if not config.anneal:
-    return trainer_lib.LambdaSchedule(job.lmbda, job.lmbda, config.steps)
+    lmbda = units.lmbda(job.lmbda)
+    return trainer_lib.LambdaSchedule(lmbda, lmbda, config.steps)
   lambdas = sorted(config.lambdas or [job.lmbda])
   start = config.anneal_from or lambdas[0]
   anneal_steps = config.anneal_steps or config.steps
-  return trainer_lib.LambdaSchedule(start, lambdas[-1], config.steps,
+  return trainer_lib.LambdaSchedule(units.lmbda(start), units.lmbda(lambdas[-1]), config.steps,
                                     anneal_steps if lambdas[-1] > start else 0)
 
 
@@ -56,21 +59,24 @@ def run(source, job, context) -> List[curves.Record]:
   """Trains log u (annealed over the requested lambdas if `anneal`) and evaluates each line.
 
   With `trained_by`, evaluates the snapshots that job wrote instead (nothing is trained).
+  Training and evaluation run in standardized units (`Rescaled`): the intercept of a line
+  is the same in both, and the record carries the requested lambda.
   """
   started = time.time()
   config = job.config
   search_options = dataclasses.asdict(config.search_options)
-  schedule = schedule_for(job)
+  units = rescaled.Rescaled.of(source, job.seed)
+  schedule = schedule_for(job, units)
   lambdas = sorted(config.lambdas or [job.lmbda]) if config.anneal else [job.lmbda]
-  snapshot = build_log_u(source, config, job.seed)  # evaluated copy, taken at each lambda
+  snapshot = build_log_u(units, config, job.seed)  # evaluated copy, taken at each lambda
   workdir = estimators.training_dir(job, context)
   if config.trained_by:
     train = None
   else:
-    train = _trainer(source, job, schedule, search_options, workdir, context.log)
+    train = _trainer(units, job, schedule, search_options, workdir, context.log)
   records = []
   for lmbda in lambdas:
-    step = schedule.step_at(lmbda)
+    step = schedule.step_at(units.lmbda(lmbda))
     path = os.path.join(workdir, "anneal", f"lambda={lmbda:g}") if workdir else None
     if train is None:
       if not os.path.exists(path + ".index"):
@@ -88,7 +94,7 @@ def run(source, job, context) -> List[curves.Record]:
       context.log(f"lower_bound: lambda={lmbda:g} reached at step {result.steps}")
     eval_k = config.eval_k or config.k
     evaluation = evaluator.evaluate(
-        snapshot, source, lmbda, eval_k, config.m,
+        snapshot, units, units.lmbda(lmbda), eval_k, config.m,
         seeds=[job.seed * 1000 + config.eval_seed + s for s in range(config.eval_seeds)],
         starts=_starts(config.eval_search, config), search_options=search_options,
         log=context.log)
@@ -121,7 +127,7 @@ def _trainer(source, job, schedule, search_options, workdir, log):
       steps_per_call=config.steps_per_call, log=log)
   log(f"lower_bound: k={config.k} {len(lambdas)} lambda(s) "
       f"{','.join(f'{l:g}' for l in lambdas)}, {schedule.num_steps} steps"
-      + (f", annealed from {schedule.start:g}" if config.anneal else ""))
+      + (f", annealed from {config.anneal_from or lambdas[0]:g}" if config.anneal else ""))
   return train
 
 

@@ -14,6 +14,7 @@ from rdbounds import curves
 from rdbounds import estimators
 from rdbounds import nets
 from rdbounds import training
+from rdbounds.sources import rescaled
 from rdbounds.upper import config as config_lib
 from rdbounds.upper import conv
 from rdbounds.upper import evaluate as evaluate_lib
@@ -90,20 +91,23 @@ def train_and_evaluate(source, config: config_lib.UpperBoundConfig, lmbda: float
 
 
 def run(source, job, context) -> List[curves.Record]:
+  """Trains and evaluates in standardized units (`Rescaled`); the record is in the source's."""
   started = time.time()
   config = job.config
   name = f"upper_bound lambda={job.lmbda:g}"
-  _, result, ev = train_and_evaluate(source, config, job.lmbda, job.seed,
+  units = rescaled.Rescaled.of(source, job.seed)
+  _, result, ev = train_and_evaluate(units, config, units.lmbda(job.lmbda), job.seed,
                                      estimators.training_dir(job, context), context.log, name)
-  context.log(f"{name}: held-out D={ev.distortion.mean:.5g}±{ev.distortion.se:.2g} "
+  distortion, distortion_se = (units.distortion(v) for v in (ev.distortion.mean, ev.distortion.se))
+  context.log(f"{name}: held-out D={distortion:.5g}±{distortion_se:.2g} "
               f"R={ev.rate.mean:.5g}±{ev.rate.se:.2g} nats (n={ev.n_eval})")
   if ev.hard_rate is not None:
     context.log(f"{name}: with hard rounding (not the bound; the row reports the noisy KL): "
-                f"D={ev.hard_distortion.mean:.5g}±{ev.hard_distortion.se:.2g} "
+                f"D={units.distortion(ev.hard_distortion.mean):.5g} "
                 f"R={ev.hard_rate.mean:.5g}±{ev.hard_rate.se:.2g} nats")
   return [curves.Record(
       source=source.name, estimator="upper_bound", lmbda=job.lmbda,
-      distortion=ev.distortion.mean, distortion_se=ev.distortion.se,
+      distortion=distortion, distortion_se=distortion_se,
       rate_nats=ev.rate.mean, rate_nats_se=ev.rate.se,
       pixels_per_sample=source.pixels_per_sample, n_eval=ev.n_eval, steps=result.steps,
       seconds=time.time() - started, seed=job.seed, run_id=job.job_id)]
