@@ -17,7 +17,7 @@ import numpy as np
 
 from rdbounds import files
 
-# DESIGN.md §5: the columns, in this order.
+# The CSV columns, in this order (docs/method.md, "Units and the CSV").
 COLUMNS = (
     "source", "estimator", "lambda", "distortion", "distortion_se", "rate_nats",
     "rate_nats_se", "rate_bits", "bpp", "psnr_db", "intercept_nats", "intercept_ci_low",
