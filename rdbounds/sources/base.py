@@ -183,9 +183,8 @@ class Source:
     one), so the batches are i.i.d. batches of the source, not of a resampled finite set.
     Raises `ValueError` if the data cannot supply `k * num_batches` samples.
     """
+    self._check_held_out(k, num_batches)
     k, num_batches = int(k), int(num_batches)
-    if k <= 0 or num_batches <= 0:
-      raise ValueError(f"k and num_batches must be positive, got {k} and {num_batches}")
     return Batches(num_batches,
                    lambda j: self.sample(k, seed=stateless_seed(seed, j), split="test"))
 
