@@ -11,13 +11,13 @@ import csv
 import dataclasses
 import io
 import math
-import os
-import tempfile
 from typing import Iterable, List, Optional, Sequence
 
 import numpy as np
 
-# DESIGN.md §5: the columns, in this order.
+from rdbounds import files
+
+# The CSV columns, in this order (docs/method.md, "Units and the CSV").
 COLUMNS = (
     "source", "estimator", "lambda", "distortion", "distortion_se", "rate_nats",
     "rate_nats_se", "rate_bits", "bpp", "psnr_db", "intercept_nats", "intercept_ci_low",
@@ -163,20 +163,8 @@ def records_to_csv_text(records: Iterable[Record]) -> str:
 
 
 def atomic_write_text(path: str, text: str) -> None:
-  """Writes `text` to `path` via a temporary file and rename: readers never see half a file."""
-  directory = os.path.dirname(os.path.abspath(path))
-  os.makedirs(directory, exist_ok=True)
-  fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
-  try:
-    with os.fdopen(fd, "w", newline="") as f:
-      f.write(text)
-      f.flush()
-      os.fsync(f.fileno())
-    os.replace(tmp, path)
-  except BaseException:
-    if os.path.exists(tmp):
-      os.unlink(tmp)
-    raise
+  """Writes `text` to `path` atomically, with the usual permissions (`files.write_text`)."""
+  files.write_text(path, text)
 
 
 def write_csv(path: str, records: Iterable[Record]) -> None:

@@ -9,8 +9,6 @@ through the points of references and codecs.
 """
 
 import math
-import os
-import tempfile
 from typing import Optional, Sequence
 
 import matplotlib
@@ -20,6 +18,7 @@ import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 import numpy as np
 
 from rdbounds import curves
+from rdbounds import files
 
 
 _STYLE = {
@@ -150,14 +149,9 @@ def plot_curves(records: Sequence[curves.Record], path: str, source=None, units:
   ax.grid(True, which="both", alpha=0.3)
   ax.legend(fontsize=8)
   fig.tight_layout()
-  # Atomic: a reader (or a killed run) never sees half a PNG.
-  directory = os.path.dirname(os.path.abspath(path))
-  fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".png")
-  os.close(fd)
+  # Atomic, with the usual permissions: a reader (or a killed run) never sees half a PNG.
   try:
-    fig.savefig(tmp, dpi=120, format="png")
-    os.replace(tmp, path)
+    with files.replace_atomically(path, "wb") as f:
+      fig.savefig(f, dpi=120, format="png")
   finally:
     plt.close(fig)
-    if os.path.exists(tmp):
-      os.unlink(tmp)

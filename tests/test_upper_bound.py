@@ -22,10 +22,12 @@ class QuickPresetTest(tf.test.TestCase):
     true_rate = float(source.analytic.rate(record.distortion))
     # Validity: an achievable point cannot lie below the curve (up to its standard error).
     self.assertGreaterEqual(record.rate_nats, true_rate - 3 * record.rate_nats_se)
-    # Tightness: within 10% of R(D) at the achieved distortion.
-    self.assertLessEqual(record.rate_nats, 1.10 * true_rate)
-    # The point is near where the curve has slope -lambda (D = 1 / lambda for N(0, I_2)).
-    self.assertAllClose(record.distortion, 1 / lmbda, rtol=0.2)
+    # Tightness: within 2% of R(D) at the achieved distortion (measured over seeds 0-5:
+    # -0.5% to +0.0%, the rate's standard error being 0.2%).
+    self.assertLessEqual(record.rate_nats, 1.02 * true_rate)
+    # The point is where the curve has slope -lambda (D = 1 / lambda for N(0, I_2));
+    # measured within 0.7%.
+    self.assertAllClose(record.distortion, 1 / lmbda, rtol=0.02)
 
 
 class WaterFillingTest(tf.test.TestCase, parameterized.TestCase):

@@ -6,7 +6,7 @@ those bitstreams, not an estimate: the rate of a codec is
     R = 8 * (total bytes) / (samples coded)   bits per sample   (x ln 2 for nats),
 
 and its distortion is rho(x, decode(encode(x))) = mean over all dims of squared error (MSE per
-dimension, DESIGN.md §2), measured on the decoded output.
+dimension, docs/method.md), measured on the decoded output.
 
 Bitstreams: image codecs write one bitstream per image (so each image is decodable alone, the
 way JPEG works); vector codecs write one bitstream per block of vectors (the rate of headers

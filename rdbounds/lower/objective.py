@@ -1,4 +1,4 @@
-"""The per-draw lower-bound estimator xi and the log C_k it needs (DESIGN.md §2).
+"""The per-draw lower-bound estimator xi and the log C_k it needs (docs/method.md, "Lower bound").
 
 For one draw of k samples and a model `log u`:
 

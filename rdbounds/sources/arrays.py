@@ -2,8 +2,12 @@
 
 Arrays are memory-mapped, so a file larger than memory is fine: a batch reads only its rows.
 Images are either float in [0, 1] or uint8 (divided by 255).
+
+Training draws rows with replacement. Evaluation draws (`test_batches`) take held-out rows
+without replacement, each row in at most one batch: N held-out rows supply N / k draws.
 """
 
+import functools
 from typing import Optional
 
 import numpy as np
@@ -54,7 +58,7 @@ def load_samples(path: str) -> np.ndarray:
 
 
 class ArraySource(base.Source):
-  """Samples drawn uniformly (with replacement) from the rows of a train or test array.
+  """Samples drawn uniformly from the rows of a train or test array.
 
   Args:
     train_path: `.npy` with the training samples.
@@ -67,6 +71,7 @@ class ArraySource(base.Source):
                test_fraction: float = 0.1, split_seed: int = 0):
     train = load_samples(train_path)
     self.paths = {"train": train_path, "test": test_path}
+    self.test_fraction, self.split_seed = float(test_fraction), int(split_seed)
     if test_path:
       test = load_samples(test_path)
       if test.shape[1:] != train.shape[1:]:
@@ -89,6 +94,10 @@ class ArraySource(base.Source):
   def size(self):
     return {split: len(rows) for split, rows in self._rows.items()}
 
+  @property
+  def held_out_samples(self):
+    return len(self._rows["test"])
+
   def rows(self, split: str, start: int = 0, stop: Optional[int] = None) -> np.ndarray:
     """Samples `start:stop` of a split in file order, float32 (for full-pass evaluation)."""
     index = self._rows[split][start:stop]
@@ -97,11 +106,32 @@ class ArraySource(base.Source):
   def _sample(self, batch_size, seed, split):
     rows = self._rows[split]
     pick = tf.random.stateless_uniform([batch_size], seed, 0, len(rows), dtype=tf.int64).numpy()
+    return self._read(split, pick)
+
+  def _read(self, split, pick):
+    """Rows `pick` (indices into the split) as a float32 tensor, in the order of `pick`."""
     # Sorted reads are sequential on a memory-mapped file; the order is restored after.
     order = np.argsort(pick, kind="stable")
-    batch = np.empty((batch_size,) + self.event_shape, np.float32)
-    batch[order] = self._arrays[split][rows[pick[order]]]
+    batch = np.empty((len(pick),) + self.event_shape, np.float32)
+    batch[order] = self._arrays[split][self._rows[split][pick[order]]]
     return tf.constant(batch * np.float32(self._scale))
 
+  def test_batches(self, k, num_batches, seed):
+    """Disjoint batches of held-out rows: a seeded permutation of the rows, cut into k's."""
+    self._check_held_out(k, num_batches)
+    permutation = base.numpy_rng(seed, base.SPLITS["test"]).permutation(self.held_out_samples)
+    return base.Batches(num_batches, lambda j: self._read("test", permutation[j * k:(j + 1) * k]))
+
+  @functools.cached_property
+  def _content(self) -> dict:
+    """What defines the distribution: the files' bytes and, without a test file, the split."""
+    content = {"train_sha256": base.file_sha256(self.paths["train"])}
+    if self.paths["test"]:
+      content["test_sha256"] = base.file_sha256(self.paths["test"])
+    else:
+      content.update(test_fraction=self.test_fraction, split_seed=self.split_seed)
+    return content
+
   def describe(self):
-    return dict(super().describe(), kind="npy", train=self.paths["train"], test=self.paths["test"])
+    # Content, not paths: the same bytes under another path are the same source.
+    return dict(super().describe(), kind="npy", **self._content)

@@ -4,10 +4,20 @@ A source draws i.i.d. samples. Sampling is *stateless*: the same `(seed, split)`
 gives the same batch, which makes training runs reproducible and resumable step for step.
 Synthetic sources have disjoint `train` and `test` streams (fresh samples for evaluation);
 finite data sets (`npy`, image folders) have disjoint train and test arrays.
+
+Evaluation draws (`test_batches`) are independent batches of the source: fresh samples for
+synthetic sources, pairwise disjoint held-out samples (drawn without replacement) for finite
+data, which can therefore supply only `held_out_samples` of them in all.
+
+`describe()` names everything that defines a source's distribution (parameters, or content
+hashes of the files it reads): job ids hash it, so two sources share cached results only if
+they are the same distribution.
 """
 
 import dataclasses
-from typing import Optional, Sequence, Union
+import hashlib
+import os
+from typing import Callable, Iterable, Optional, Sequence, Union
 
 import numpy as np
 import tensorflow as tf
@@ -28,6 +38,61 @@ def stateless_seed(seed: SeedLike, *streams: int) -> tf.Tensor:
   for stream in streams:
     seed = tf.random.experimental.stateless_fold_in(seed, stream)
   return seed
+
+
+_HASH_CHUNK = 1 << 20  # Bytes read at a time when hashing files.
+
+
+def file_sha256(path: str) -> str:
+  """Hex sha256 of a file's bytes, read in chunks (files may be larger than memory)."""
+  digest = hashlib.sha256()
+  with open(path, "rb") as f:
+    for chunk in iter(lambda: f.read(_HASH_CHUNK), b""):
+      digest.update(chunk)
+  return digest.hexdigest()
+
+
+def files_sha256(paths: Iterable[str], root: Optional[str] = None) -> str:
+  """Hex sha256 of several files: their names (relative to `root`, else base names) and bytes.
+
+  Names are part of it because they can decide how the files are used (e.g. the split by
+  file of an image folder follows their sorted order); the folder holding them is not.
+  """
+  digest = hashlib.sha256()
+  for path in paths:
+    name = os.path.relpath(path, root) if root else os.path.basename(path)
+    digest.update(f"{name}\0{file_sha256(path)}\n".encode())
+  return digest.hexdigest()
+
+
+def tree_sha256(directory: str) -> str:
+  """`files_sha256` of every file under `directory`, in sorted order of relative path."""
+  paths = sorted(os.path.join(root, name) for root, _, names in os.walk(directory)
+                 for name in names)
+  return files_sha256(paths, root=directory)
+
+
+class Batches(Sequence):
+  """`len(self)` batches `[k, *event_shape]`, each made when it is accessed."""
+
+  def __init__(self, count: int, fetch: Callable[[int], tf.Tensor]):
+    self._count, self._fetch = int(count), fetch
+
+  def __len__(self):
+    return self._count
+
+  def __getitem__(self, j):
+    if not isinstance(j, (int, np.integer)):
+      raise TypeError(f"batch index must be an int, got {type(j).__name__}")
+    if not 0 <= j < self._count:
+      raise IndexError(f"batch {j} of {self._count}")
+    return self._fetch(int(j))
+
+
+def numpy_rng(seed: "SeedLike", *streams: int) -> np.random.Generator:
+  """A numpy generator determined by a stateless seed (for permutations of finite data)."""
+  return np.random.default_rng([int(v) & 0xFFFFFFFF for v in
+                                stateless_seed(seed, *streams).numpy()])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,6 +150,11 @@ class Source:
     """For finite data sets, {"train": N_train, "test": N_test}; None for synthetic sources."""
     return None
 
+  @property
+  def held_out_samples(self) -> Optional[int]:
+    """How many pairwise disjoint samples `test_batches` can draw in all; None: unlimited."""
+    return None
+
   def sample(self, batch_size: int, seed: SeedLike, split: str = "train") -> tf.Tensor:
     """Draws `batch_size` i.i.d. samples.
 
@@ -104,6 +174,29 @@ class Source:
 
   def _sample(self, batch_size: int, seed: tf.Tensor, split: str) -> tf.Tensor:
     raise NotImplementedError
+
+  def test_batches(self, k: int, num_batches: int, seed: SeedLike) -> Batches:
+    """`num_batches` independent batches of k held-out samples, for evaluation.
+
+    Synthetic sources draw fresh i.i.d. samples for each batch. Finite data sets override
+    this to draw without replacement: no held-out sample is in two batches (or twice in
+    one), so the batches are i.i.d. batches of the source, not of a resampled finite set.
+    Raises `ValueError` if the data cannot supply `k * num_batches` samples.
+    """
+    self._check_held_out(k, num_batches)
+    k, num_batches = int(k), int(num_batches)
+    return Batches(num_batches,
+                   lambda j: self.sample(k, seed=stateless_seed(seed, j), split="test"))
+
+  def _check_held_out(self, k: int, num_batches: int) -> None:
+    """Raises a one-line `ValueError` when the held-out data are too few for the batches."""
+    k, num_batches = int(k), int(num_batches)
+    if k <= 0 or num_batches <= 0:
+      raise ValueError(f"k and num_batches must be positive, got {k} and {num_batches}")
+    available = self.held_out_samples
+    if available is not None and k * num_batches > available:
+      raise ValueError(f"{self.name}: {num_batches} disjoint batches of {k} need "
+                       f"{k * num_batches:,} held-out samples, the data have {available:,}")
 
   def quadratic_view(self) -> Optional[QuadraticView]:
     """A <= 2-d view for Blahut-Arimoto, or None when BA does not apply."""

@@ -222,7 +222,8 @@ class GanSource(base.Source):
     call = tf.function(lambda z: generator(z, training=False), reduce_retracing=True)
     shape = generator.output_shape[1:]
     return cls(call, generator.input_shape[-1], shape, intrinsic_dim, truncation,
-               label="gan", info={"generator": os.path.basename(path)})
+               label="gan", info={"generator": os.path.basename(path),
+                                  "generator_sha256": base.file_sha256(path)})
 
   @classmethod
   def from_hub(cls, path: str, intrinsic_dim: int, gan_class: int = 0,
@@ -230,7 +231,8 @@ class GanSource(base.Source):
     """A BigGAN-deep TF-Hub module on disk; class `gan_class`, the same truncation for z."""
     generate, latent_dim, shape = load_hub_generator(path, gan_class, truncation)
     return cls(generate, latent_dim, shape, intrinsic_dim, truncation, label="biggan",
-               info={"gan_module": path, "gan_class": int(gan_class)})
+               info={"gan_module": os.path.basename(os.path.normpath(path)),
+                     "gan_module_sha256": base.tree_sha256(path), "gan_class": int(gan_class)})
 
   def active_latents(self, batch_size: int, seed: tf.Tensor) -> tf.Tensor:
     """The d active coordinates `[B, d]`: truncation x TruncatedNormal(0, 1), for a `[2]` seed."""

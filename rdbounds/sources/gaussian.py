@@ -1,5 +1,7 @@
 """Gaussian source N(loc, diag(scale^2)) in any dimension, with its closed-form R(D)."""
 
+import hashlib
+
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -16,7 +18,12 @@ class GaussianSource(base.Source):
   Args:
     loc: `[n]` means.
     scale: `[n]` positive standard deviations.
-    name: CSV name; defaults to `gaussian-dim=n`.
+    name: CSV name; defaults to `gaussian-dim=n` for N(0, I_n) and to
+      `gaussian-dim=n-<first 8 hex digits of params_sha256>` otherwise.
+
+  Attributes:
+    params_sha256: hex sha256 of loc and scale (float64): with the dimension, what
+      `describe()` uses to tell Gaussians apart.
   """
 
   def __init__(self, loc, scale, name=None):
@@ -28,7 +35,11 @@ class GaussianSource(base.Source):
       raise ValueError("loc must be finite and scale finite and positive")
     self.loc, self.scale = loc, scale
     self.event_shape = (loc.size,)
-    self.name = name or f"gaussian-dim={loc.size}"
+    # + 0.0 turns -0.0 into 0.0: equal parameters, equal bytes.
+    self.params_sha256 = hashlib.sha256((loc + 0.0).tobytes() + scale.tobytes()).hexdigest()
+    standard = np.all(loc == 0) and np.all(scale == 1)
+    self.name = name or (f"gaussian-dim={loc.size}" if standard
+                         else f"gaussian-dim={loc.size}-{self.params_sha256[:8]}")
     self.analytic = theory.GaussianRD(scale**2)
     self.differential_entropy_nats = theory.gaussian_entropy_nats(scale**2)
     self.distribution = tfd.MultivariateNormalDiag(
@@ -53,7 +64,7 @@ class GaussianSource(base.Source):
     except Exception as e:  # np.load raises several types for a non-npz file.
       raise ValueError(f"{path}: not a readable .npz file ({e})") from None
     try:
-      return cls(loc, scale, name=f"gaussian-dim={np.size(loc)}")
+      return cls(loc, scale)
     except ValueError as e:
       raise ValueError(f"{path}: {e}") from None
 
@@ -62,4 +73,4 @@ class GaussianSource(base.Source):
     return tf.constant(self.loc, tf.float32) + tf.constant(self.scale, tf.float32) * eps
 
   def describe(self):
-    return dict(super().describe(), kind="gaussian")
+    return dict(super().describe(), kind="gaussian", params_sha256=self.params_sha256)

@@ -6,8 +6,13 @@ held out), so no test crop shares pixels with a training crop. A crop is uniform
 positions. All images are decoded once, at construction, into one flat uint8 buffer; a batch
 is a single vectorized gather from it. Grey-scale, palette and RGBA files are converted to RGB
 (alpha dropped), or to grey-scale with `channels=1`.
+
+Evaluation draws (`test_batches`) take non-overlapping crops without replacement: each
+held-out image is cut into a grid of `crop x crop` tiles (from its top-left corner), and no
+tile is in two batches, so no two evaluation samples share a pixel.
 """
 
+import functools
 import os
 from typing import Optional
 
@@ -81,8 +86,9 @@ class ImageFolderSource(base.Source):
     index = {"train": np.sort(order[n_test:]), "test": np.sort(order[:n_test])}
 
     self.directory = directory
+    self.paths = paths
     self.crop = crop
-    self.split_seed = int(split_seed)
+    self.split_seed, self.test_fraction = int(split_seed), float(test_fraction)
     self.event_shape = (crop, crop, channels)
     self.name = f"images-{os.path.basename(os.path.normpath(directory))}-crop={crop}"
     self.files = {s: [paths[i] for i in ix] for s, ix in index.items()}
@@ -127,9 +133,40 @@ class ImageFolderSource(base.Source):
     pick = tf.random.stateless_uniform([batch_size], seed, 0, total, dtype=tf.int64)
     file = tf.searchsorted(tables["cumulative"], pick, side="right", out_type=tf.int64)  # [B]
     within = pick - tf.gather(tables["starts"], file)
+    free_width = tf.gather(tables["widths"], file) - self.crop + 1
+    return self._crops(tables, file, within // free_width, within % free_width)
+
+  @functools.cached_property
+  def _test_tiles(self) -> np.ndarray:
+    """`[T, 3]` int64 (file, top, left) of the non-overlapping tiles of the held-out files."""
+    data, crop = self._splits["test"], self.crop
+    tiles = []
+    for file, (height, width) in enumerate(zip(data["heights"], data["widths"])):
+      top, left = np.meshgrid(np.arange(height // crop) * crop, np.arange(width // crop) * crop,
+                              indexing="ij")
+      tiles.append(np.stack([np.full(top.size, file), top.ravel(), left.ravel()], axis=1))
+    return np.concatenate(tiles).astype(np.int64)
+
+  @property
+  def held_out_samples(self):
+    return len(self._test_tiles)
+
+  def test_batches(self, k, num_batches, seed):
+    """Disjoint batches of held-out tiles: a seeded permutation of the tiles, cut into k's."""
+    self._check_held_out(k, num_batches)
+    order = base.numpy_rng(seed, base.SPLITS["test"]).permutation(self.held_out_samples)
+    tiles = self._test_tiles
+
+    def batch(j):
+      file, top, left = tiles[order[j * k:(j + 1) * k]].T
+      return self._crops(self._split_tensors("test"), tf.constant(file), tf.constant(top),
+                         tf.constant(left))
+
+    return base.Batches(num_batches, batch)
+
+  def _crops(self, tables, file, top, left):
+    """Crops `[B, crop, crop, C]` in [0, 1] at int64 `[B]` file indices and top-left corners."""
     width = tf.gather(tables["widths"], file)
-    free_width = width - self.crop + 1
-    top, left = within // free_width, within % free_width  # [B]
     channels = self.event_shape[2]
     span = tf.range(self.crop, dtype=tf.int64)
     rows, cols = top[:, None] + span, left[:, None] + span  # [B, crop]
@@ -139,6 +176,14 @@ class ImageFolderSource(base.Source):
             + tf.range(channels, dtype=tf.int64))  # [B, crop, crop, C]
     return tf.cast(tf.gather(tables["buffer"], flat), tf.float32) * (1.0 / 255.0)
 
+  @functools.cached_property
+  def _files_sha256(self) -> str:
+    return base.files_sha256(self.paths)
+
   def describe(self):
-    return dict(super().describe(), kind="images", data=self.directory, crop=self.crop,
-                split_seed=self.split_seed, files={s: len(f) for s, f in self.files.items()})
+    # Content, not the folder's location: the same files elsewhere are the same source
+    # (the name holds the folder's base name). File names count: the split by file
+    # follows their sorted order.
+    return dict(super().describe(), kind="images", files_sha256=self._files_sha256,
+                crop=self.crop, test_fraction=self.test_fraction, split_seed=self.split_seed,
+                files={s: len(f) for s, f in self.files.items()})

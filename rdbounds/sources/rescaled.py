@@ -73,6 +73,14 @@ class Rescaled(base.Source):
   def sample(self, batch_size, seed, split="train"):
     return (self.source.sample(batch_size, seed, split) - self.loc) / self.scale
 
+  @property
+  def held_out_samples(self):
+    return self.source.held_out_samples
+
+  def test_batches(self, k, num_batches, seed):
+    batches = self.source.test_batches(k, num_batches, seed)
+    return base.Batches(len(batches), lambda j: (batches[j] - self.loc) / self.scale)
+
   def rows(self, split: str, start: int = 0, stop: Optional[int] = None) -> np.ndarray:
     return (self.source.rows(split, start, stop) - self.loc) / np.float32(self.scale)
 

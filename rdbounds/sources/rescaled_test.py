@@ -46,3 +46,15 @@ def test_rows_are_the_same_in_any_units(estimator, overrides):
     assert b.rate_nats == pytest.approx(a.rate_nats, rel=2e-3, abs=1e-4)
   else:
     assert b.intercept_nats == pytest.approx(a.intercept_nats, rel=2e-3)
+
+
+def test_held_out_batches_stay_disjoint_and_refuse_what_the_data_cannot_supply(tmp_path):
+  from rdbounds.sources import arrays
+  data = np.arange(400, dtype=np.float32).reshape(200, 2) * SCALE + OFFSET
+  np.save(tmp_path / "x.npy", data)
+  units = rescaled.Rescaled.of(arrays.ArraySource(str(tmp_path / "x.npy"), test_fraction=0.5))
+  batches = units.test_batches(k=25, num_batches=4, seed=1)
+  rows = np.concatenate([np.asarray(batches[j]) * units.scale + units.loc for j in range(4)])
+  assert len(np.unique(rows[:, 0])) == 100  # all 100 held-out rows, none twice
+  with pytest.raises(ValueError, match="need 125 held-out samples, the data have 100"):
+    units.test_batches(k=25, num_batches=5, seed=1)

@@ -2,7 +2,7 @@
 
 Encoder `f`, posterior `q(z|x)` parameterized by `f(x)`, prior `p(z)`, decoder `g` (or none:
 `y = z`). For any such model, `R(D) <= I(X; Z) <= E_X[KL(q(z|X) || p(z))]` at
-`D = E[rho(X, g(Z))]` (DESIGN.md §2), where `rho` is the MSE per dimension. Units: rates are
+`D = E[rho(X, g(Z))]` (docs/method.md, "Upper bound"), where `rho` is the MSE per dimension. Units: rates are
 nats per sample, distortions MSE per dimension.
 
 Posteriors (`POSTERIORS`):
