@@ -5,19 +5,22 @@ set the expansion point `alpha = mean(C_k)` (so alpha is independent of the draw
 on), the last M give `xi_j = A_j - log alpha - C_j / alpha + 1`. The xi of all seeds are
 pooled: intercept = their mean, with a Student-t 95% confidence interval from their spread.
 E[xi] <= F(lambda) for any alpha fixed before the draws, so the CI's low end is a valid
-lower confidence limit. C_k comes from exhaustive mode search, evaluated exactly.
+lower confidence limit. C_k comes from exhaustive mode search, evaluated exactly; a draw
+whose search did not converge raises `UnconvergedSearchError` (its C_k could be too low).
 """
 
 import dataclasses
 import math
-from typing import Callable, Optional, Sequence, Union
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 import scipy.stats
 import tensorflow as tf
 
-from rdbounds.lower import mode_finding
+from rdbounds.lower import mode_search
 from rdbounds.lower import objective
+from rdbounds.lower import starts as starts_lib
+from rdbounds.lower.search_options import SearchOptions
 from rdbounds.sources import base
 
 # Seed stream of evaluation draws, apart from the training stream (which uses (seed, step)).
@@ -36,7 +39,7 @@ class Evaluation:
     log_alpha: `[num_seeds]` expansion points (nats).
     ceiling: ln k (nats).
     k: samples per draw.
-    unconverged: mode-search starts stopped by the iteration cap, summed over draws.
+    unconverged: always 0 (an unconverged search raises `UnconvergedSearchError`).
   """
   lmbda: float
   intercept: float
@@ -55,6 +58,19 @@ class Evaluation:
     return self.intercept >= 0.95 * self.ceiling
 
 
+class UnconvergedSearchError(RuntimeError):
+  """Mode-search starts still moving at the iteration cap: C_k could be underestimated,
+  which would make the lower bound invalid (too high)."""
+
+  def __init__(self, unconverged: int, num_starts: int, max_iterations: int, lmbda: float):
+    self.unconverged, self.num_starts = unconverged, num_starts
+    self.max_iterations, self.lmbda = max_iterations, lmbda
+    super().__init__(
+        f"lower bound: {unconverged} of {num_starts} mode-search starts had not converged "
+        f"after --lb_max_iterations={max_iterations} at lambda={lmbda:g}; raise "
+        f"--lb_max_iterations (the bound would be invalid)")
+
+
 def confidence_interval(xi, level: float = 0.95):
   """(mean, low, high) of a Student-t interval for the mean of `xi`."""
   xi = np.asarray(xi, np.float64)
@@ -66,8 +82,8 @@ def confidence_interval(xi, level: float = 0.95):
 
 
 def evaluate(log_u: Callable, source: base.Source, lmbda: float, k: int, m: int,
-             seeds: Sequence[int] = (0,), starts: Union[str, int] = mode_finding.EXHAUSTIVE,
-             search_options: Optional[dict] = None,
+             seeds: Sequence[int] = (0,), starts: starts_lib.Starts = starts_lib.EXHAUSTIVE,
+             search_options: Optional[SearchOptions] = None,
              log: Callable[[str], None] = lambda line: None) -> Evaluation:
   """2M draws per seed on fresh samples; see the module docstring.
 
@@ -79,20 +95,27 @@ def evaluate(log_u: Callable, source: base.Source, lmbda: float, k: int, m: int,
     seeds: evaluation seeds (pooled).
     starts: mode search ("exhaustive" by default; a quick search may underestimate C_k and
       so overstate the bound).
+    search_options: the search's `SearchOptions` (a dict of its fields is also accepted).
+
+  Raises:
+    UnconvergedSearchError: a draw's search had starts still moving at `max_iterations`.
   """
-  search_options = dict(search_options or {})
+  if not isinstance(search_options, SearchOptions):
+    search_options = SearchOptions(**(search_options or {}))
   log_u_fn = tf.function(log_u, reduce_retracing=True)
-  all_log_c, all_log_alpha, all_xi, unconverged = [], [], [], 0
+  all_log_c, all_log_alpha, all_xi = [], [], []
   for seed in seeds:
     log_c, mean_neg_log_u = [], []
     for j in range(2 * m):
       x = source.sample(k, seed=(seed, _EVAL_STREAM + j), split="test")
       log_w = -log_u_fn(x) - math.log(k)
-      search = mode_finding.find_mode(x, log_w, lmbda, starts=starts, **search_options)
+      search = mode_search.find_mode(x, log_w, lmbda, starts, search_options)
+      if int(search.unconverged):
+        raise UnconvergedSearchError(int(search.unconverged), int(search.num_starts),
+                                     search_options.max_iterations, lmbda)
       log_c.append(float(search.log_c))
       # A = -(1/k) sum_i log u(x_i) = mean(log_w) + ln k.
       mean_neg_log_u.append(float(tf.reduce_mean(tf.cast(log_w, tf.float64))) + math.log(k))
-      unconverged += int(search.unconverged)
     log_c = np.array(log_c)
     log_alpha = float(objective.log_mean_exp(tf.constant(log_c[:m])))
     xi = objective.xi(np.array(mean_neg_log_u[m:]), log_c[m:], log_alpha)
@@ -104,4 +127,4 @@ def evaluate(log_u: Callable, source: base.Source, lmbda: float, k: int, m: int,
   xi = np.concatenate(all_xi)
   mean, low, high = confidence_interval(xi)
   return Evaluation(lmbda, mean, low, high, xi, np.stack(all_log_c), np.array(all_log_alpha),
-                    objective.ceiling_nats(k), k, unconverged)
+                    objective.ceiling_nats(k), k, unconverged=0)
