@@ -1,12 +1,12 @@
 """The evaluation search: log C_k = log sup_y f(y) by over-relaxed mean-shift from every sample.
 
 `f(y) = sum_i exp(log_w_i - beta |x_i - y|^2)` (`mixture`) is an isotropic Gaussian mixture,
-so its global maximum is a mode. Mean-shift (`mean_shift`) climbs monotonically to a mode
-from any start; started from every sample ("exhaustive") it is the search this package
-takes as the definition of C_k. (That every mode, hence the sup, is reached from some sample
-is the usual assumption for Gaussian mixtures, not a theorem.) Any value the search returns
-is attained, so it can only fall short of the sup, and a shortfall overstates the lower
-bound: what the search does to save time must not lose the sup.
+so its global maximum is a mode. Mean-shift (`mean_shift`) climbs monotonically from any start
+to a stationary point; climbing from every sample ("exhaustive") to `tol` is the search this
+package takes as the definition of C_k. (That the global mode's basin holds a sample is the
+usual assumption for Gaussian mixtures, not a theorem.) Any value the search returns is
+attained, so it can only fall short of the sup, and a shortfall overstates the lower bound:
+what the search does to save time must not lose the sup.
 
 All starts run at once as one compiled loop (`tf.while_loop` over iterations, chunks of at
 most `chunk_size` starts to bound memory); a start leaves the loop when it stops, and the
@@ -35,7 +35,8 @@ unbounded slab of a random 8-d projection), and merging starts in the same small
 The result:
   * Candidates: the `num_candidates` converged positions of highest float32 value are
     re-evaluated exactly. Proven: if every float32 value is within delta of the exact one,
-    the truncation loses at most 2 delta against re-evaluating every converged start.
+    the truncation loses at most 2 delta + tol against re-evaluating every converged start
+    (a start is ranked by its value before its last step, which gained less than tol).
     Measured: delta <= MEASURED at the tested lambdas (float32 error of the expanded
     distances grows with beta |x|^2).
   * `log_c` is the float64 value at the returned y (`mixture.exact_log_value`, direct
