@@ -139,9 +139,7 @@ def draws(name: str, case: Case, k: int, count: int, seed: int, directory: str,
   log_u = tf.function(case.log_u, reduce_retracing=True)
   rows, started = list(done), time.time()
   for j in range(len(done), count):
-    statistics = evaluator.draw_statistics(log_u, batches[j], case.lmbda)
-    if statistics.unconverged:
-      log(f"  {name} draw {j}: {statistics.unconverged} unconverged mode-search starts")
+    statistics = evaluator.draw_statistics(log_u, batches[j], case.lmbda)  # raises if unconverged
     rows.append((statistics.mean_neg_log_u, statistics.log_c_k))
     if (j + 1) % 200 == 0 or j + 1 == count:
       np.save(path, np.array(rows))

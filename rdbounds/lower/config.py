@@ -14,9 +14,8 @@ from rdbounds.lower.search_options import SearchOptions
 
 SEARCHES = ("quick", "exhaustive")
 # What evaluate.py may change to evaluate a trained log u again (flattened option names).
-EVALUATION_OPTIONS = ("eval_k", "m", "eval_seeds", "eval_seed", "eval_search", "tol",
-                      "prune_margin", "max_iterations", "chunk_size", "merge_tol",
-                      "capture_tol", "num_candidates")
+EVALUATION_OPTIONS = ("eval_k", "m", "eval_seeds", "eval_seed", "eval_search") + tuple(
+    field.name for field in dataclasses.fields(SearchOptions))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -64,7 +64,7 @@ def run(source, job, context) -> List[curves.Record]:
   """
   started = time.time()
   config = job.config
-  search_options = dataclasses.asdict(config.search_options)
+  search_options = config.search_options
   units = rescaled.Rescaled.of(source, job.seed)
   schedule = schedule_for(job, units)
   lambdas = sorted(config.lambdas or [job.lmbda]) if config.anneal else [job.lmbda]
@@ -98,9 +98,6 @@ def run(source, job, context) -> List[curves.Record]:
         seeds=[job.seed * 1000 + config.eval_seed + s for s in range(config.eval_seeds)],
         starts=_starts(config.eval_search, config), search_options=search_options,
         log=context.log)
-    if evaluation.unconverged:
-      context.log(f"lower_bound: {evaluation.unconverged} mode-search starts hit "
-                  f"max_iterations={config.search_options.max_iterations} at lambda={lmbda:g}")
     if evaluation.saturated:
       context.log(f"warning: lower bound at lambda={lmbda:g} ({evaluation.intercept:.4g} nats) "
                   f"is within 5% of its ceiling ln k = {evaluation.ceiling:.4g}; increase k")

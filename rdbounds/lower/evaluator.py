@@ -3,7 +3,8 @@
 Draws. For each of `len(seeds)` groups, 2M independent draws of k held-out samples (see
 `Source.test_batches`: fresh i.i.d. samples for synthetic sources, pairwise disjoint rows or
 crops for finite data). Per draw, with `A = -(1/k) sum_i log u(x_i)` and C_k from exhaustive
-mode search (evaluated exactly):
+mode search (evaluated exactly; a search with starts still moving at its iteration cap
+raises `UnconvergedSearchError`, since its C_k could be too low):
   * the first M draws set the expansion point `alpha = mean(C_k)`;
   * the last M give `xi_j = A_j - log alpha - C_j / alpha + 1`.
 intercept = mean of the pooled xi.
@@ -26,14 +27,16 @@ confidence limit of F(lambda).
 
 import dataclasses
 import math
-from typing import Callable, NamedTuple, Optional, Sequence, Union
+from typing import Callable, NamedTuple, Optional, Sequence
 
 import numpy as np
 import scipy.stats
 import tensorflow as tf
 
-from rdbounds.lower import mode_finding
+from rdbounds.lower import mode_search
 from rdbounds.lower import objective
+from rdbounds.lower import starts as starts_lib
+from rdbounds.lower.search_options import SearchOptions
 from rdbounds.sources import base
 
 # Seed stream of evaluation draws, apart from the training stream (which uses (seed, step)).
@@ -65,7 +68,6 @@ class Evaluation:
     ceiling: ln k (nats).
     k: samples per draw.
     m: draws per half (M), after any fitting to finite data.
-    unconverged: mode-search starts stopped by the iteration cap, summed over draws.
   """
   lmbda: float
   intercept: float
@@ -77,7 +79,6 @@ class Evaluation:
   ceiling: float
   k: int
   m: int
-  unconverged: int
 
   @property
   def saturated(self) -> bool:
@@ -85,23 +86,44 @@ class Evaluation:
     return self.intercept >= 0.95 * self.ceiling
 
 
+class UnconvergedSearchError(RuntimeError):
+  """Mode-search starts still moving at the iteration cap: C_k could be underestimated,
+  which would make the lower bound invalid (too high)."""
+
+  def __init__(self, unconverged: int, num_starts: int, max_iterations: int, lmbda: float):
+    self.unconverged, self.num_starts = unconverged, num_starts
+    self.max_iterations, self.lmbda = max_iterations, lmbda
+    super().__init__(
+        f"lower bound: {unconverged} of {num_starts} mode-search starts had not converged "
+        f"after --lb_max_iterations={max_iterations} at lambda={lmbda:g}; raise "
+        f"--lb_max_iterations (the bound would be invalid)")
+
+
 class DrawStatistics(NamedTuple):
-  """What one draw of k samples gives (nats): A, log C_k, and unconverged search starts."""
+  """What one draw of k samples gives (nats): A = -(1/k) sum_i log u(x_i) and log C_k."""
   mean_neg_log_u: float
   log_c_k: float
-  unconverged: int
 
 
 def draw_statistics(log_u: Callable, x, lmbda: float,
-                    starts: Union[str, int] = mode_finding.EXHAUSTIVE,
-                    search_options: Optional[dict] = None) -> DrawStatistics:
-  """A and log C_k of one draw `x` `[k, *event_shape]` (C_k by `mode_finding.find_mode`)."""
+                    starts: starts_lib.Starts = starts_lib.EXHAUSTIVE,
+                    search_options: Optional[SearchOptions] = None) -> DrawStatistics:
+  """A and log C_k of one draw `x` `[k, *event_shape]` (C_k by `mode_search.find_mode`).
+
+  Raises:
+    UnconvergedSearchError: the search had starts still moving at `max_iterations`.
+  """
+  if not isinstance(search_options, SearchOptions):
+    search_options = SearchOptions(**(search_options or {}))
   k = int(x.shape[0])
   log_w = -log_u(x) - math.log(k)
-  search = mode_finding.find_mode(x, log_w, lmbda, starts=starts, **(search_options or {}))
+  search = mode_search.find_mode(x, log_w, lmbda, starts, search_options)
+  if int(search.unconverged):
+    raise UnconvergedSearchError(int(search.unconverged), int(search.num_starts),
+                                 search_options.max_iterations, lmbda)
   # A = -(1/k) sum_i log u(x_i) = mean(log_w) + ln k.
   mean_neg_log_u = float(tf.reduce_mean(tf.cast(log_w, tf.float64))) + math.log(k)
-  return DrawStatistics(mean_neg_log_u, float(search.log_c), int(search.unconverged))
+  return DrawStatistics(mean_neg_log_u, float(search.log_c))
 
 
 def xi_from_draws(mean_neg_log_u, log_c_k, m: int):
@@ -195,8 +217,8 @@ def fit_to_data(source: base.Source, k: int, m: int, groups: int, fit: str = "re
 
 
 def evaluate(log_u: Callable, source: base.Source, lmbda: float, k: int, m: int,
-             seeds: Sequence[int] = (0,), starts: Union[str, int] = mode_finding.EXHAUSTIVE,
-             search_options: Optional[dict] = None, fit: str = "refuse",
+             seeds: Sequence[int] = (0,), starts: starts_lib.Starts = starts_lib.EXHAUSTIVE,
+             search_options: Optional[SearchOptions] = None, fit: str = "refuse",
              log: Callable[[str], None] = lambda line: None) -> Evaluation:
   """2M draws per seed on held-out samples; see the module docstring.
 
@@ -209,10 +231,14 @@ def evaluate(log_u: Callable, source: base.Source, lmbda: float, k: int, m: int,
       draws come from one stream seeded by `seeds[0]`.
     starts: mode search ("exhaustive" by default; a quick search may underestimate C_k and
       so overstate the bound).
-    search_options: keyword options of `mode_finding.find_mode`.
+    search_options: the search's `SearchOptions` (a dict of its fields is also accepted).
     fit: what to do when finite held-out data are too few for the draws: "refuse" (raise
       `NotEnoughData`, the default), "m" or "k" (lower M or k to fit; see `fit_to_data`).
     log: receives progress lines.
+
+  Raises:
+    NotEnoughData: finite held-out data too few for the draws (with `fit="refuse"`).
+    UnconvergedSearchError: a draw's search had starts still moving at `max_iterations`.
   """
   groups = len(seeds)
   fitted_k, fitted_m = fit_to_data(source, k, m, groups, fit)
@@ -222,12 +248,11 @@ def evaluate(log_u: Callable, source: base.Source, lmbda: float, k: int, m: int,
   k, m = fitted_k, fitted_m
   batches = source.test_batches(k, 2 * m * groups, seed=(seeds[0], _EVAL_STREAM))
   log_u_fn = tf.function(log_u, reduce_retracing=True)
-  all_log_c, all_log_alpha, all_xi, unconverged = [], [], [], 0
+  all_log_c, all_log_alpha, all_xi = [], [], []
   for group, seed in enumerate(seeds):
     draws = [draw_statistics(log_u_fn, batches[2 * m * group + j], lmbda, starts,
                              search_options) for j in range(2 * m)]
-    mean_neg_log_u, log_c, group_unconverged = (np.array(v) for v in zip(*draws))
-    unconverged += int(group_unconverged.sum())
+    mean_neg_log_u, log_c = (np.array(v) for v in zip(*draws))
     log_alpha, xi = xi_from_draws(mean_neg_log_u, log_c, m)
     all_log_c.append(log_c)
     all_log_alpha.append(log_alpha)
@@ -237,4 +262,4 @@ def evaluate(log_u: Callable, source: base.Source, lmbda: float, k: int, m: int,
   xi = np.concatenate(all_xi)
   mean, low, high = confidence_interval(xi)
   return Evaluation(lmbda, mean, low, high, xi, np.stack(all_log_c), np.array(all_log_alpha),
-                    objective.ceiling_nats(k), k, m, unconverged)
+                    objective.ceiling_nats(k), k, m)

@@ -16,11 +16,14 @@ Every draw also satisfies xi <= ln k: C_k >= max_j 1/(k u(x_j)) >= exp(A) / k, a
 
 import dataclasses
 import math
-from typing import Union
 
 import tensorflow as tf
 
-from rdbounds.lower import mode_finding
+from rdbounds.lower import mixture
+from rdbounds.lower import mode_search
+from rdbounds.lower import quick_search
+from rdbounds.lower import starts as starts_lib
+from rdbounds.lower.search_options import SearchOptions
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,16 +35,16 @@ class Draw:
     log_c_k: log C_k, nats (float32 scalar, differentiable through log u at the fixed
       maximizer; envelope theorem).
     log_c_k_exact: float64 scalar, log C_k evaluated exactly at the maximizer (no gradient).
-    search: the `ModeSearchResult`.
+    search: the `mode_search.ModeSearchResult`.
   """
   mean_neg_log_u: tf.Tensor
   log_c_k: tf.Tensor
   log_c_k_exact: tf.Tensor
-  search: mode_finding.ModeSearchResult
+  search: mode_search.ModeSearchResult
 
 
-def draw(log_u, x, lmbda, starts: Union[str, int] = mode_finding.EXHAUSTIVE,
-         **search_options) -> Draw:
+def draw(log_u, x, lmbda, starts: starts_lib.Starts = starts_lib.EXHAUSTIVE,
+         options: SearchOptions = SearchOptions()) -> Draw:
   """Evaluates `log u` on one batch `[k, *event_shape]` and finds C_k's maximizer.
 
   Runs inside a gradient tape: the sup's gradient with respect to the weights of `log u` is
@@ -50,26 +53,25 @@ def draw(log_u, x, lmbda, starts: Union[str, int] = mode_finding.EXHAUSTIVE,
   k = tf.shape(x)[0]
   log_u_x = log_u(x)
   log_w = -log_u_x - tf.math.log(tf.cast(k, tf.float32))
-  search = mode_finding.find_mode(
-      tf.stop_gradient(x), tf.stop_gradient(log_w), lmbda, starts=starts, **search_options)
-  log_c_k = mode_finding.log_value(x, log_w, tf.cast(lmbda, tf.float32),
-                                   tf.stop_gradient(search.y))
+  search = mode_search.find_mode(
+      tf.stop_gradient(x), tf.stop_gradient(log_w), lmbda, starts, options)
+  log_c_k = mixture.log_value(x, log_w, tf.cast(lmbda, tf.float32), tf.stop_gradient(search.y))
   return Draw(tf.reduce_mean(-log_u_x), log_c_k, search.log_c, search)
 
 
 def training_draw(log_u, x, lmbda, starts: int = 20, iterations: int = 50,
                   rank_by_value: bool = True):
-  """`(A, log C_k)` for a training step, with the cheap `mode_finding.quick_mode` search.
+  """`(A, log C_k)` for a training step, with the cheap `quick_search.quick_mode` search.
 
   Both are float32 and differentiable (the maximizer is held constant).
   """
   k = tf.shape(x)[0]
   log_u_x = log_u(x)
   log_w = -log_u_x - tf.math.log(tf.cast(k, tf.float32))
-  y = mode_finding.quick_mode(tf.stop_gradient(x), tf.stop_gradient(log_w), lmbda,
+  y = quick_search.quick_mode(tf.stop_gradient(x), tf.stop_gradient(log_w), lmbda,
                               starts=starts, iterations=iterations,
                               rank_by_value=rank_by_value)
-  log_c_k = mode_finding.log_value(x, log_w, tf.cast(lmbda, tf.float32), tf.stop_gradient(y))
+  log_c_k = mixture.log_value(x, log_w, tf.cast(lmbda, tf.float32), tf.stop_gradient(y))
   return tf.reduce_mean(-log_u_x), log_c_k
 
 

@@ -15,15 +15,13 @@ class SearchOptions(config.Config):
   prune_margin: float = config.option(
       10.0, "Mode search: stop a start whose value plus this many times its estimated "
       "remaining gain is below the best value reached (inf: never).")
-  max_iterations: int = config.option(1000, "Mode search: mean-shift iteration cap.")
+  max_iterations: int = config.option(
+      1000, "Mode search: mean-shift iteration cap; a start still moving then makes an "
+      "evaluation fail (its C_k could be too low).")
   chunk_size: int = config.option(512, "Mode search: starts per chunk (memory ~ chunk x k floats).")
-  merge_tol: float = config.option(
-      1e-3, "Mode search: starts closer than this many kernel widths are merged.")
-  capture_tol: float = config.option(
-      0.5, "Mode search: a start in the cell (this many kernel widths) of a found mode of no "
-      "smaller value stops.")
   num_candidates: int = config.option(
-      8, "Mode search: best converged positions re-evaluated exactly in float64.")
+      8, "Mode search: converged positions of highest float32 value re-evaluated exactly "
+      "in float64.")
 
   def validate(self):
     if not self.tol > 0:
@@ -33,6 +31,3 @@ class SearchOptions(config.Config):
     for name in ("max_iterations", "chunk_size", "num_candidates"):
       if getattr(self, name) < 1:
         raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-    if not (self.merge_tol >= 0 and self.capture_tol >= 0):
-      raise ValueError(f"merge_tol and capture_tol must be >= 0, got {self.merge_tol}, "
-                       f"{self.capture_tol}")

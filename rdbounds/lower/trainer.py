@@ -14,15 +14,16 @@ is taken at the step where lambda reaches each requested value, and evaluated at
 import dataclasses
 import math
 import os
-from typing import Callable, List, Optional, Sequence, Union
+from typing import Callable, Optional
 
 import numpy as np
 import tensorflow as tf
 
 from rdbounds import training
-from rdbounds.lower import mode_finding
 from rdbounds.lower import objective
+from rdbounds.lower import starts as starts_lib
 from rdbounds.lower.models import LogU
+from rdbounds.lower.search_options import SearchOptions
 from rdbounds.sources import base
 
 
@@ -66,24 +67,31 @@ class LowerBoundTrainer:
     lr: Adam learning rate; decays by cosine to `lr * lr_final_fraction`.
     clip_norm: global gradient-norm clip.
     alpha_decay: weight of a new C_k in the running average alpha.
-    starts: "exhaustive" or t (quick search from the t heaviest samples) for training.
-    search_options: passed to `mode_finding.find_mode` (exhaustive training); key
-      "quick_iterations" caps the quick search's mean-shift steps, "rank_by_value" picks
-      its starts by mixture value (default) or by weight.
+    starts: "exhaustive" (`mode_search.find_mode`) or t (`quick_search.quick_mode` from the t
+      most promising samples) for training.
+    search_options: `SearchOptions` of an exhaustive training search (a dict of its fields
+      is also accepted).
+    quick_iterations: cap on the quick search's mean-shift steps.
+    rank_by_value: the quick search starts where the mixture is highest (default) or at the
+      heaviest samples.
     workdir, checkpoint_every, log_every, steps_per_call, log: as `training.Trainer`.
   """
 
   def __init__(self, log_u: LogU, source: base.Source, schedule: LambdaSchedule, k: int,
                seed: int = 0, lr: float = 1e-3, lr_final_fraction: float = 0.1,
                clip_norm: float = 10.0, alpha_decay: float = 0.01,
-               starts: Union[str, int] = 20, search_options: Optional[dict] = None,
+               starts: starts_lib.Starts = 20, search_options: Optional[SearchOptions] = None,
+               quick_iterations: int = 50, rank_by_value: bool = True,
                workdir: Optional[str] = None, checkpoint_every: int = 500,
                log_every: int = 250, steps_per_call: int = 25,
                log: Callable[[str], None] = print,
                on_checkpoint: Optional[Callable[[int], None]] = None):
     self.log_u, self.source, self.schedule, self.k = log_u, source, schedule, k
     self.starts = starts
-    self.search_options = dict(search_options or {})
+    if not isinstance(search_options, SearchOptions):
+      search_options = SearchOptions(**(search_options or {}))
+    self.search_options = search_options
+    self.quick_iterations, self.rank_by_value = quick_iterations, rank_by_value
     self.alpha_decay = alpha_decay
     self.clip_norm = clip_norm
     decay = tf.keras.optimizers.schedules.CosineDecay(
@@ -104,14 +112,13 @@ class LowerBoundTrainer:
     lmbda = self.schedule(step)
     variables = self.log_u.trainable_variables
     with tf.GradientTape() as tape:
-      if self.starts == mode_finding.EXHAUSTIVE:
-        d = objective.draw(self.log_u, batch, lmbda, starts=self.starts, **self.search_options)
+      if self.starts == starts_lib.EXHAUSTIVE:
+        d = objective.draw(self.log_u, batch, lmbda, self.starts, self.search_options)
         mean_neg_log_u, log_c_k = d.mean_neg_log_u, d.log_c_k
       else:
         mean_neg_log_u, log_c_k = objective.training_draw(
-            self.log_u, batch, lmbda, starts=self.starts,
-            iterations=self.search_options.get("quick_iterations", 50),
-            rank_by_value=self.search_options.get("rank_by_value", True))
+            self.log_u, batch, lmbda, starts=self.starts, iterations=self.quick_iterations,
+            rank_by_value=self.rank_by_value)
       # Before the first draw alpha has no estimate: expand at this draw's C_k.
       log_alpha = tf.where(self.alpha_initialized, self.log_alpha, tf.stop_gradient(log_c_k))
       xi = objective.xi(mean_neg_log_u, log_c_k, log_alpha)

@@ -1,0 +1,171 @@
+"""The evaluation search: the global maximum, never below any start, and no sup lost to its
+speed-ups (pruning, candidate truncation) against the same search without them."""
+
+import math
+
+import numpy as np
+from absl.testing import parameterized
+import pytest
+import tensorflow as tf
+
+from rdbounds.lower import mixture_test
+from rdbounds.lower import mode_search
+from rdbounds.lower import search_cases
+from rdbounds.lower.search_options import SearchOptions
+
+log_f_numpy = mixture_test.log_f_numpy
+
+
+def plain_mean_shift_numpy(x, log_w, lmbda, iterations=500):
+  """float64 reference: plain mean-shift from every sample; the best log value reached."""
+  x = np.asarray(x, np.float64)
+  y = x.copy()
+  for _ in range(iterations):
+    logits = np.asarray(log_w, np.float64)[None, :] - lmbda * (
+        (x[None, :, :] - y[:, None, :])**2).mean(-1)
+    r = np.exp(logits - logits.max(1, keepdims=True))
+    y, previous = (r / r.sum(1, keepdims=True)) @ x, y
+    if np.max(np.abs(y - previous)) < 1e-12:
+      break
+  return log_f_numpy(x, log_w, lmbda, y).max()
+
+
+def clusters(seed, k=300, n=2, num_clusters=4, spread=0.15):
+  """Samples around `num_clusters` centres, with random log weights."""
+  rng = np.random.default_rng(seed)
+  centres = rng.normal(scale=3.0, size=(num_clusters, n))
+  x = centres[rng.integers(num_clusters, size=k)] + spread * rng.normal(size=(k, n))
+  log_w = rng.normal(scale=1.0, size=k) - math.log(k)
+  return x.astype(np.float32), log_w.astype(np.float32)
+
+
+def without_speedups(k: int, tol: float = 1e-7) -> SearchOptions:
+  """No pruning, and every converged start re-evaluated exactly."""
+  return SearchOptions(tol=tol, prune_margin=math.inf, num_candidates=k)
+
+
+class ModeSearchTest(tf.test.TestCase, parameterized.TestCase):
+
+  @parameterized.parameters((0, 1.0), (1, 5.0), (2, 30.0))
+  def test_global_maximum_against_a_dense_grid(self, seed, lmbda):
+    x, log_w = clusters(seed)
+    result = mode_search.find_mode(x, log_w, lmbda)
+    lo, hi = x.min(0) - 0.5, x.max(0) + 0.5
+    # Grid spacing well below the kernel width sqrt(n / lambda).
+    spacing = 0.1 * math.sqrt(2.0 / lmbda)
+    axes = [np.arange(lo[d], hi[d], spacing) for d in range(2)]
+    grid = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 2)
+    best = max(log_f_numpy(x, log_w, lmbda, part).max()
+               for part in np.array_split(grid, max(1, len(grid) // 5000)))
+    # Never below the grid (it is the sup), and the grid is close to it.
+    self.assertGreaterEqual(float(result.log_c), best - 1e-7)
+    self.assertLess(float(result.log_c) - best, 0.02)
+    self.assertAllClose(result.log_c, log_f_numpy(x, log_w, lmbda, result.y)[0], atol=1e-9)
+    self.assertEqual(int(result.unconverged), 0)
+
+  @parameterized.parameters((0, 3.0, 2), (1, 30.0, 2), (2, 10.0, 16))
+  def test_exhaustive_is_never_below_a_single_start(self, seed, lmbda, n):
+    x, log_w = clusters(seed, k=200, n=n, num_clusters=6, spread=0.5)
+    exhaustive = float(mode_search.find_mode(x, log_w, lmbda).log_c)
+    at_samples = log_f_numpy(x, log_w, lmbda, x)
+    self.assertGreaterEqual(exhaustive, at_samples.max() - 1e-6)
+    for j in np.random.default_rng(seed).choice(len(x), 12, replace=False):
+      single = float(mode_search.find_mode(x, log_w, lmbda, starts=[j]).log_c)
+      self.assertGreaterEqual(exhaustive, single - 1e-6)
+      # A climb never ends below where it started.
+      self.assertGreaterEqual(single, at_samples[j] - 1e-6)
+
+  @parameterized.parameters((0, 25.0, 1), (1, 50.0, 1), (2, 20.0, 2))
+  def test_value_is_within_tol_of_a_flat_mode(self, seed, lmbda, n):
+    # Equal weights on samples of N(0, I): a broad mode that plain mean-shift approaches at a
+    # rate rho ~ 0.98, where a test on the step alone stops 1 / (1 - rho) ~ 15 x tol short.
+    # The rate-aware test must stay within tol up to float32 noise.
+    k = 600
+    x = np.random.default_rng(seed).normal(size=(k, n)).astype(np.float32)
+    log_w = np.full(k, -math.log(k), np.float32)
+    reference = mode_search.find_mode(
+        x, log_w, lmbda, options=SearchOptions(tol=1e-13, prune_margin=math.inf,
+                                               max_iterations=5000))
+    for tol in (1e-6, 1e-5):
+      found = mode_search.find_mode(x, log_w, lmbda, options=SearchOptions(tol=tol))
+      self.assertBetween(float(reference.log_c) - float(found.log_c), -1e-7, 3 * tol)
+
+  @parameterized.parameters((0, 10.0, 16), (1, 3.0, 8), (2, 30.0, 2))
+  def test_pruning_keeps_the_sup_of_plain_mean_shift_from_every_sample(self, seed, lmbda, n):
+    # Random weights; at n = 16 nearly every sample is its own mode and pruning stops most
+    # starts after a few steps.
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(300, n)).astype(np.float32)
+    log_w = (rng.normal(size=300) - math.log(300)).astype(np.float32)
+    pruned = mode_search.find_mode(x, log_w, lmbda)
+    unpruned = mode_search.find_mode(x, log_w, lmbda, options=without_speedups(300))
+    self.assertAllClose(pruned.log_c, unpruned.log_c, atol=1e-6)
+    self.assertEqual(int(pruned.unconverged), 0)
+    self.assertAllClose(pruned.log_c, plain_mean_shift_numpy(x, log_w, lmbda), atol=1e-6)
+
+  @parameterized.parameters(*[(kind, n) for kind in search_cases.KINDS for n in (2, 16, 256)])
+  def test_speedups_keep_the_sup(self, kind, n):
+    # The fast version of `test_speedups_keep_the_sup_at_the_preset_k`.
+    assert_speedups_keep_the_sup(self, kind, k=512, n=n)
+
+  @parameterized.parameters(1.0, 20.0, 200.0)
+  def test_gram_form_finds_the_sup_of_the_direct_form(self, lmbda):
+    rng = np.random.default_rng(5)
+    x = (rng.normal(size=(40, 3)) @ rng.normal(size=(3, 100))).astype(np.float32)
+    x += 0.05 * rng.normal(size=x.shape).astype(np.float32)
+    log_w = rng.normal(size=40).astype(np.float32)
+    gram = mode_search.find_mode(x, log_w, lmbda, gram=True)
+    direct = mode_search.find_mode(x, log_w, lmbda, gram=False)
+    self.assertAllClose(gram.log_c, direct.log_c, atol=1e-6)
+    self.assertAllClose(gram.log_c, log_f_numpy(x, log_w, lmbda, gram.y)[0], atol=1e-9)
+
+  def test_chunk_size_does_not_change_the_sup(self):
+    x, log_w = clusters(6, k=257, n=3, num_clusters=5, spread=0.3)
+    values = [float(mode_search.find_mode(x, log_w, 12.0, options=SearchOptions(
+        chunk_size=c)).log_c) for c in (50, 100, 512)]
+    self.assertAllClose(values, [values[0]] * 3, atol=1e-7)
+
+  def test_value_is_exact_at_large_lambda_far_from_the_origin(self):
+    x, log_w = clusters(7, k=100, n=2, num_clusters=3, spread=0.01)
+    x = x + np.float32(300.0)
+    lmbda = 1e5
+    result = mode_search.find_mode(x, log_w, lmbda)
+    self.assertAllClose(result.log_c, log_f_numpy(x, log_w, lmbda, result.y)[0], atol=1e-9)
+    self.assertGreaterEqual(float(result.log_c), log_f_numpy(x, log_w, lmbda, x).max() - 1e-6)
+
+  def test_starts_stopped_by_the_iteration_cap_are_reported(self):
+    x, log_w, lmbda = search_cases.case("optimal", 256, 2)
+    capped = mode_search.find_mode(x, log_w, lmbda, options=SearchOptions(max_iterations=1))
+    self.assertGreater(int(capped.unconverged), 0)
+    self.assertEqual(int(capped.num_starts), 256)
+    full = mode_search.find_mode(x, log_w, lmbda)
+    self.assertEqual(int(full.unconverged), 0)
+    self.assertLessEqual(float(capped.log_c), float(full.log_c) + 1e-9)
+
+  def test_log_w_of_the_wrong_shape_raises_one_line(self):
+    with self.assertRaisesRegex(ValueError, r"^log_w must have shape \[5\][^\n]*$"):
+      mode_search.find_mode(np.zeros((5, 2), np.float32), np.zeros(4, np.float32), 1.0)
+
+
+def assert_speedups_keep_the_sup(test, kind, k, n):
+  """The default search and the one without speed-ups agree on the sup to 1e-6 nats."""
+  x, log_w, lmbda = search_cases.case(kind, k, n)
+  fast = mode_search.find_mode(x, log_w, lmbda)
+  full = mode_search.find_mode(x, log_w, lmbda, options=without_speedups(k))
+  test.assertEqual(int(fast.unconverged), 0)
+  test.assertEqual(int(full.unconverged), 0)
+  test.assertAllClose(fast.log_c, full.log_c, atol=1e-6, rtol=0)
+
+
+@pytest.mark.slow
+class ModeSearchAtPresetKTest(tf.test.TestCase, parameterized.TestCase):
+  """Minutes: the no-speed-up search from 16384 starts climbs every one to tol."""
+
+  @parameterized.parameters(*[(kind, k, n) for k in (4096, 16384)
+                              for kind in search_cases.KINDS for n in (2, 16, 256)])
+  def test_speedups_keep_the_sup_at_the_preset_k(self, kind, k, n):
+    assert_speedups_keep_the_sup(self, kind, k, n)
+
+
+if __name__ == "__main__":
+  tf.test.main()

@@ -1,0 +1,46 @@
+"""Where the mode searches start: every sample, the t most promising, or given indices."""
+
+from typing import Sequence, Union
+
+import numpy as np
+import tensorflow as tf
+
+from rdbounds.lower import mean_shift
+from rdbounds.lower import mixture
+
+EXHAUSTIVE = "exhaustive"
+
+Starts = Union[str, int, Sequence[int], np.ndarray]
+
+
+def start_indices(x, log_w, beta, starts: Starts, chunk_size: int = 512,
+                  rank_by_value: bool = True) -> tf.Tensor:
+  """`[S]` int32 indices of the starting samples.
+
+  Exhaustive: all k. An int t: the t samples where the mixture itself is highest,
+  `f(x_j) = sum_i exp(log_w_i - beta |x_i - x_j|^2)` (a chunked k x k pass, as dear as one
+  exhaustive iteration), or with `rank_by_value=False` the t of largest weight (O(k); misses
+  sups where many moderate weights overlap, and training then exploits the missed region: at
+  lambda = 30 on N(0, I_2) the evaluated bound fell 20% short of training's). Either way
+  the sample of largest value or weight is a start, so the result is at least
+  `max_j w_j`, which is what caps every xi at ln k. A sequence: those indices.
+
+  Args:
+    x: `[k, n]` float32 (centred) samples. log_w: `[k]`. beta: lambda / n.
+  """
+  k = tf.shape(log_w)[0]
+  if isinstance(starts, str):
+    if starts != EXHAUSTIVE:
+      raise ValueError(f"starts must be 'exhaustive', an int or indices, got {starts!r}")
+    return tf.range(k)
+  if not np.isscalar(starts):
+    return tf.reshape(tf.cast(starts, tf.int32), [-1])
+  t = int(starts)
+  if t < 1:
+    raise ValueError(f"starts must be 'exhaustive', an int >= 1 or indices, got {starts!r}")
+  if not rank_by_value:
+    return tf.math.top_k(log_w, k=tf.minimum(t, k)).indices
+  values = tf.map_fn(lambda rows: mixture.log_values(x, log_w, beta, rows),
+                     mean_shift.pad_to_chunks(x, chunk_size), parallel_iterations=1,
+                     fn_output_signature=tf.TensorSpec(None, x.dtype))
+  return tf.math.top_k(tf.reshape(values, [-1])[:k], k=tf.minimum(t, k)).indices
