@@ -45,8 +45,8 @@ flags.DEFINE_string("data", None, "Folder of PNG/JPEG images (images source).")
 flags.DEFINE_integer("crop", None, "Crop size in pixels (images source).")
 flags.DEFINE_list("lambdas", DEMO["lambdas"], "Multipliers lambda (slope -lambda of R(D)).")
 flags.DEFINE_list("estimators", DEMO["estimators"].split(","),
-                  "Estimators: analytic, blahut_arimoto, upper_bound, lower_bound, or a codec "
-                  "(codec:scalar, codec:jpeg, ...; see codecs.py).")
+                  "Estimators: analytic, blahut_arimoto, upper_bound, wgd, lower_bound, or a "
+                  "codec (codec:scalar, codec:jpeg, ...; see codecs.py).")
 flags.DEFINE_enum("preset", None, list(estimators.PRESET_NAMES),
                   "Estimator presets. Unset: 'quick' for the demo (no --source), else 'default'.")
 flags.DEFINE_integer("seed", 0, "Seed of every job (and of the held-out split of finite data).")
@@ -157,10 +157,14 @@ def main(argv):
   log(sweep.summary_table(outcomes))
   for outcome in outcomes:
     for record in outcome.records:
-      if record.saturated:
+      if record.saturated and record.has_line:
         log(f"warning: lower bound at lambda={record.lmbda:g} is within "
             f"{1 - curves.SATURATION:.0%} of its ceiling ln k = {record.ceiling_nats:.3g} nats; "
             f"increase k for a meaningful bound")
+      elif record.saturated:
+        log(f"warning: {record.estimator} rate at lambda={record.lmbda:g} is within "
+            f"{1 - curves.SATURATION:.0%} of its ceiling {record.ceiling_nats:.3g} nats; "
+            f"use more particles")
   log(f"wrote {os.path.join(FLAGS.out, 'curves.csv')} and {png}")
   failed = [o for o in outcomes if o.status == "failed"]
   if failed:

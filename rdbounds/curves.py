@@ -24,7 +24,10 @@ COLUMNS = (
     "intercept_ci_high", "ceiling_nats", "n_eval", "steps", "seconds", "seed", "run_id",
 )
 
-ESTIMATORS = ("analytic", "blahut_arimoto", "upper_bound", "lower_bound")
+ESTIMATORS = ("analytic", "blahut_arimoto", "upper_bound", "wgd", "lower_bound")
+# Estimators whose points are achievable codes: upper bounds on R(D), and their lower convex
+# envelope (time sharing) is one too.
+ACHIEVABLE = ("upper_bound", "wgd")
 CODEC_PREFIX = "codec:"
 LN2 = math.log(2.0)
 # An LB intercept above this fraction of its ceiling ln k says more about k than about R(D):
@@ -51,7 +54,9 @@ class Record:
     pixels_per_sample: H*W for image sources (gives bpp and PSNR), else None.
     intercept_nats, intercept_ci_low, intercept_ci_high: a line R >= intercept - lambda D
       with its 95% confidence interval.
-    ceiling_nats: for lower bounds, ln k: no intercept from k samples can exceed it.
+    ceiling_nats: the most the estimator can report: ln k for lower bounds (no intercept
+      from k samples exceeds it), max_j ln(1 / nu_j) for wgd points (no rate of p particles
+      exceeds it; ln p for uniform weights).
     n_eval: number of samples (or draws) behind the estimate.
     steps: training steps (or iterations) that produced it.
     seconds: wall time of the job.
@@ -88,9 +93,12 @@ class Record:
 
   @property
   def saturated(self) -> bool:
-    """A lower-bound line within `1 - SATURATION` of its ceiling ln k."""
-    return (self.ceiling_nats is not None and self.intercept_nats is not None
-            and self.intercept_nats >= SATURATION * self.ceiling_nats)
+    """A line's intercept (or, for a record without a line, a point's rate) within
+    `1 - SATURATION` of its ceiling: limited by k (or p) rather than by R(D)."""
+    if self.ceiling_nats is None:
+      return False
+    value = self.intercept_nats if self.intercept_nats is not None else self.rate_nats
+    return value is not None and value >= SATURATION * self.ceiling_nats
 
   @property
   def rate_bits(self) -> Optional[float]:

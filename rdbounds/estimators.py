@@ -31,6 +31,7 @@ PRESET_NAMES = ("quick", "default", "paper")
 PLUGINS = (
     "rdbounds.references",
     "rdbounds.upper.config",
+    "rdbounds.particles.config",
     "rdbounds.lower.config",
     "rdbounds.codecs.config",
 )

@@ -2,10 +2,11 @@
 
 Vector sources: rate (nats or bits per sample) against distortion (MSE per dimension).
 Image sources: PSNR (dB) against bits per pixel. Every estimator is drawn from the same
-`Record` fields: achieved points with error bars and their lower convex envelope (time
-sharing) for upper bounds; the upper envelope of the lines `R >= intercept - lambda D` for
-lower bounds, with the band between the envelopes of the confidence-interval ends; curves
-through the points of references and codecs.
+`Record` fields: achieved points with error bars for upper bounds (beta-VAE and WGD, each in
+its own colour and marker) and the lower convex envelope of all of them (time sharing); the
+upper envelope of the lines `R >= intercept - lambda D` for lower bounds, with the band
+between the envelopes of the confidence-interval ends; curves through the points of
+references and codecs.
 """
 
 import math
@@ -24,7 +25,8 @@ from rdbounds import files
 _STYLE = {
     "analytic": dict(color="black", label="analytic R(D)"),
     "blahut_arimoto": dict(color="tab:gray", label="Blahut-Arimoto"),
-    "upper_bound": dict(color="tab:blue", label="upper bound (beta-VAE)"),
+    "upper_bound": dict(color="tab:blue", marker="o", label="upper bound (beta-VAE)"),
+    "wgd": dict(color="tab:green", marker="D", label="upper bound (WGD particles)"),
     "lower_bound": dict(color="tab:red", label="lower bound (Csiszar dual)"),
 }
 
@@ -87,21 +89,30 @@ def plot_curves(records: Sequence[curves.Record], path: str, source=None, units:
     pts = sorted((r.distortion, r.rate_nats) for r in by_estimator["blahut_arimoto"])
     ax.plot(*to_axes(*zip(*pts)), marker="s", linestyle="--", **_STYLE["blahut_arimoto"])
 
-  # Upper bound: points with error bars and their time-sharing envelope.
-  ub = [r for r in by_estimator.get("upper_bound", []) if r.has_point]
-  if ub:
-    style = _STYLE["upper_bound"]
-    x, y = to_axes([r.distortion for r in ub], [r.rate_nats for r in ub])
+  # Achievable points (beta-VAE, WGD) with error bars, each estimator in its own colour and
+  # marker; their joint time-sharing envelope is the UB envelope.
+  achievable = []
+  for name in curves.ACHIEVABLE:
+    points = [r for r in by_estimator.get(name, []) if r.has_point]
+    if not points:
+      continue
+    achievable += points
+    x, y = to_axes([r.distortion for r in points], [r.rate_nats for r in points])
     if image_axes:
-      xerr = np.array([r.rate_nats_se or 0.0 for r in ub]) * rate_scale
-      yerr = np.array([10 / math.log(10) * (r.distortion_se or 0.0) / r.distortion for r in ub])
+      xerr = np.array([r.rate_nats_se or 0.0 for r in points]) * rate_scale
+      yerr = np.array([10 / math.log(10) * (r.distortion_se or 0.0) / r.distortion
+                       for r in points])
     else:
-      xerr = np.array([r.distortion_se or 0.0 for r in ub])
-      yerr = np.array([r.rate_nats_se or 0.0 for r in ub]) * rate_scale
-    ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt="o", capsize=3, **style)
-    env_d, env_r = curves.lower_convex_envelope([r.distortion for r in ub], [r.rate_nats for r in ub])
+      xerr = np.array([r.distortion_se or 0.0 for r in points])
+      yerr = np.array([r.rate_nats_se or 0.0 for r in points]) * rate_scale
+    ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt=_STYLE[name]["marker"], capsize=3,
+                **{k: v for k, v in _STYLE[name].items() if k != "marker"})
+  if achievable:
+    env_d, env_r = curves.lower_convex_envelope([r.distortion for r in achievable],
+                                                [r.rate_nats for r in achievable])
     if len(env_d) > 1:
-      ax.plot(*to_axes(env_d, env_r), color=style["color"], linestyle=":", label="UB envelope")
+      ax.plot(*to_axes(env_d, env_r), color=_STYLE["upper_bound"]["color"], linestyle=":",
+              label="UB envelope")
 
   # Lower bound: envelope of lines, CI band, saturated lines marked.
   lb = [r for r in by_estimator.get("lower_bound", []) if r.has_line]

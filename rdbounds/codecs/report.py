@@ -2,7 +2,8 @@
 
 Vector sources compare at equal distortion D, in nats:
 
-    to_ub = R_codec - UB(D)     UB = lower convex envelope of upper-bound points (time sharing);
+    to_ub = R_codec - UB(D)     UB = lower convex envelope of achievable points (upper_bound
+                                and wgd; time sharing);
     to_lb = R_codec - LB(D)     LB(D) = max(0, max_i (a_i - lambda_i D)) over lower-bound lines.
 
 `to_lb` is how much rate the codec could save at most; it must be >= 0 up to sampling error.
@@ -84,11 +85,11 @@ def compare(records: Sequence[curves.Record], source=None) -> List[Comparison]:
   """Distances of every codec point in `records` to the sandwich drawn from the same records.
 
   Args:
-    records: all records of a run (upper_bound, lower_bound, references, codec:* rows).
+    records: all records of a run (upper_bound, wgd, lower_bound, references, codec:* rows).
     source: optional `Source`; its `analytic` R(D) is the reference when known.
   """
   records = list(records)
-  ub = [r for r in records if r.estimator == "upper_bound" and r.has_point]
+  ub = [r for r in records if r.estimator in curves.ACHIEVABLE and r.has_point]
   env_d, env_r = curves.lower_convex_envelope([r.distortion for r in ub], [r.rate_nats for r in ub])
   lb_a, lb_l = _lines(records, "lower_bound")
   analytic = getattr(source, "analytic", None) if source is not None else None
@@ -158,7 +159,7 @@ def bd_rate(codec_distortion, codec_rate, anchor_distortion, anchor_rate,
 def bd_rates(records: Sequence[curves.Record]) -> Dict[str, float]:
   """BD-rate (percent) of each codec in `records` against the UB envelope."""
   records = list(records)
-  ub = [r for r in records if r.estimator == "upper_bound" and r.has_point]
+  ub = [r for r in records if r.estimator in curves.ACHIEVABLE and r.has_point]
   out = {}
   for name in sorted({r.estimator for r in records if r.estimator.startswith(curves.CODEC_PREFIX)}):
     points = [r for r in records if r.estimator == name and r.has_point]
@@ -181,7 +182,7 @@ def markdown(records: Sequence[curves.Record], source=None, title: Optional[str]
   records = list(records)
   comparisons = compare(records, source)
   image = any(c.record.pixels_per_sample for c in comparisons)
-  has_ub = any(r.estimator == "upper_bound" and r.has_point for r in records)
+  has_ub = any(r.estimator in curves.ACHIEVABLE and r.has_point for r in records)
   has_lb = any(r.estimator == "lower_bound" and r.has_line for r in records)
   ref_name = "R(D)" if getattr(source, "analytic", None) is not None else "BA"
   name = title or (records[0].source if records else "")

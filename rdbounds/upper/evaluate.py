@@ -9,23 +9,16 @@ are measured too; they are reported for information, the noisy KL being the vali
 """
 
 import dataclasses
-import math
 from typing import Optional
 
 import tensorflow as tf
 
+from rdbounds import held_out
+from rdbounds.held_out import Moments
 from rdbounds.sources import base
 from rdbounds.upper import model as model_lib
 
 EVAL_NOISE_STREAM = 11  # Stream of the posterior samples drawn during evaluation.
-
-
-@dataclasses.dataclass(frozen=True)
-class Moments:
-  """Mean and standard error of a per-sample quantity over n samples."""
-  mean: float
-  se: float
-  n: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,44 +37,6 @@ class Evaluation:
   hard_distortion: Optional[Moments]
   hard_rate: Optional[Moments]
   n_eval: int
-
-
-class _Accumulator:
-  """float64 sums of per-sample values, for means and standard errors."""
-
-  def __init__(self):
-    self.n, self.total, self.total_sq = 0, 0.0, 0.0
-
-  def add(self, sums):
-    n, total, total_sq = (float(v) for v in sums)
-    self.n += int(n)
-    self.total += total
-    self.total_sq += total_sq
-
-  def moments(self) -> Moments:
-    mean = self.total / self.n
-    var = max(self.total_sq / self.n - mean**2, 0.0) * self.n / max(self.n - 1, 1)
-    return Moments(mean, math.sqrt(var / self.n), self.n)
-
-
-def _sums(values):
-  values = tf.cast(values, tf.float64)
-  return tf.stack([tf.cast(tf.size(values), tf.float64), tf.reduce_sum(values),
-                   tf.reduce_sum(tf.square(values))])
-
-
-def _batches(source: base.Source, num_samples: int, batch_size: int, seed: int):
-  """Held-out batches: the whole test split of finite data, else fresh test draws."""
-  if source.size is not None:
-    total = source.size["test"]
-    for start in range(0, total, batch_size):
-      yield tf.constant(source.rows("test", start, min(start + batch_size, total)))
-    return
-  if num_samples < 1:
-    raise ValueError(f"num_samples must be >= 1, got {num_samples}")
-  for i in range(math.ceil(num_samples / batch_size)):
-    size = min(batch_size, num_samples - i * batch_size)
-    yield source.sample(size, seed=(seed, i), split="test")
 
 
 def evaluate(model: model_lib.BetaVAE, source: base.Source, lmbda: float, num_samples: int,
@@ -104,15 +59,15 @@ def evaluate(model: model_lib.BetaVAE, source: base.Source, lmbda: float, num_sa
     noise_seed = base.stateless_seed(tf.stack([tf.constant(seed, tf.int64), index]),
                                      EVAL_NOISE_STREAM)
     out = model(x, noise_seed)
-    sums = [_sums(out["distortion"]), _sums(out["rate"]),
-            _sums(out["rate"] + lmbda * out["distortion"])]
+    sums = [held_out.sums(out["distortion"]), held_out.sums(out["rate"]),
+            held_out.sums(out["rate"] + lmbda * out["distortion"])]
     if model.noisy:
       hard = model.hard_rounding(x)
-      sums += [_sums(hard["distortion"]), _sums(hard["rate"])]
+      sums += [held_out.sums(hard["distortion"]), held_out.sums(hard["rate"])]
     return tf.stack(sums)
 
-  accumulators = [_Accumulator() for _ in range(5 if model.noisy else 3)]
-  for index, x in enumerate(_batches(source, int(num_samples), int(batch_size), seed)):
+  accumulators = [held_out.Accumulator() for _ in range(5 if model.noisy else 3)]
+  for index, x in enumerate(held_out.batches(source, int(num_samples), int(batch_size), seed)):
     sums = batch_sums(x, tf.constant(index, tf.int64)).numpy()
     for accumulator, row in zip(accumulators, sums):
       accumulator.add(row)

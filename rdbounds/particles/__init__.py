@@ -1,0 +1,1 @@
+"""Wasserstein gradient descent on particles: achievable R-D points and the BA form of u."""

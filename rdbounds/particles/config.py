@@ -1,0 +1,86 @@
+"""The `wgd` estimator's configuration and presets (no TensorFlow here).
+
+Wasserstein gradient descent (Yang, Eckstein, Nutz & Mandt, NeurIPS 2023): p particles, started
+at training samples, move by gradient steps on L_BA over data minibatches; optionally their
+weights take Blahut-Arimoto updates too (the paper's hybrid). Presets (chosen by measurement):
+
+  * `quick`: seconds per lambda, for tests and the demo (loose, still an achievable point);
+  * `default`: tight on low-dimensional vector sources within minutes per lambda on 2 CPU cores;
+  * `paper`: more particles and steps.
+"""
+
+import dataclasses
+from typing import Literal
+
+from rdbounds import config
+from rdbounds import estimators
+
+OPTIMIZERS = ("adam", "sgd")
+
+
+@dataclasses.dataclass(frozen=True)
+class WGDConfig(config.Config):
+  """Particles, their optimizer and schedule, the BA weight updates, and the evaluation."""
+  particles: int = config.option(
+      16384, "WGD: number p of particles (the rate cannot exceed ln p with uniform weights).")
+  steps: int = config.option(500, "WGD: training steps per lambda.")
+  batch: int = config.option(1024, "WGD: data samples per step.")
+  optimizer: Literal[OPTIMIZERS] = config.option(
+      "adam", "WGD: adam, or sgd (plain Wasserstein gradient steps).")
+  lr: float = config.option(
+      0.1, "WGD: initial step. adam: in units of the kernel width sqrt(n / (2 lambda)); "
+      "sgd: as a fraction of the mean-shift step n / (2 lambda) x gradient.")
+  lr_final_fraction: float = config.option(
+      0.01, "WGD: final step as a fraction of --wgd_lr (cosine decay).")
+  weight_updates_every: int = config.option(
+      0, "WGD: steps between Blahut-Arimoto updates of the weights, nu <- E[Q] (0: uniform "
+      "weights, never updated).")
+  responsibility_decay: float = config.option(
+      0.05, "WGD: weight of each batch in the running mean of E[Q] behind the weight updates.")
+  eval_samples: int = config.option(
+      100_000, "WGD: held-out samples for synthetic sources (finite data: the whole test split).")
+  eval_batch: int = config.option(4096, "WGD: samples per evaluation batch.")
+  eval_particle_chunk: int = config.option(
+      1024, "WGD: particles per chunk of the float64 evaluation (bounds its memory).")
+  block_elements: int = config.option(
+      1 << 22, "WGD: elements of one [samples, particles] block in training (bounds memory).")
+  checkpoint_every: int = config.option(500, "WGD: steps between checkpoints.")
+  log_every: int = config.option(500, "WGD: steps between progress lines.")
+  steps_per_call: int = config.option(50, "WGD: training steps per compiled call.")
+
+  def validate(self):
+    for name in ("particles", "batch", "eval_samples", "eval_batch", "eval_particle_chunk",
+                 "block_elements", "checkpoint_every", "log_every", "steps_per_call"):
+      if getattr(self, name) < 1:
+        raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+    if self.steps < 0 or self.weight_updates_every < 0:
+      raise ValueError(f"steps and weight_updates_every must be >= 0, got {self.steps}, "
+                       f"{self.weight_updates_every}")
+    if not self.lr > 0:
+      raise ValueError(f"lr must be > 0, got {self.lr}")
+    if not 0 <= self.lr_final_fraction <= 1:
+      raise ValueError(f"lr_final_fraction must lie in [0, 1], got {self.lr_final_fraction}")
+    if not 0 < self.responsibility_decay <= 1:
+      raise ValueError(f"responsibility_decay must lie in (0, 1], got {self.responsibility_decay}")
+
+
+PRESETS = {
+    "quick": WGDConfig(particles=256, steps=300, batch=512, eval_samples=20_000,
+                       log_every=100),
+    "default": WGDConfig(),
+    "paper": WGDConfig(particles=65536, steps=1000, batch=2048, eval_samples=200_000,
+                       checkpoint_every=100, log_every=100, steps_per_call=10),
+}
+
+
+def _not_applicable(source):
+  if len(source.event_shape) != 1:
+    return (f"wgd supports vector sources (n,); {source.name} has event shape "
+            f"{tuple(source.event_shape)}")
+  return None
+
+
+ESTIMATORS = (estimators.Estimator(
+    name="wgd", run="rdbounds.particles.estimator:run", config_class=WGDConfig,
+    presets=PRESETS, flag_prefix="wgd_", not_applicable=_not_applicable,
+    description="Wasserstein gradient descent on particles: achievable (D, R) points"),)

@@ -1,0 +1,41 @@
+"""The wgd configuration: registered for vector sources, checked values, no TensorFlow."""
+
+import subprocess
+import sys
+
+import pytest
+
+from rdbounds import estimators
+from rdbounds.particles import config
+
+
+def test_registered_with_flags_and_presets_without_loading_tensorflow():
+  # Flags are checked before TensorFlow loads: the registry entry and presets must not need it.
+  code = ("import sys; from rdbounds import estimators; e = estimators.get('wgd'); "
+          "e.preset('paper'); assert 'tensorflow' not in sys.modules, 'tensorflow loaded'")
+  subprocess.run([sys.executable, "-c", code], check=True)
+  wgd = estimators.get("wgd")
+  assert wgd.flag_prefix == "wgd_" and wgd.config_class is config.WGDConfig
+  assert wgd.preset("default") == config.PRESETS["default"]
+
+
+class _Images:
+  name, event_shape = "images", (8, 8, 3)
+
+
+def test_refuses_image_sources_in_one_line():
+  reason = estimators.get("wgd").not_applicable(_Images())
+  assert reason and "\n" not in reason and "(8, 8, 3)" in reason
+
+
+@pytest.mark.parametrize("option,value,message", [
+    ("particles", "0", "particles must be >= 1"),
+    ("lr", "-1", "lr must be > 0"),
+    ("optimizer", "rmsprop", "expected one of adam, sgd"),
+    ("responsibility_decay", "0", "responsibility_decay must lie in"),
+    ("weight_updates_every", "-2", "must be >= 0"),
+])
+def test_bad_values_are_refused_in_one_line(option, value, message):
+  with pytest.raises(ValueError, match=message) as error:
+    config.PRESETS["default"].override(**{option: value})
+  assert "\n" not in str(error.value)
