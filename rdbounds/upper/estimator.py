@@ -109,7 +109,6 @@ def train_and_evaluate(source, config: config_lib.UpperBoundConfig, lmbda: float
   """
   config = resolve(config, lmbda, source.dim)
   model = build_model(config, source.event_shape, seed, lmbda)
-  init_prior(model, config, source, seed)
   optimizer = train_lib.make_optimizer(config.lr, config.steps, config.lr_final_fraction)
   train_lib.build_optimizer_state(optimizer, model)
   one_step = train_lib.make_one_step(model, optimizer, lmbda, seed, config.clip_norm)
@@ -121,6 +120,8 @@ def train_and_evaluate(source, config: config_lib.UpperBoundConfig, lmbda: float
   if config.trained_by and trainer.saved_step() < config.steps:
     raise ValueError(f"upper_bound: job {config.trained_by} has not finished training "
                      f"({trainer.saved_step()} of {config.steps} steps); finish its sweep first")
+  if not trainer.saved_step():  # A checkpoint, if any, restores the trained prior instead.
+    init_prior(model, config, source, seed)
   result = trainer.run()
   evaluation = evaluate_lib.evaluate(model, source, lmbda, config.eval_samples,
                                      config.eval_batch, seed=seed + config.eval_seed)
