@@ -1,15 +1,18 @@
 """Benchmark of the beta-VAE upper bound: speed, memory and gap to the true R(D).
 
-For each case (Gaussian n=2, Gaussian n=16 with unequal variances, 2-d banana), preset and
-lambda, trains and evaluates one model in a fresh subprocess (so peak memory is per run) and
-prints one table row:
+For each case (Gaussian n=2, Gaussian n=16 with unequal variances, 2-d banana, and the
+multimodal deconvolution sources: n=4 with 16 atoms and s=0.5, n=8 with 32 atoms and s=0.6,
+atoms placed by --atom_seed), preset and lambda, trains and evaluates one model in a fresh
+subprocess (so peak memory is per run) as the `upper_bound` estimator does (in standardized
+units) and prints one table row:
 
   steps/s      training steps per second (whole run, compilation included)
   s/lambda     wall seconds of training + held-out evaluation
   peak MB      peak resident memory of the subprocess
   D, R         held-out point (MSE per dim, nats), R's standard error
-  gap R %      Gaussians: R / R(D) - 1 at the achieved D (water-filling); '-' where R(D) ~ 0
-  gap R        Gaussians: R - R(D) in nats at the achieved D
+  R(D)         the true R(D) at the achieved D (Gaussians, deconvolution where D <= s^2)
+  gap R %      R / R(D) - 1 at the achieved D; '-' where R(D) ~ 0 or unknown
+  gap R        R - R(D) in nats at the achieved D
   gap L        R + lambda D - F(lambda) in nats, F = the true intercept (Gaussians) or Blahut-
                Arimoto's upper bound on it (banana). It bounds the rate gap at the achieved D.
   L se         standard error of R + lambda D (D's noise included, unlike R se)
@@ -17,6 +20,10 @@ prints one table row:
     python benchmarks/upper_bound.py --presets=quick,default --lambdas=1,3,10
 
 Lambdas are per the 2-d scale: the n-d Gaussians run at lambda * n / 2 (see --scale_lambdas).
+The deconvolution cases run at lambda_min = n / (2 s^2) times --deconv_multiples, where the
+closed form holds.
+
+    python benchmarks/upper_bound.py --presets=default --cases=deconv4,deconv8 --atom_seed=1
 """
 
 import concurrent.futures
@@ -32,7 +39,9 @@ from absl import flags
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-CASES = ("gaussian2", "gaussian16", "banana")
+CASES = ("gaussian2", "gaussian16", "banana", "deconv4", "deconv8")
+# case -> (dim, atoms, noise_std) of the deconvolution cases.
+DECONVOLUTION = {"deconv4": (4, 16, 0.5), "deconv8": (8, 32, 0.6)}
 
 flags.DEFINE_list("presets", ["quick", "default"], "Presets to run (paper takes hours).")
 flags.DEFINE_list("cases", list(CASES), "Cases among " + ", ".join(CASES) + ".")
@@ -40,13 +49,18 @@ flags.DEFINE_list("lambdas", ["1", "3", "10"], "Multipliers lambda.")
 flags.DEFINE_boolean("scale_lambdas", True,
                      "Multiply lambdas by n / 2 for the n-d Gaussians, so every case sees the same "
                      "water level theta = n / (2 lambda) (otherwise n = 16 sits at R = 0).")
+flags.DEFINE_list("deconv_multiples", ["1", "2", "4"],
+                  "Deconvolution cases: lambdas as multiples of lambda_min = n / (2 s^2).")
+flags.DEFINE_integer("atom_seed", 0, "Deconvolution cases: seed of the atoms.")
+flags.DEFINE_list("overrides", [], "Upper-bound options set on top of each preset, e.g. "
+                  "prior=maf,steps=20000 (names as in UpperBoundConfig).")
 flags.DEFINE_integer("seed", 0, "Seed of every run.")
 flags.DEFINE_integer("ba_samples", 1_000_000, "Samples of the Blahut-Arimoto reference.")
 flags.DEFINE_integer("ba_bins", 100, "Bins per axis of the Blahut-Arimoto reference.")
 FLAGS = flags.FLAGS
 
 
-def make_source(case):
+def make_source(case, atom_seed=0):
   import numpy as np  # pylint: disable=g-import-not-at-top
   from rdbounds import sources  # pylint: disable=g-import-not-at-top
   if case == "gaussian2":
@@ -59,27 +73,34 @@ def make_source(case):
     return sources.GaussianSource(loc, np.sqrt(variance), name="gaussian-dim=16-unequal")
   if case == "banana":
     return sources.BananaSource(2)
+  if case in DECONVOLUTION:
+    dim, atoms, noise_std = DECONVOLUTION[case]
+    return sources.DeconvolutionSource(dim, atoms, noise_std, seed=atom_seed)
   raise ValueError(f"unknown case {case!r}; valid: {', '.join(CASES)}")
 
 
-def run_one(case, preset, lmbda, seed):
+def run_one(case, preset, lmbda, seed, overrides, atom_seed):
   """Runs in a subprocess: trains and evaluates; returns a dict of measurements."""
+  from rdbounds.sources import rescaled  # pylint: disable=g-import-not-at-top
   from rdbounds.upper import config as ub_config  # pylint: disable=g-import-not-at-top
   from rdbounds.upper import estimator as ub  # pylint: disable=g-import-not-at-top
-  source = make_source(case)
-  config = ub_config.PRESETS[preset]
+  source = make_source(case, atom_seed)
+  config = ub_config.PRESETS[preset].override(**overrides)
   started = time.time()
-  _, result, ev = ub.train_and_evaluate(source, config, lmbda, seed=seed, log=lambda line: None)
+  units = rescaled.Rescaled.of(source, seed)  # As the estimator does (`upper.estimator.run`).
+  _, result, ev = ub.train_and_evaluate(units, config, units.lmbda(lmbda), seed=seed,
+                                        log=lambda line: None)
   seconds = time.time() - started
   peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
   return dict(steps=result.steps, train_seconds=result.seconds, seconds=seconds, peak_mb=peak_mb,
-              distortion=ev.distortion.mean, rate=ev.rate.mean, rate_se=ev.rate.se,
-              lagrangian=ev.lagrangian.mean, lagrangian_se=ev.lagrangian.se, n_eval=ev.n_eval)
+              distortion=units.distortion(ev.distortion.mean), rate=ev.rate.mean,
+              rate_se=ev.rate.se, lagrangian=ev.lagrangian.mean, lagrangian_se=ev.lagrangian.se,
+              n_eval=ev.n_eval)
 
 
 def reference(case, lambdas):
   """lambda -> (intercept F(lambda), R(D) function or None)."""
-  source = make_source(case)
+  source = make_source(case, FLAGS.atom_seed)
   if source.analytic is not None:
     return {l: (float(source.analytic.intercept(l)), source.analytic.rate) for l in lambdas}
   from rdbounds import blahut_arimoto  # pylint: disable=g-import-not-at-top
@@ -93,8 +114,11 @@ def reference(case, lambdas):
 def main(argv):
   del argv
   lambdas = [float(l) for l in FLAGS.lambdas]
+  overrides = dict(item.split("=", 1) for item in FLAGS.overrides)
+  if overrides:
+    print(f"overrides: {overrides}")
   header = (f"{'case':<12} {'preset':<8} {'lambda':>6} {'steps':>7} {'steps/s':>8} "
-            f"{'s/lambda':>9} {'peak MB':>8} {'D':>8} {'R':>8} {'R se':>7} {'gap R %':>8} "
+            f"{'s/lambda':>9} {'peak MB':>8} {'D':>8} {'R':>8} {'R se':>7} {'R(D)':>8} {'gap R %':>8} "
             f"{'gap R':>8} {'gap L':>8} {'L se':>7}")
   print(header)
   print("-" * len(header))
@@ -103,22 +127,28 @@ def main(argv):
     case_lambdas = lambdas
     if FLAGS.scale_lambdas and case.startswith("gaussian"):
       case_lambdas = [l * make_source(case).dim / 2 for l in lambdas]
+    if case in DECONVOLUTION:
+      case_lambdas = [float(k) * make_source(case, FLAGS.atom_seed).analytic.min_lambda
+                      for k in FLAGS.deconv_multiples]
     truth = reference(case, case_lambdas)
     for preset in FLAGS.presets:
       for lmbda in case_lambdas:
         # A fresh process per run: independent peak memory, no state carried over.
         with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
-          m = pool.submit(run_one, case, preset, lmbda, FLAGS.seed).result()
+          m = pool.submit(run_one, case, preset, lmbda, FLAGS.seed, overrides,
+                          FLAGS.atom_seed).result()
         intercept, rate_fn = truth[lmbda]
-        gap_r = gap_pct = ""
-        if rate_fn is not None:
-          true_rate = float(rate_fn(m["distortion"]))
+        gap_r = gap_pct = true_rate_cell = "-"
+        true_rate = float(rate_fn(m["distortion"])) if rate_fn is not None else float("nan")
+        if true_rate == true_rate:  # NaN where the closed form does not reach the achieved D.
+          true_rate_cell = f"{true_rate:.4f}"
           gap_r = f"{m['rate'] - true_rate:+.4f}"
           # A relative gap means nothing where the curve reaches R = 0.
           gap_pct = f"{100 * (m['rate'] / true_rate - 1):+.2f}" if true_rate > 1e-2 else "-"
         print(f"{case:<12} {preset:<8} {lmbda:>6g} {m['steps']:>7d} "
               f"{m['steps'] / m['train_seconds']:>8.0f} {m['seconds']:>9.1f} {m['peak_mb']:>8.0f} "
-              f"{m['distortion']:>8.4f} {m['rate']:>8.4f} {m['rate_se']:>7.4f} {gap_pct:>8} {gap_r:>8} "
+              f"{m['distortion']:>8.4f} {m['rate']:>8.4f} {m['rate_se']:>7.4f} {true_rate_cell:>8} "
+              f"{gap_pct:>8} {gap_r:>8} "
               f"{m['lagrangian'] - intercept:>+8.4f} {m['lagrangian_se']:>7.4f}", flush=True)
 
 

@@ -138,7 +138,7 @@ class ValidationTest(tf.test.TestCase, parameterized.TestCase):
   @parameterized.parameters("quick", "default", "paper")
   def test_presets_are_valid_and_build(self, preset):
     config = ub.resolve(estimators.get("upper_bound").config(preset), 1.0, 2)
-    model = ub.build_model(config, (2,))
+    model = ub.build_model(config, (2,), lmbda=1.0)
     self.assertEqual(model.latent_shape, (2,))
     self.assertEqual(model.prior.name, config.prior)
 

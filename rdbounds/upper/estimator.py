@@ -8,6 +8,7 @@ import dataclasses
 import time
 from typing import List
 
+import numpy as np
 import tensorflow as tf
 
 from rdbounds import curves
@@ -18,6 +19,7 @@ from rdbounds.sources import rescaled
 from rdbounds.upper import config as config_lib
 from rdbounds.upper import conv
 from rdbounds.upper import evaluate as evaluate_lib
+from rdbounds.upper import kmeans as kmeans_lib
 from rdbounds.upper import model as model_lib
 from rdbounds.upper import train as train_lib
 
@@ -41,9 +43,11 @@ def resolve(config: config_lib.UpperBoundConfig, lmbda: float, source_dim: int =
   return config
 
 
-def build_model(config: config_lib.UpperBoundConfig, event_shape, seed: int = 0
-                ) -> model_lib.BetaVAE:
+def build_model(config: config_lib.UpperBoundConfig, event_shape, seed: int = 0,
+                lmbda: float = None) -> model_lib.BetaVAE:
   """A built beta-VAE for vector samples `[B, n]` from a resolved config (`resolve`).
+
+  `lmbda` (in the units the model trains in) is needed by the gibbs posterior only.
 
   Images (`event_shape = (H, W, C)`) get the convolutional model of `conv.build_conv_model`.
   Initial weights are drawn from Keras' global generator, seeded here with `seed`, so a job
@@ -55,10 +59,42 @@ def build_model(config: config_lib.UpperBoundConfig, event_shape, seed: int = 0
   n = int(event_shape[0])
   d = config.latent_dim
   params = 2 * d if config.posterior == "gaussian" else d
-  encoder = nets.mlp(config.widths, params, config.activation, name="encoder")
+  encoder = (None if config.posterior == "gibbs" else
+             nets.mlp(config.widths, params, config.activation, name="encoder"))
   decoder = (nets.mlp(config.widths[::-1], n, config.activation, name="decoder")
              if config.decoder else None)
-  return model_lib.assemble(config, encoder, decoder, d, event_shape, seed)
+  return model_lib.assemble(config, encoder, decoder, d, event_shape, seed, lmbda)
+
+
+# Seed stream of the training samples the k-means initialisation clusters.
+_KMEANS_STREAM = 2**22 + 1
+
+
+def init_prior(model: model_lib.BetaVAE, config: config_lib.UpperBoundConfig, source, seed: int):
+  """With `prior_init="kmeans"`, puts the mixture prior's components on k-means clusters.
+
+  Without a decoder the latent is the reconstruction (y = z), so the clusters are those of the
+  training data themselves; with a decoder, those of the initial encoder's posterior means
+  (where the data's clusters land in latent space before training).
+  """
+  if config.prior_init != "kmeans":
+    return
+  count = config.kmeans_samples
+  if source.size is not None:
+    count = min(count, source.size["train"])
+  x = source.sample(count, seed=(seed, _KMEANS_STREAM), split="train")
+  if model.decoder is not None:
+    x = model.posterior_distribution(x).mean()
+  x = tf.convert_to_tensor(x)
+  clusters = kmeans_lib.kmeans(x.numpy().reshape(count, -1), config.mixture_components,
+                               seed=seed)
+  stds = clusters.stds
+  if model.posterior == "gibbs":
+    # The Gibbs channel blurs the prior by N(0, delta I) to explain the data, so a cluster of
+    # variance v is explained by a component of variance v - delta (kept at >= 1% of v).
+    delta = model.latent_shape[0] / (2.0 * model.lmbda)
+    stds = np.sqrt(np.maximum(stds**2 - delta, 1e-4 * stds**2))
+  model.prior.init_from_clusters(clusters.centroids, stds, clusters.weights)
 
 
 def train_and_evaluate(source, config: config_lib.UpperBoundConfig, lmbda: float, seed: int = 0,
@@ -72,7 +108,7 @@ def train_and_evaluate(source, config: config_lib.UpperBoundConfig, lmbda: float
     `(model, training.TrainingResult, evaluate.Evaluation)`.
   """
   config = resolve(config, lmbda, source.dim)
-  model = build_model(config, source.event_shape, seed)
+  model = build_model(config, source.event_shape, seed, lmbda)
   optimizer = train_lib.make_optimizer(config.lr, config.steps, config.lr_final_fraction)
   train_lib.build_optimizer_state(optimizer, model)
   one_step = train_lib.make_one_step(model, optimizer, lmbda, seed, config.clip_norm)
@@ -84,6 +120,8 @@ def train_and_evaluate(source, config: config_lib.UpperBoundConfig, lmbda: float
   if config.trained_by and trainer.saved_step() < config.steps:
     raise ValueError(f"upper_bound: job {config.trained_by} has not finished training "
                      f"({trainer.saved_step()} of {config.steps} steps); finish its sweep first")
+  if not trainer.saved_step():  # A checkpoint, if any, restores the trained prior instead.
+    init_prior(model, config, source, seed)
   result = trainer.run()
   evaluation = evaluate_lib.evaluate(model, source, lmbda, config.eval_samples,
                                      config.eval_batch, seed=seed + config.eval_seed)

@@ -12,6 +12,16 @@ Posteriors (`POSTERIORS`):
     nonlinear transform coding (Ballé et al. 2021) trained with additive uniform noise. Its
     prior is convolved with the uniform (tfc noise adapter), so at integer points it is the
     probability mass of a rounding bin and hard rounding can be measured too.
+  * `gibbs`: no encoder. q(z|x) is the channel that minimizes KL(q || p) + lambda E_q[rho]
+    for the prior, q(z|x) = p(z) exp(-lambda rho(x, z)) / Z(x), with y = z (no decoder). For
+    a Gaussian-mixture prior sum_j pi_j N(mu_j, diag(s_j^2)) and rho = |x - z|^2 / n it is
+    the mixture sum_j w_j(x) N(m_j(x), diag(v_j)) with delta = n / (2 lambda),
+    w_j(x) ~ pi_j N(x; mu_j, s_j^2 + delta), m_j(x) = x - delta / (s_j^2 + delta) (x - mu_j),
+    v_j = s_j^2 delta / (s_j^2 + delta); per sample, E_q[rho] and KL(q || p) =
+    -lambda E_q[rho] - ln Z(x) are closed forms, with
+    ln Z(x) = ln sum_j pi_j N(x; mu_j, s_j^2 + delta) + n/2 ln(2 pi delta). Training it is
+    maximum likelihood of the data under the prior blurred by N(0, delta I): the particle
+    picture, where the reproductions are the prior's mass pulled towards each x.
 
 The encoder and decoder are any Keras models (MLPs from `nets.mlp` for vectors; a conv
 encoder/decoder for images plugs in unchanged as long as the encoder's output has the layout
@@ -20,6 +30,7 @@ above).
 
 from typing import Dict, Optional, Sequence
 
+import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
@@ -48,11 +59,21 @@ class BetaVAE(tf.Module):
       (then `latent_shape` must equal the source's event shape).
   """
 
-  def __init__(self, encoder: tf.keras.Model, prior: priors_lib.Prior, posterior: str = "gaussian",
-               decoder: Optional[tf.keras.Model] = None, name: str = "beta_vae"):
+  def __init__(self, encoder: Optional[tf.keras.Model], prior: priors_lib.Prior,
+               posterior: str = "gaussian", decoder: Optional[tf.keras.Model] = None,
+               lmbda: Optional[float] = None, name: str = "beta_vae"):
     super().__init__(name=name)
     if posterior not in POSTERIORS:
       raise ValueError(f"unknown posterior {posterior!r}; valid: {', '.join(POSTERIORS)}")
+    if posterior == "gibbs":
+      if decoder is not None or encoder is not None:
+        raise ValueError("the gibbs posterior has no encoder and no decoder (y = z)")
+      if lmbda is None or not lmbda > 0:
+        raise ValueError(f"the gibbs posterior needs lambda > 0, got {lmbda}")
+      prior.gaussian_components()  # Raises for a prior that is not a Gaussian mixture.
+    elif encoder is None:
+      raise ValueError(f"the {posterior} posterior needs an encoder")
+    self.lmbda = None if lmbda is None else float(lmbda)
     if posterior == "uniform" and not prior.is_factorized:
       raise ValueError(
           f"the uniform posterior (NTC) needs a factorized prior to convolve with the uniform "
@@ -70,6 +91,32 @@ class BetaVAE(tf.Module):
   def closed_form_kl(self) -> bool:
     return self.posterior == "gaussian" and self.prior.is_gaussian
 
+  def _gibbs(self, x: tf.Tensor):
+    """The Gibbs posterior's parts for `x` `[B, n]`: `(q, rate [B], distortion [B])`."""
+    logits, locs, scales = self.prior.gaussian_components()        # [K], [K, n], [K, n]
+    n = float(self.latent_shape[0])
+    delta = n / (2.0 * self.lmbda)
+    variances = tf.square(scales)
+    blurred = variances + delta                                      # [K, n]
+    diff = x[:, None, :] - locs[None]                                # [B, K, n]
+    log_evidence = (tf.nn.log_softmax(logits)[None]
+                    - 0.5 * tf.reduce_sum(tf.square(diff) / blurred
+                                          + tf.math.log(2 * np.pi * blurred), -1))  # [B, K]
+    weights = tf.nn.softmax(log_evidence, -1)
+    shrink = delta / blurred                                         # [K, n]
+    variance = variances * shrink                                    # v_j
+    sq_error = tf.reduce_sum(tf.square(shrink[None] * diff) + variance[None], -1)  # [B, K]
+    distortion = tf.reduce_sum(weights * sq_error, -1) / n
+    log_z = tf.reduce_logsumexp(log_evidence, -1) + 0.5 * n * tf.math.log(2 * np.pi * delta)
+    # KL(q || p) >= 0 holds exactly; the clip only removes float32 rounding.
+    rate = tf.maximum(-self.lmbda * distortion - log_z, 0.0)
+    q = tfd.MixtureSameFamily(
+        mixture_distribution=tfd.Categorical(logits=log_evidence),
+        components_distribution=tfd.MultivariateNormalDiag(
+            loc=x[:, None, :] - shrink[None] * diff,
+            scale_diag=tf.broadcast_to(tf.sqrt(variance)[None] + _MIN_SCALE, tf.shape(diff))))
+    return q, rate, distortion
+
   def build(self, event_shape: Sequence[int]):
     """Creates all variables (before checkpoint restores and optimizer builds)."""
     x = tf.zeros([1, *event_shape])
@@ -82,6 +129,8 @@ class BetaVAE(tf.Module):
 
   def posterior_distribution(self, x: tf.Tensor) -> tfd.Distribution:
     """q(z|x): batch shape `[B]`, event shape `latent_shape`."""
+    if self.posterior == "gibbs":
+      return self._gibbs(x)[0]
     params = self.encoder(x)
     rank = len(self.latent_shape)
     if self.posterior == "gaussian":
@@ -112,6 +161,10 @@ class BetaVAE(tf.Module):
       else the one-sample estimate log q(z|x) - log p(z)), `distortion` `[B]` (MSE per dim),
       `z` the latent sample and `y` the reconstruction.
     """
+    if self.posterior == "gibbs":
+      q, rate, rho = self._gibbs(x)
+      z = tf.stop_gradient(q.sample(seed=seed))
+      return {"rate": rate, "distortion": rho, "z": z, "y": z}
     q = self.posterior_distribution(x)
     p = self.prior.distribution(noisy=self.noisy)
     z = q.sample(seed=seed)
@@ -141,11 +194,13 @@ class BetaVAE(tf.Module):
     return {"rate": rate, "distortion": distortion(x, self.decode(z))}
 
 
-def assemble(config, encoder, decoder, latent_dim: int, event_shape, seed: int = 0) -> BetaVAE:
-  """A built `BetaVAE` around the given transforms, with the prior of an `UpperBoundConfig`."""
+def assemble(config, encoder, decoder, latent_dim: int, event_shape, seed: int = 0,
+             lmbda: Optional[float] = None) -> BetaVAE:
+  """A built `BetaVAE` around the given transforms, with the prior of an `UpperBoundConfig`
+  (`lmbda`: the multiplier, which the gibbs posterior depends on)."""
   prior = priors_lib.make_prior(
       config.prior, (latent_dim,), mixture_components=config.mixture_components,
       flow_layers=config.flow_layers, flow_hidden_units=config.flow_hidden_units, seed=seed)
-  model = BetaVAE(encoder, prior, posterior=config.posterior, decoder=decoder)
+  model = BetaVAE(encoder, prior, posterior=config.posterior, decoder=decoder, lmbda=lmbda)
   model.build(event_shape)
   return model

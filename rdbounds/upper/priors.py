@@ -55,6 +55,11 @@ class Prior(tf.Module):
   def latent_rank(self) -> int:
     return len(self.latent_shape)
 
+  def gaussian_components(self):
+    """`(logits [K], locs [K, d], scales [K, d])` of a Gaussian-mixture prior over a flat
+    latent (K = 1 for the Gaussians). Other priors raise ValueError."""
+    raise ValueError(f"prior {self.name!r} is not a Gaussian mixture")
+
   def _marginals(self) -> tfd.Distribution:
     """Per-coordinate distribution with batch shape `latent_shape` (factorized priors)."""
     raise NotImplementedError
@@ -80,6 +85,12 @@ class Prior(tf.Module):
     return tfc.quantization_offset(self._marginals())
 
 
+def _one_flat_component(prior: Prior):
+  if prior.latent_rank != 1:
+    raise ValueError(f"Gaussian-mixture components need a flat latent [d], got "
+                     f"{prior.latent_shape}")
+
+
 class StandardGaussianPrior(Prior):
   """N(0, I): nothing to learn."""
   is_gaussian = True
@@ -88,6 +99,10 @@ class StandardGaussianPrior(Prior):
   def _marginals(self):
     zeros = tf.zeros(self.latent_shape)
     return tfd.Normal(loc=zeros, scale=tf.ones(self.latent_shape))
+
+  def gaussian_components(self):
+    _one_flat_component(self)
+    return tf.zeros([1]), tf.zeros([1, *self.latent_shape]), tf.ones([1, *self.latent_shape])
 
 
 class GaussianPrior(Prior):
@@ -104,11 +119,16 @@ class GaussianPrior(Prior):
   def _marginals(self):
     return tfd.Normal(loc=self.loc, scale=self.scale)
 
+  def gaussian_components(self):
+    _one_flat_component(self)
+    return tf.zeros([1]), self.loc[None], tf.convert_to_tensor(self.scale)[None]
+
 
 class GaussianMixturePrior(Prior):
   """Mixture of k diagonal Gaussians over a flat latent `[d]`, all parameters learned.
 
-  Component means start spread out (seeded) so the components do not stay identical.
+  Component means start spread out (seeded) so the components do not stay identical;
+  `init_from_clusters` moves them onto clusters of data (k-means) before training.
   """
 
   def __init__(self, latent_shape, components: int = 8, seed: int = 0, name=None):
@@ -123,6 +143,28 @@ class GaussianMixturePrior(Prior):
     self.locs = tf.Variable(init, name="locs")
     self.scales = tfp.util.TransformedVariable(
         tf.ones([k, d]), tfb.Softplus(low=1e-5), name="scales")
+
+  @property
+  def components(self) -> int:
+    return int(self.logits.shape[0])
+
+  def init_from_clusters(self, centroids, stds, weights):
+    """Sets the components to clusters: means `[k, d]`, per-coordinate stds `[k, d]` (> 0),
+    weights `[k]` (> 0; normalized here)."""
+    k, d = self.components, self.latent_shape[0]
+    centroids, stds, weights = (np.asarray(a, np.float32) for a in (centroids, stds, weights))
+    if centroids.shape != (k, d) or stds.shape != (k, d) or weights.shape != (k,):
+      raise ValueError(f"clusters of shapes {centroids.shape}, {stds.shape}, {weights.shape} "
+                       f"do not fit a mixture of {k} components in {d} dimensions")
+    if np.any(~(stds > 0)) or np.any(~(weights > 0)):
+      raise ValueError("cluster stds and weights must be positive")
+    self.locs.assign(centroids)
+    self.scales.assign(stds)
+    self.logits.assign(np.log(weights / weights.sum()))
+
+  def gaussian_components(self):
+    return (tf.convert_to_tensor(self.logits), tf.convert_to_tensor(self.locs),
+            tf.convert_to_tensor(self.scales))
 
   def _joint(self):
     return tfd.MixtureSameFamily(
