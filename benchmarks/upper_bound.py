@@ -30,13 +30,11 @@ import concurrent.futures
 import multiprocessing
 import os
 import resource
-import sys
 import time
 
 from absl import app
 from absl import flags
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 CASES = ("gaussian2", "gaussian16", "banana", "deconv4", "deconv8")

@@ -17,13 +17,11 @@ closed form (D <= s^2), for each atoms seed in --source_seeds. One row per run:
 """
 
 import os
-import sys
 import time
 
 from absl import app
 from absl import flags
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 CASES = ("gaussian2", "deconvolution4", "deconvolution8")

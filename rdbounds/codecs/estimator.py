@@ -18,14 +18,12 @@ from rdbounds.codecs import ntc
 from rdbounds.codecs import ntc_image
 from rdbounds.codecs import pillow
 from rdbounds.codecs import scalar
-
-# Seed stream of the samples a classical codec is fit on (apart from training steps).
-_FIT_STREAM = 1
+from rdbounds import streams
 
 
 def _scalar_points(source, job, context) -> Iterator[base.Codec]:
   config = job.config
-  train = np.asarray(source.sample(config.train_samples, seed=(job.seed, _FIT_STREAM),
+  train = np.asarray(source.sample(config.train_samples, seed=(job.seed, streams.CODEC_FIT),
                                    split="train"))
   for step in scalar.step_sweep(train, config.num_steps):
     context.log(f"codec:scalar step={step:.4g}")

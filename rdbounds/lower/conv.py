@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from rdbounds import nets
 from rdbounds.lower import models
+from rdbounds import streams
 
 _STANDARDIZATION_SAMPLES = 2000
 
@@ -51,6 +52,7 @@ def build_conv_log_u(source, config, seed: int) -> models.LogU:
   tf.keras.utils.set_random_seed(int(seed))
   log_u = conv_log_u(source.event_shape, config.channels, config.conv_blocks,
                      config.conv_activation)
-  standardize_images(log_u, source.sample(_STANDARDIZATION_SAMPLES, seed=(seed, 2**20),
-                                          split="train").numpy())
+  samples = source.sample(_STANDARDIZATION_SAMPLES, seed=(seed, streams.LOG_U_STANDARDIZATION),
+                          split="train")
+  standardize_images(log_u, samples.numpy())
   return log_u

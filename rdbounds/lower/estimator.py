@@ -22,9 +22,7 @@ from rdbounds.lower import evaluator
 from rdbounds.lower import models
 from rdbounds.lower import trainer as trainer_lib
 from rdbounds.sources import rescaled
-
-# Seed stream of the samples log u's input standardization is estimated on.
-_STANDARDIZATION_STREAM = 2**20
+from rdbounds import streams
 
 
 def _starts(search: str, config: config_lib.LowerBoundConfig):
@@ -37,7 +35,7 @@ def build_log_u(source, config: config_lib.LowerBoundConfig, seed: int) -> model
     return conv.build_conv_log_u(source, config, seed)
   tf.keras.utils.set_random_seed(seed)
   log_u = models.mlp_log_u(source.event_shape, config.widths, config.activation)
-  samples = source.sample(10_000, seed=(seed, _STANDARDIZATION_STREAM), split="train")
+  samples = source.sample(10_000, seed=(seed, streams.LOG_U_STANDARDIZATION), split="train")
   log_u.standardize_from(samples.numpy())
   return log_u
 

@@ -33,14 +33,14 @@ import numpy as np
 import scipy.stats
 import tensorflow as tf
 
+from rdbounds import curves
 from rdbounds.lower import mode_search
 from rdbounds.lower import objective
 from rdbounds.lower import starts as starts_lib
 from rdbounds.lower.search_options import SearchOptions
 from rdbounds.sources import base
+from rdbounds import streams
 
-# Seed stream of evaluation draws, apart from the training stream (which uses (seed, step)).
-_EVAL_STREAM = 7_919
 
 # Resamples of the bootstrap-t interval: the Monte Carlo error of its 2.5% and 97.5%
 # quantiles is then about 0.04 standard errors of the mean.
@@ -82,8 +82,8 @@ class Evaluation:
 
   @property
   def saturated(self) -> bool:
-    """Within 5% of the ln k ceiling: the line may be limited by k, not by u."""
-    return self.intercept >= 0.95 * self.ceiling
+    """Within `1 - curves.SATURATION` of the ln k ceiling: the line may be limited by k, not u."""
+    return self.intercept >= curves.SATURATION * self.ceiling
 
 
 class UnconvergedSearchError(RuntimeError):
@@ -246,7 +246,7 @@ def evaluate(log_u: Callable, source: base.Source, lmbda: float, k: int, m: int,
     log(f"lower_bound: {source.held_out_samples:,} held-out samples allow k={fitted_k}, "
         f"M={fitted_m} (asked k={k}, M={m})")
   k, m = fitted_k, fitted_m
-  batches = source.test_batches(k, 2 * m * groups, seed=(seeds[0], _EVAL_STREAM))
+  batches = source.test_batches(k, 2 * m * groups, seed=(seeds[0], streams.LB_EVALUATION))
   log_u_fn = tf.function(log_u, reduce_retracing=True)
   all_log_c, all_log_alpha, all_xi = [], [], []
   for group, seed in enumerate(seeds):

@@ -13,6 +13,7 @@ import dataclasses
 
 import tensorflow as tf
 
+from rdbounds import curves
 from rdbounds import held_out
 from rdbounds.particles import measure as measure_lib
 from rdbounds.sources import base
@@ -37,8 +38,8 @@ class Evaluation:
 
   @property
   def saturated(self) -> bool:
-    """Rate within 5% of the ceiling: more particles would likely lower it."""
-    return self.rate.mean >= 0.95 * self.ceiling
+    """Rate within `1 - curves.SATURATION` of the ceiling: more particles would likely lower it."""
+    return self.rate.mean >= curves.SATURATION * self.ceiling
 
 
 def per_sample(x, measure: measure_lib.ParticleMeasure, lmbda: float,

@@ -17,12 +17,12 @@ from typing import Callable, Optional
 
 import tensorflow as tf
 
+from rdbounds import streams
 from rdbounds import training
 from rdbounds.particles import config as config_lib
 from rdbounds.particles import measure as measure_lib
 from rdbounds.sources import base
 
-INIT_STREAM = 5  # Stream of the training samples the particles start at.
 # Floor of a BA weight, relative to uniform 1/p: a particle nobody uses keeps a tiny weight
 # (and may come back), and the rate ceiling max_j ln(1/nu_j) stays below ln p + 23 nats.
 WEIGHT_FLOOR = 1e-10
@@ -30,7 +30,8 @@ WEIGHT_FLOOR = 1e-10
 
 def initial_particles(source: base.Source, num_particles: int, seed: int) -> tf.Tensor:
   """`[p, n]` training samples, drawn with a stream of their own (not any step's data)."""
-  return source.sample(num_particles, base.stateless_seed((seed, 0), INIT_STREAM), "train")
+  seed = base.stateless_seed((seed, 0), streams.WGD_INITIAL_PARTICLES)
+  return source.sample(num_particles, seed, "train")
 
 
 def make_optimizer(config: config_lib.WGDConfig, lmbda: float, dim: int):

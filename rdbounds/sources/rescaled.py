@@ -21,9 +21,8 @@ from typing import Optional
 import numpy as np
 
 from rdbounds.sources import base
+from rdbounds import streams
 
-# Seed stream of the training samples the standardization is estimated from.
-_STATS_STREAM = 2**21
 _STATS_SAMPLES = 100_000
 
 
@@ -52,7 +51,8 @@ class Rescaled(base.Source):
       return cls(source, 0.0, 1.0)
     size = source.size
     count = _STATS_SAMPLES if size is None else min(_STATS_SAMPLES, size["train"])
-    x = np.asarray(source.sample(count, seed=(seed, _STATS_STREAM), split="train"), np.float64)
+    x = source.sample(count, seed=(seed, streams.SOURCE_STANDARDIZATION), split="train")
+    x = np.asarray(x, np.float64)
     scale = math.sqrt(float(np.mean(np.var(x, axis=0))))
     if not scale > 0:
       raise ValueError(f"{source.name}: the training samples are constant; nothing to compress")

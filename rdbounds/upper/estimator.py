@@ -14,6 +14,7 @@ import tensorflow as tf
 from rdbounds import curves
 from rdbounds import estimators
 from rdbounds import nets
+from rdbounds import streams
 from rdbounds import training
 from rdbounds.sources import rescaled
 from rdbounds.upper import config as config_lib
@@ -66,10 +67,6 @@ def build_model(config: config_lib.UpperBoundConfig, event_shape, seed: int = 0,
   return model_lib.assemble(config, encoder, decoder, d, event_shape, seed, lmbda)
 
 
-# Seed stream of the training samples the k-means initialisation clusters.
-_KMEANS_STREAM = 2**22 + 1
-
-
 def init_prior(model: model_lib.BetaVAE, config: config_lib.UpperBoundConfig, source, seed: int):
   """With `prior_init="kmeans"`, puts the mixture prior's components on k-means clusters.
 
@@ -82,7 +79,7 @@ def init_prior(model: model_lib.BetaVAE, config: config_lib.UpperBoundConfig, so
   count = config.kmeans_samples
   if source.size is not None:
     count = min(count, source.size["train"])
-  x = source.sample(count, seed=(seed, _KMEANS_STREAM), split="train")
+  x = source.sample(count, seed=(seed, streams.KMEANS), split="train")
   if model.decoder is not None:
     x = model.posterior_distribution(x).mean()
   x = tf.convert_to_tensor(x)

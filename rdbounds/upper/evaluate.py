@@ -16,9 +16,8 @@ import tensorflow as tf
 from rdbounds import held_out
 from rdbounds.held_out import Moments
 from rdbounds.sources import base
+from rdbounds import streams
 from rdbounds.upper import model as model_lib
-
-EVAL_NOISE_STREAM = 11  # Stream of the posterior samples drawn during evaluation.
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +56,7 @@ def evaluate(model: model_lib.BetaVAE, source: base.Source, lmbda: float, num_sa
   @tf.function(reduce_retracing=True)
   def batch_sums(x, index):
     noise_seed = base.stateless_seed(tf.stack([tf.constant(seed, tf.int64), index]),
-                                     EVAL_NOISE_STREAM)
+                                     streams.UB_EVALUATION_NOISE)
     out = model(x, noise_seed)
     sums = [held_out.sums(out["distortion"]), held_out.sums(out["rate"]),
             held_out.sums(out["rate"] + lmbda * out["distortion"])]

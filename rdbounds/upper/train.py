@@ -11,11 +11,10 @@ from typing import Callable, Optional
 
 import tensorflow as tf
 
+from rdbounds import streams
 from rdbounds import training
 from rdbounds.sources import base
 from rdbounds.upper import model as model_lib
-
-NOISE_STREAM = 7  # Stream folded into the step seed for posterior samples during training.
 
 
 def make_optimizer(learning_rate: float, num_steps: int, final_fraction: float = 0.01):
@@ -43,7 +42,8 @@ def make_one_step(model: model_lib.BetaVAE, optimizer, lmbda: float, seed: int,
 
   def one_step(step, x):
     noise_seed = base.stateless_seed(
-        tf.stack([tf.constant(seed, tf.int64), tf.cast(step, tf.int64)]), NOISE_STREAM)
+        tf.stack([tf.constant(seed, tf.int64), tf.cast(step, tf.int64)]),
+        streams.UB_TRAINING_NOISE)
     with tf.GradientTape() as tape:
       out = model(x, noise_seed)
       rate = tf.reduce_mean(out["rate"])
