@@ -158,7 +158,8 @@ def plot_curves(records: Sequence[curves.Record], path: str, source=None, units:
     ax.set_ylim(bottom=0)
   ax.set_title(title or (records[0].source if records else ""))
   ax.grid(True, which="both", alpha=0.3)
-  ax.legend(fontsize=8)
+  if ax.get_legend_handles_labels()[0]:  # a run whose every job failed has nothing to label
+    ax.legend(fontsize=8)
   fig.tight_layout()
   # Atomic, with the usual permissions: a reader (or a killed run) never sees half a PNG.
   try:

@@ -64,6 +64,9 @@ def run(source, job, context) -> List[curves.Record]:
   config = job.config
   search_options = config.search_options
   units = rescaled.Rescaled.of(source, job.seed)
+  eval_k = config.eval_k or config.k
+  # Finite data too few for the evaluation's disjoint draws: refuse before training.
+  evaluator.fit_to_data(units, eval_k, config.m, config.eval_seeds, config.fit_to_data)
   schedule = schedule_for(job, units)
   lambdas = sorted(config.lambdas or [job.lmbda]) if config.anneal else [job.lmbda]
   snapshot = build_log_u(units, config, job.seed)  # evaluated copy, taken at each lambda
@@ -90,12 +93,15 @@ def run(source, job, context) -> List[curves.Record]:
       if path:
         tf.train.Checkpoint(log_u=snapshot).write(path)
       context.log(f"lower_bound: lambda={lmbda:g} reached at step {result.steps}")
-    eval_k = config.eval_k or config.k
-    evaluation = evaluator.evaluate(
-        snapshot, units, units.lmbda(lmbda), eval_k, config.m,
-        seeds=[job.seed * 1000 + config.eval_seed + s for s in range(config.eval_seeds)],
-        starts=_starts(config.eval_search, config), search_options=search_options,
-        log=context.log)
+    try:
+      evaluation = evaluator.evaluate(
+          snapshot, units, units.lmbda(lmbda), eval_k, config.m,
+          seeds=[job.seed * 1000 + config.eval_seed + s for s in range(config.eval_seeds)],
+          starts=_starts(config.eval_search, config), search_options=search_options,
+          fit=config.fit_to_data, log=context.log)
+    except evaluator.UnconvergedSearchError as e:  # name the lambda the user asked for
+      raise evaluator.UnconvergedSearchError(e.unconverged, e.num_starts, e.max_iterations,
+                                             lmbda) from None
     if evaluation.saturated:
       context.log(f"warning: lower bound at lambda={lmbda:g} ({evaluation.intercept:.4g} nats) "
                   f"is within 5% of its ceiling ln k = {evaluation.ceiling:.4g}; increase k")

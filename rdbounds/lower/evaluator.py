@@ -35,6 +35,7 @@ import tensorflow as tf
 
 from rdbounds import curves
 from rdbounds.lower import mode_search
+from rdbounds.lower.config import FIT_TO_DATA
 from rdbounds.lower import objective
 from rdbounds.lower import starts as starts_lib
 from rdbounds.lower.search_options import SearchOptions
@@ -46,8 +47,6 @@ from rdbounds import streams
 # quantiles is then about 0.04 standard errors of the mean.
 BOOTSTRAP_RESAMPLES = 4000
 
-# Ways to fit an evaluation to finite held-out data (`evaluate(fit_to_data=...)`).
-FIT_TO_DATA = ("refuse", "m", "k")
 
 
 class NotEnoughData(ValueError):
@@ -213,7 +212,7 @@ def fit_to_data(source: base.Source, k: int, m: int, groups: int, fit: str = "re
   raise NotEnoughData(
       f"{source.name}: the lower bound's disjoint held-out draws need k x 2M x seeds = "
       f"{k} x {2 * m} x {groups} = {needed:,} held-out samples, the data have {available:,}; "
-      f"lower k or M, hold out more samples, or let the evaluation lower M or k to fit")
+      f"lower k or M, hold out more samples, or let --lb_fit_to_data=m (or k) lower them")
 
 
 def evaluate(log_u: Callable, source: base.Source, lmbda: float, k: int, m: int,

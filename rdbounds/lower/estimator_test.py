@@ -1,0 +1,36 @@
+"""The lower_bound estimator on finite data: refused before training, or fitted when asked."""
+
+import os
+
+import numpy as np
+import pytest
+
+from rdbounds import estimators
+from rdbounds.lower import evaluator
+from rdbounds.sources import arrays
+
+
+def _job_on_rows(tmp_path, rows, **overrides):
+  data = np.random.default_rng(0).standard_normal((rows, 2)).astype(np.float32)
+  np.save(tmp_path / "x.npy", data)
+  source = arrays.ArraySource(str(tmp_path / "x.npy"), test_fraction=0.5)
+  entry = estimators.get("lower_bound")
+  config = entry.config("quick", k=64, m=4, steps=30, **overrides)
+  job, = entry.plan_jobs([3.0], 0, config, source.describe())
+  return entry, source, job
+
+
+def test_too_few_held_out_rows_are_refused_before_any_training(tmp_path):
+  entry, source, job = _job_on_rows(tmp_path, 400)  # 200 held out; 2M x k = 512 needed
+  workdir = tmp_path / "job"
+  with pytest.raises(evaluator.NotEnoughData, match="need k x 2M x seeds = 64 x 8 x 1 = 512"):
+    entry(source, job, estimators.JobContext(workdir=str(workdir)))
+  assert not workdir.exists() or not os.listdir(workdir)  # no training happened
+
+
+def test_fit_to_data_lowers_m_to_what_the_rows_allow(tmp_path):
+  entry, source, job = _job_on_rows(tmp_path, 600, fit_to_data="m")  # 300 held out
+  lines = []
+  record, = entry(source, job, estimators.JobContext(log=lines.append))
+  assert "lower_bound: 300 held-out samples allow k=64, M=2 (asked k=64, M=4)" in lines
+  assert record.intercept_nats < record.ceiling_nats
