@@ -24,6 +24,14 @@ The deconvolution cases run at lambda_min = n / (2 s^2) times --deconv_multiples
 closed form holds.
 
     python benchmarks/upper_bound.py --presets=default --cases=deconv4,deconv8 --atom_seed=1
+
+With --step_overhead, it instead measures what the project's training loop costs: per case
+and preset, steps/s of `upper.estimator`'s step run by `training.Trainer` (chunks of compiled
+steps, data drawn per chunk, finite-loss check, schedules) against a plain compiled loop of
+the same model, loss and Adam update on data drawn inside the graph, side by side in this
+process, each timed after a first call that compiles it.
+
+    python benchmarks/upper_bound.py --step_overhead --cases=gaussian2,deconv4 --presets=default
 """
 
 import concurrent.futures
@@ -55,6 +63,9 @@ flags.DEFINE_list("overrides", [], "Upper-bound options set on top of each prese
 flags.DEFINE_integer("seed", 0, "Seed of every run.")
 flags.DEFINE_integer("ba_samples", 1_000_000, "Samples of the Blahut-Arimoto reference.")
 flags.DEFINE_integer("ba_bins", 100, "Bins per axis of the Blahut-Arimoto reference.")
+flags.DEFINE_boolean("step_overhead", False,
+                     "Compare the training loop's steps/s with a plain compiled loop instead.")
+flags.DEFINE_integer("overhead_steps", 2000, "Timed steps of --step_overhead.")
 FLAGS = flags.FLAGS
 
 
@@ -96,6 +107,77 @@ def run_one(case, preset, lmbda, seed, overrides, atom_seed):
               n_eval=ev.n_eval)
 
 
+def _model_and_step(case, preset, lmbda):
+  """A fresh default-built model of the estimator, its optimizer and its compiled-step body."""
+  from rdbounds.sources import rescaled  # pylint: disable=g-import-not-at-top
+  from rdbounds.upper import config as ub_config  # pylint: disable=g-import-not-at-top
+  from rdbounds.upper import estimator as ub  # pylint: disable=g-import-not-at-top
+  from rdbounds.upper import train as ub_train  # pylint: disable=g-import-not-at-top
+  units = rescaled.Rescaled.of(make_source(case, FLAGS.atom_seed), FLAGS.seed)
+  config = ub.resolve(ub_config.PRESETS[preset], units.lmbda(lmbda), units.dim)
+  model = ub.build_model(config, units.event_shape, FLAGS.seed, units.lmbda(lmbda))
+  ub.init_prior(model, config, units, FLAGS.seed)
+  optimizer = ub_train.make_optimizer(config.lr, 2 * FLAGS.overhead_steps)
+  ub_train.build_optimizer_state(optimizer, model)
+  return units, config, model, optimizer
+
+
+def _loop_rate(case, preset, lmbda, steps):
+  """Steps/s of the project's loop (`training.Trainer`) over `steps` steps after one
+  compiled chunk (compilation excluded)."""
+  from rdbounds import training  # pylint: disable=g-import-not-at-top
+  from rdbounds.upper import train as ub_train  # pylint: disable=g-import-not-at-top
+  units, config, model, optimizer = _model_and_step(case, preset, lmbda)
+  one_step = ub_train.make_one_step(model, optimizer, units.lmbda(lmbda), FLAGS.seed,
+                                    config.clip_norm)
+  warm = config.steps_per_call
+  trainer = training.Trainer(one_step, {"model": model, "optimizer": optimizer}, units,
+                             batch_size=config.batch, seed=FLAGS.seed, num_steps=warm + steps,
+                             workdir=None, checkpoint_every=warm + steps, log_every=10**9,
+                             steps_per_call=config.steps_per_call, log=lambda line: None)
+  trainer.run(until=warm)
+  started = time.time()
+  trainer.run()
+  return steps / (time.time() - started)
+
+
+def _plain_rate(case, preset, lmbda, steps):
+  """Steps/s of a plain compiled loop (same model, loss and Adam; data drawn in the graph,
+  i.i.d. normal of the same shape: the step's cost does not depend on the values), after a
+  first call that compiles it."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  units, config, model, optimizer = _model_and_step(case, preset, lmbda)
+  variables = model.trainable_variables
+  lmbda = tf.constant(units.lmbda(lmbda), tf.float32)
+
+  @tf.function
+  def loop(n):
+    for i in tf.range(n):
+      x = tf.random.stateless_normal([config.batch, units.dim], seed=tf.stack([0, i]))
+      with tf.GradientTape() as tape:
+        out = model(x, tf.stack([1, i]))
+        loss = tf.reduce_mean(out["rate"]) + lmbda * tf.reduce_mean(out["distortion"])
+      optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+
+  loop(tf.constant(2))
+  started = time.time()
+  loop(tf.constant(steps))
+  return steps / (time.time() - started)
+
+
+def step_overhead():
+  steps = FLAGS.overhead_steps
+  lmbda = float(FLAGS.lambdas[0])
+  print(f"steps/s at lambda={lmbda:g} over {steps} steps, compilation excluded")
+  print(f"{'case':<12} {'preset':<8} {'project loop':>13} {'plain loop':>11} {'ratio':>6}")
+  for case in FLAGS.cases:
+    for preset in FLAGS.presets:
+      project = _loop_rate(case, preset, lmbda, steps)
+      plain = _plain_rate(case, preset, lmbda, steps)
+      print(f"{case:<12} {preset:<8} {project:>13.0f} {plain:>11.0f} {plain / project:>6.2f}",
+            flush=True)
+
+
 def reference(case, lambdas):
   """lambda -> (intercept F(lambda), R(D) function or None)."""
   source = make_source(case, FLAGS.atom_seed)
@@ -111,6 +193,9 @@ def reference(case, lambdas):
 
 def main(argv):
   del argv
+  if FLAGS.step_overhead:
+    step_overhead()
+    return
   lambdas = [float(l) for l in FLAGS.lambdas]
   overrides = dict(item.split("=", 1) for item in FLAGS.overrides)
   if overrides:
