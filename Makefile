@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Keep TF's C++ logging and oneDNN notices out of the way of our own progress lines.
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: demo test bench clean-venv
+.PHONY: demo test test-slow bench clean-venv
 
 $(STAMP): constraints.txt setup.cfg pyproject.toml
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VPY) -m pytest -q
+
+# The end-to-end runs and preset-size checks `make test` leaves out (minutes); CI runs both.
+test-slow: $(STAMP)
+	$(VPY) -m pytest -q -m slow
 
 bench: $(STAMP)
 	for b in benchmarks/*.py; do $(VPY) $$b || exit 1; done

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import tensorflow as tf
 
 from rdbounds import curves
@@ -19,6 +20,7 @@ def _run(binary, *args):
 
 class EvaluateBinaryTest(tf.test.TestCase):
 
+  @pytest.mark.slow  # an end-to-end run of tens of seconds: `make test-slow` (CI runs it)
   def test_rows_from_restored_models_join_the_run_and_survive_a_rerun(self):
     out = os.path.join(self.get_temp_dir(), "run")
     sandwich = ("sandwich.py", "--source=gaussian", "--dim=2", "--lambdas=3", "--preset=quick",

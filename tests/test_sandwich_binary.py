@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from rdbounds import curves
@@ -117,6 +118,7 @@ class CommandLineTest(tf.test.TestCase):
     self.assertEqual(full.returncode, 0, full.stderr)
     self.assertIn("--lb_max_iterations", full.stdout)
 
+  @pytest.mark.slow  # an end-to-end run of tens of seconds: `make test-slow` (CI runs it)
   def test_small_sweep_gives_the_recorded_rows(self):
     out = os.path.join(self.get_temp_dir(), "small")
     result = run_binary(*SMALL_SWEEP, f"--out={out}")

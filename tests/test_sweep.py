@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import tensorflow as tf
 
 from rdbounds import curves
@@ -73,6 +74,7 @@ class SweepTest(tf.test.TestCase):
     self.assertEqual(described.job_id, job.job_id)
     self.assertEqual(described.config, BA_CONFIG)
 
+  @pytest.mark.slow  # an end-to-end run of tens of seconds: `make test-slow` (CI runs it)
   def test_dask_local_cluster_gives_the_same_rows(self):
     jobs = _ba_jobs([1.0, 3.0, 10.0])
     local = sweep.run_sweep(SOURCE, jobs, os.path.join(self.get_temp_dir(), "a"), log=lambda l: None)
@@ -84,6 +86,7 @@ class SweepTest(tf.test.TestCase):
       self.assertAllClose([ra.distortion, ra.rate_nats, ra.intercept_nats],
                           [rb.distortion, rb.rate_nats, rb.intercept_nats], rtol=1e-6)
 
+  @pytest.mark.slow  # an end-to-end run of tens of seconds: `make test-slow` (CI runs it)
   def test_sigkill_then_rerun_keeps_finished_rows_byte_identical(self):
     out = os.path.join(self.get_temp_dir(), "killed")
     command = [sys.executable, os.path.join(ROOT, "experiments", "sandwich.py"),

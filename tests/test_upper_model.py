@@ -3,6 +3,7 @@
 import os
 
 import numpy as np
+import pytest
 import tensorflow as tf
 import tensorflow_probability as tfp
 from absl.testing import parameterized
@@ -168,6 +169,7 @@ class _Interrupt(Exception):
 
 class ResumeTest(tf.test.TestCase):
 
+  @pytest.mark.slow  # an end-to-end run of tens of seconds: `make test-slow` (CI runs it)
   def test_stopped_and_resumed_run_equals_uninterrupted_run(self):
     # NTC with a deep factorized prior: the state with the most kinds of variables.
     config = tiny_config(posterior="uniform", prior="deep_factorized", steps=40)
