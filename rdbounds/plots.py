@@ -9,6 +9,7 @@ between the envelopes of the confidence-interval ends; curves through the points
 references and codecs.
 """
 
+import itertools
 import math
 from typing import Optional, Sequence
 
@@ -29,6 +30,7 @@ _STYLE = {
     "wgd": dict(color="tab:green", marker="D", label="upper bound (WGD particles)"),
     "lower_bound": dict(color="tab:red", label="lower bound (Csiszar dual)"),
 }
+_CODEC_COLORS = ("tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan")
 
 
 def plot_curves(records: Sequence[curves.Record], path: str, source=None, units: str = "nats",
@@ -141,11 +143,14 @@ def plot_curves(records: Sequence[curves.Record], path: str, source=None, units:
         ax.plot(*to_axes(grid[line > 0], line[line > 0]), color=style["color"], linestyle="--",
                 alpha=0.6, label=f"LB saturated (>= {curves.SATURATION:.0%} of ln k), lambda={r.lmbda:g}")
 
-  # Codecs.
-  for name in sorted(k for k in by_estimator if k.startswith(curves.CODEC_PREFIX)):
+  # Codecs, each in a colour no bound or reference uses (matplotlib's cycle would give the
+  # second codec the lower bound's red).
+  codecs = sorted(k for k in by_estimator if k.startswith(curves.CODEC_PREFIX))
+  for name, color in zip(codecs, itertools.cycle(_CODEC_COLORS)):
     pts = sorted((r.distortion, r.rate_nats) for r in by_estimator[name] if r.has_point)
     if pts:
-      ax.plot(*to_axes(*zip(*pts)), marker="^", linestyle="-", alpha=0.8, label=name)
+      ax.plot(*to_axes(*zip(*pts)), marker="^", linestyle="-", alpha=0.8, color=color,
+              label=name)
 
   if image_axes:
     ax.set_xlabel("rate (bits per pixel)")

@@ -50,6 +50,20 @@ class CompareTest(tf.test.TestCase):
     lb_d = (250.0 - 200.0) / 1e4  # The LB line allows no smaller D at this rate.
     self.assertNear(c.to_lb, -10 * math.log10(lb_d) + 10 * math.log10(0.004), 1e-9)
 
+  def test_beyond_the_envelope_a_monotone_bound_replaces_n_a(self):
+    # R(D) falls as D grows: beyond the UB envelope's range the nearest vertex still bounds it.
+    pixels = 64
+    ub = [_point("upper_bound", 0.01, 100.0, pixels), _point("upper_bound", 0.001, 300.0, pixels)]
+    image, = report.compare(ub + [_point("codec:jpeg", 0.0005, 400.0, pixels)])
+    self.assertTrue(image.to_ub_at_least)  # 400 nats is beyond the envelope's 300
+    self.assertNear(image.to_ub, 10 * math.log10(0.0005 / 0.001), 1e-9)  # -3 dB, at least
+    vector, = report.compare([_point("upper_bound", 0.1, 2.0), _point("upper_bound", 0.5, 1.0),
+                              _point("codec:x", 0.8, 1.2)])
+    self.assertTrue(vector.to_ub_at_least)
+    self.assertNear(vector.to_ub, 1.2 - 1.0, 1e-12)
+    self.assertIn("| >= -3.01 |", report.markdown(
+        ub + [_point("codec:jpeg", 0.0005, 400.0, pixels, run_id="codec:jpeg-q=90")]))
+
 
 class BDRateTest(tf.test.TestCase):
 

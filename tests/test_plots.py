@@ -3,6 +3,7 @@
 import math
 import os
 
+import numpy as np
 from PIL import Image
 import tensorflow as tf
 
@@ -47,6 +48,16 @@ class PlotsTest(tf.test.TestCase):
     path = os.path.join(self.get_temp_dir(), "i.png")
     plots.plot_curves(records, path)
     self.assertEqual(Image.open(path).size, (840, 600))
+
+  def test_codecs_never_take_the_lower_bounds_red(self):
+    # Matplotlib's own cycle gives the fourth line tab:red, the lower bound's colour.
+    records = [curves.Record("g", f"codec:c{i}", None, d, None, 1.0 / d + i, run_id="c")
+               for i in range(4) for d in (0.1, 0.2, 0.4)]
+    path = os.path.join(self.get_temp_dir(), "codecs.png")
+    plots.plot_curves(records, path)
+    pixels = np.asarray(Image.open(path).convert("RGB")).reshape(-1, 3).astype(int)
+    red = np.array([0xd6, 0x27, 0x28])
+    self.assertFalse(np.any(np.abs(pixels - red).max(axis=1) <= 8))
 
   def test_rejects_unknown_units(self):
     with self.assertRaisesRegex(ValueError, "units"):

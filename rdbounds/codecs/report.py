@@ -9,6 +9,12 @@ Vector sources compare at equal distortion D, in nats:
 `to_lb` is how much rate the codec could save at most; it must be >= 0 up to sampling error.
 `to_ub` may be negative: a codec can beat a loosely trained upper bound.
 
+Beyond the envelope's range the report still says something true, because R(D) only falls as
+D grows: a point achievable at (D_0, R_0) is achievable at any larger D or higher R. So at a
+distortion above the envelope's largest D the envelope's rate there bounds UB(D) from above,
+and at a rate above its highest rate its PSNR there bounds PSNR_UB(R) from below; `to_ub` is
+then a lower bound on the distance, printed as ">= x".
+
 Image sources compare at equal rate (bpp), in dB of PSNR = -10 log10(D):
 
     to_ub_db = PSNR_UB(R) - PSNR_codec     PSNR_UB(R): the UB envelope's D at rate R;
@@ -39,11 +45,14 @@ class Comparison:
     to_ub, to_lb: distances (nats at equal D for vectors, dB at equal bpp for images); NaN
       where the envelope does not cover the point or is missing.
     to_reference: like `to_lb`, against the analytic R(D) (or Blahut-Arimoto lines) if any.
+    to_ub_at_least: `to_ub` comes from the envelope's monotone extension (module docstring):
+      the true distance is at least `to_ub`.
   """
   record: curves.Record
   to_ub: float
   to_lb: float
   to_reference: float
+  to_ub_at_least: bool = False
 
 
 def _psnr(distortion):
@@ -71,14 +80,25 @@ def _min_distortion_of_lines(intercepts, lambdas, rate):
 
 
 def _ub_distortion_at_rate(env_d, env_r, rate):
-  """D of the UB envelope (linear between vertices in the (D, R) plane) at rate R."""
+  """(D, extended): D of the UB envelope (linear between vertices) at rate R; above its
+  highest rate, the D of that vertex, an upper bound on the envelope's D (extended=True)."""
   if len(env_d) == 0:
-    return math.nan
+    return math.nan, False
   order = np.argsort(env_r)
   r, d = env_r[order], env_d[order]
-  if rate < r[0] or rate > r[-1]:
-    return math.nan
-  return float(np.interp(rate, r, d))
+  if rate > r[-1]:
+    return float(d[-1]), True
+  if rate < r[0]:
+    return math.nan, False
+  return float(np.interp(rate, r, d)), False
+
+
+def _ub_rate_at_distortion(env_d, env_r, distortion):
+  """(R, extended): the UB envelope's rate at D; beyond its largest D, the rate of that
+  vertex, an upper bound on the envelope's rate (extended=True)."""
+  if len(env_d) and distortion > np.max(env_d):
+    return float(env_r[np.argmax(env_d)]), True
+  return float(curves.interpolate_envelope(env_d, env_r, [distortion])[0]), False
 
 
 def compare(records: Sequence[curves.Record], source=None) -> List[Comparison]:
@@ -102,7 +122,7 @@ def compare(records: Sequence[curves.Record], source=None) -> List[Comparison]:
     d, r = record.distortion, record.rate_nats
     if record.pixels_per_sample:
       psnr = float(_psnr(d))
-      ub_d = _ub_distortion_at_rate(env_d, env_r, r)
+      ub_d, extended = _ub_distortion_at_rate(env_d, env_r, r)
       to_ub = float(_psnr(ub_d)) - psnr if not math.isnan(ub_d) else math.nan
       lb_d = _min_distortion_of_lines(lb_a, lb_l, r)
       to_lb = float(_psnr(lb_d)) - psnr if not math.isnan(lb_d) else math.nan
@@ -112,14 +132,14 @@ def compare(records: Sequence[curves.Record], source=None) -> List[Comparison]:
         ref_d = _min_distortion_of_lines(ref_a, ref_l, r)
         to_ref = float(_psnr(ref_d)) - psnr if not math.isnan(ref_d) else math.nan
     else:
-      ub_r = curves.interpolate_envelope(env_d, env_r, [d])[0]
-      to_ub = r - float(ub_r)
+      ub_r, extended = _ub_rate_at_distortion(env_d, env_r, d)
+      to_ub = r - ub_r
       to_lb = r - _lines_at_distortion(lb_a, lb_l, d)
       if analytic is not None:
         to_ref = r - float(analytic.rate(d))
       else:
         to_ref = r - _lines_at_distortion(ref_a, ref_l, d)
-    out.append(Comparison(record, float(to_ub), float(to_lb), float(to_ref)))
+    out.append(Comparison(record, float(to_ub), float(to_lb), float(to_ref), extended))
   return out
 
 
@@ -168,7 +188,9 @@ def bd_rates(records: Sequence[curves.Record]) -> Dict[str, float]:
   return out
 
 
-def _fmt(value, digits=3):
+def _fmt(value, digits=3, at_least=False):
+  if at_least and not math.isnan(value):
+    return ">= " + _fmt(value, digits)
   if value is None or (isinstance(value, float) and math.isnan(value)):
     return "n/a"
   if isinstance(value, float) and math.isinf(value):
@@ -197,7 +219,7 @@ def markdown(records: Sequence[curves.Record], source=None, title: Optional[str]
     for c in comparisons:
       r = c.record
       lines.append(f"| {r.estimator} | {_setting(r)} | {_fmt(r.bpp)} | {_fmt(r.psnr_db, 4)} | "
-                   f"{_fmt(c.to_ub)} | {_fmt(c.to_lb)} |")
+                   f"{_fmt(c.to_ub, at_least=c.to_ub_at_least)} | {_fmt(c.to_lb)} |")
   else:
     lines += ["Distances at equal distortion, in nats per sample (positive: the codec spends "
               "more). `to UB`: codec rate minus the UB envelope; `to LB`: codec rate minus the LB "
@@ -207,7 +229,8 @@ def markdown(records: Sequence[curves.Record], source=None, title: Optional[str]
     for c in comparisons:
       r = c.record
       lines.append(f"| {r.estimator} | {_setting(r)} | {_fmt(r.distortion, 4)} | "
-                   f"{_fmt(r.rate_nats, 4)} | {_fmt(r.rate_bits, 4)} | {_fmt(c.to_ub)} | "
+                   f"{_fmt(r.rate_nats, 4)} | {_fmt(r.rate_bits, 4)} | "
+                   f"{_fmt(c.to_ub, at_least=c.to_ub_at_least)} | "
                    f"{_fmt(c.to_lb)} | {_fmt(c.to_reference)} |")
   lines += ["", "BD-rate against the UB envelope (percent rate difference at equal PSNR; "
             "positive: the codec needs more rate):", ""]
