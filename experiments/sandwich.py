@@ -145,7 +145,7 @@ def main(argv):
                 lambdas=lambda_values, estimators=list(FLAGS.estimators),
                 flags={f.name: f.value for f in FLAGS.get_flags_for_module(sys.argv[0])},
                 estimator_flags=config_flags.all_overrides(),
-                versions=versions(), jobs=job_ids,
+                held_out_files=source.held_out_files(), versions=versions(), jobs=job_ids,
                 added_jobs=run_folder.jobs_added_earlier(FLAGS.out, source.describe()))
   run_folder.save(FLAGS.out, config)
   log(f"{source.name}: {len(jobs)} jobs ({preset_name} preset) -> {FLAGS.out}")

@@ -155,6 +155,10 @@ class Source:
     """How many pairwise disjoint samples `test_batches` can draw in all; None: unlimited."""
     return None
 
+  def held_out_files(self) -> Optional[list]:
+    """Names of the files whose samples are held out (image folders), else None."""
+    return None
+
   def sample(self, batch_size: int, seed: SeedLike, split: str = "train") -> tf.Tensor:
     """Draws `batch_size` i.i.d. samples.
 

@@ -180,6 +180,9 @@ class ImageFolderSource(base.Source):
   def _files_sha256(self) -> str:
     return base.files_sha256(self.paths)
 
+  def held_out_files(self):
+    return [os.path.relpath(path, self.directory) for path in self.files["test"]]
+
   def describe(self):
     # Content, not the folder's location: the same files elsewhere are the same source
     # (the name holds the folder's base name). File names count: the split by file

@@ -31,7 +31,8 @@ class ImageEvaluationDrawsTest(tf.test.TestCase):
     self.source = images.ImageFolderSource(self.dir, crop=8, test_fraction=0.5, split_seed=1)
 
   def test_batches_are_distinct_non_overlapping_tiles_of_held_out_files(self):
-    held_out = [int(os.path.basename(p)[2:-4]) for p in self.source.files["test"]]
+    # The files config.json names as held out are the ones evaluation crops come from.
+    held_out = [int(name[2:-4]) for name in self.source.held_out_files()]
     tiles = sum((self.sizes[i][0] // 8) * (self.sizes[i][1] // 8) for i in held_out)
     self.assertEqual(self.source.held_out_samples, tiles)
     k = 4
