@@ -1,0 +1,95 @@
+"""A structured `log u` for vector sources: a particle mixture (the body) above a floor.
+
+    body(x)  = offset + log sum_j nu_j exp(-lambda_u rho(x, y_j))      (nats)
+    log u(x) = logaddexp(body(x), log_floor)
+
+with rho the MSE per dimension. At the optimum the dual's u is u*(x) = E_{Y ~ nu*}
+exp(-lambda rho(x, Y)) for the optimal reproduction nu*: the body has exactly that form when
+nu is a particle measure and lambda_u = lambda, so particles moved by Wasserstein gradient
+descent on L_BA (`rdbounds.particles`) at the same lambda are a good start. The body alone
+is a poor u for the estimator: where u is tiny (far from every particle) a rare sample makes
+C_k = sup_y (1/k) sum_i exp(-lambda rho(x_i, y)) / u(x_i) huge. The floor bounds 1/u by
+1/floor, at a cost of about E[floor / body(X)] in A.
+
+Trainable: particle positions, log weights, the offset, log lambda_u and log_floor; the
+lower-bound trainer ascends E[xi] over all of them. Evaluation and checkpoints see an
+ordinary `models.LogU` (its standardization is left at the identity: the particles live in
+the units the lower bound trains in, and rho depends on them).
+"""
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+from rdbounds.lower import models
+
+
+def initial_log_floor(k: int, margin: float = 1.0) -> float:
+  """log floor = -ln k + margin (nats).
+
+  A sample where u sits at the floor contributes at most 1 / (k floor) = e^-margin to C_k,
+  whose typical value is about 1 (it is E[C_k] ~ 1 at u = u*): the floor keeps one outlier
+  from dominating a draw whatever k is. Training moves it from there.
+  """
+  return -math.log(k) + margin
+
+
+class ParticleBody(tf.keras.layers.Layer):
+  """`[B, n] -> [B]` logaddexp(body(x), log_floor); see the module docstring.
+
+  Args:
+    particles: `[p, n]` initial positions y_j (the lower bound's units).
+    log_weights: `[p]` initial log nu_j (normalized here).
+    lmbda: initial kernel precision lambda_u (> 0).
+    log_floor: initial log floor (nats).
+  """
+
+  def __init__(self, particles, log_weights, lmbda: float, log_floor: float,
+               name: str = "particle_body"):
+    super().__init__(name=name)
+    particles = np.asarray(particles, np.float32)
+    if particles.ndim != 2 or particles.shape[0] < 1 or particles.shape[1] < 1:
+      raise ValueError(f"particles must be a non-empty [p, n] array, got shape {particles.shape}")
+    log_weights = np.asarray(log_weights, np.float64)
+    if log_weights.shape != particles.shape[:1] or not np.all(np.isfinite(log_weights)):
+      raise ValueError(f"log_weights must be {particles.shape[0]} finite numbers, got shape "
+                       f"{log_weights.shape}")
+    if not (lmbda > 0 and math.isfinite(lmbda)):
+      raise ValueError(f"the kernel's lambda must be a finite number > 0, got {lmbda}")
+    if not math.isfinite(log_floor):
+      raise ValueError(f"log_floor must be finite, got {log_floor}")
+    log_weights = log_weights - np.logaddexp.reduce(log_weights)
+    self.dim = particles.shape[1]
+    self.particles = tf.Variable(particles, name="particles")
+    self.log_weights = tf.Variable(log_weights.astype(np.float32), name="log_weights")
+    self.offset = tf.Variable(0.0, name="offset")
+    self.log_lambda = tf.Variable(math.log(lmbda), name="log_lambda")
+    self.log_floor = tf.Variable(float(log_floor), name="log_floor")
+
+  @property
+  def num_particles(self) -> int:
+    return int(self.particles.shape[0])
+
+  def body(self, x):
+    """`[B]` body(x), nats, for `[B, n]` samples (float32)."""
+    x = tf.convert_to_tensor(x, tf.float32)
+    precision = tf.exp(self.log_lambda) / self.dim
+    # |x - y|^2 = |x|^2 - 2 x.y + |y|^2: one matmul, no [B, p, n] tensor.
+    squared = (tf.reduce_sum(tf.square(x), 1, keepdims=True)
+               - 2.0 * tf.matmul(x, self.particles, transpose_b=True)
+               + tf.reduce_sum(tf.square(self.particles), 1)[tf.newaxis, :])
+    logits = self.log_weights[tf.newaxis, :] - precision * tf.maximum(squared, 0.0)
+    return self.offset + tf.reduce_logsumexp(logits, axis=1)
+
+  def call(self, x):
+    body = self.body(x)
+    return tf.reduce_logsumexp(
+        tf.stack([body, tf.broadcast_to(self.log_floor, tf.shape(body))]), axis=0)
+
+
+def particle_log_u(particles, log_weights, lmbda: float, log_floor: float) -> models.LogU:
+  """A `LogU` whose network is a `ParticleBody` (arguments as there)."""
+  particles = np.asarray(particles, np.float32)
+  body = ParticleBody(particles, log_weights, lmbda, log_floor)
+  return models.LogU(body, particles.shape[1:])
