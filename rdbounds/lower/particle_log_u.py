@@ -23,6 +23,9 @@ import numpy as np
 import tensorflow as tf
 
 from rdbounds.lower import models
+from rdbounds.particles import config as wgd_config
+from rdbounds.particles import trainer as wgd_trainer
+from rdbounds.sources import base
 
 
 def initial_log_floor(k: int, margin: float = 1.0) -> float:
@@ -93,3 +96,38 @@ def particle_log_u(particles, log_weights, lmbda: float, log_floor: float) -> mo
   particles = np.asarray(particles, np.float32)
   body = ParticleBody(particles, log_weights, lmbda, log_floor)
   return models.LogU(body, particles.shape[1:])
+
+
+def unset_log_u(num_particles: int, dim: int) -> models.LogU:
+  """A particle `LogU` of the right shapes whose values are about to be restored or set."""
+  return particle_log_u(np.zeros([num_particles, dim]), np.zeros([num_particles]), 1.0, 0.0)
+
+
+def initialize_from_wgd(log_u: models.LogU, source: base.Source, lmbda: float, steps: int,
+                        k: int, seed: int = 0, floor_margin: float = 1.0,
+                        log=lambda line: None) -> None:
+  """Sets a particle `log_u` to WGD's particles at `lmbda`, with the floor of `initial_log_floor`.
+
+  Args:
+    log_u: a `LogU` built by `particle_log_u` or `unset_log_u` (its particle count is used).
+    source: the training data, in the units of `lmbda` (vectors).
+    lmbda: lambda of the WGD run and the kernel's initial precision.
+    steps: WGD steps (Adam, batches of 1024, uniform weights); 0 leaves the particles at
+      training samples.
+    k: samples per training draw of the lower bound (sets the floor).
+  """
+  body = log_u.network
+  if not isinstance(body, ParticleBody):
+    raise ValueError(f"initialize_from_wgd needs a particle log u, got {type(body).__name__}")
+  config = wgd_config.WGDConfig(particles=body.num_particles, steps=steps,
+                                log_every=max(1, steps), checkpoint_every=max(1, steps))
+  measure, result = wgd_trainer.train(source, config, lmbda, seed, log=log,
+                                      name="lower_bound: particles")
+  body.particles.assign(measure.particles)
+  body.log_weights.assign(measure.log_weights)
+  body.offset.assign(0.0)
+  body.log_lambda.assign(math.log(lmbda))
+  body.log_floor.assign(initial_log_floor(k, floor_margin))
+  log(f"lower_bound: {body.num_particles} particles after {result.steps} WGD steps at "
+      f"lambda={lmbda:.4g} (standardized units), L_BA {result.metrics.get('loss', math.nan):.4g} "
+      f"nats, log floor {float(body.log_floor):.3g}")
