@@ -48,6 +48,8 @@ flags.DEFINE_list("source_seeds", ["2", "3"], "Atoms seeds of the deconvolution 
 flags.DEFINE_list("multiples", ["1", "2"], "Deconvolution lambdas as multiples of n / (2 s^2).")
 flags.DEFINE_list("gaussian_lambdas", ["10"], "Lambdas of N(0, I_2).")
 flags.DEFINE_list("eval_ks", [], "Further evaluation k of each trained log u.")
+flags.DEFINE_integer("eval_m", None, "Draws per half M of the --eval_ks evaluations (none: the "
+                     "configuration's).")
 flags.DEFINE_integer("seed", 0, "Seed of every run (training data, particles, evaluation).")
 FLAGS = flags.FLAGS
 
@@ -89,7 +91,7 @@ def main(argv):
   configs = [(name, entry.config("default", **overrides)) for name, overrides in configurations()]
   for name, config in configs:
     print(f"{name}: {config.describe_changes(entry.preset('default')) or 'the default preset'}")
-  header = (f"{'source':<40} {'lambda':>7} {'config':<10} {'k':>6} {'intercept':>9} "
+  header = (f"{'source':<40} {'lambda':>7} {'config':<10} {'k':>6} {'M':>3} {'intercept':>9} "
             f"{'95% CI':>15} {'F':>7} {'gap %':>6} {'ln k':>5} {'seconds':>8}")
   print(header)
   print("-" * len(header))
@@ -98,16 +100,17 @@ def main(argv):
     truth = float(source.analytic.intercept(lmbda))
     for name, config in configs:
       job, = entry.plan_jobs([lmbda], FLAGS.seed, config, source.describe())
-      jobs = [job] + [entry.reevaluation(job, source.describe(), eval_k=int(k))
+      again = dict(m=FLAGS.eval_m) if FLAGS.eval_m else {}
+      jobs = [job] + [entry.reevaluation(job, source.describe(), eval_k=int(k), **again)
                       for k in FLAGS.eval_ks]
       for each in jobs:
         started = time.time()
         record, = entry(source, each, estimators.JobContext(
             workdir=os.path.join(workdir, each.job_id)))
         seconds = time.time() - started
-        k = each.config.eval_k or each.config.k
+        k, m = each.config.eval_k or each.config.k, each.config.m
         interval = f"[{record.intercept_ci_low:.3f}, {record.intercept_ci_high:.3f}]"
-        print(f"{source.name:<40} {lmbda:>7.4g} {name:<10} {k:>6} "
+        print(f"{source.name:<40} {lmbda:>7.4g} {name:<10} {k:>6} {m:>3} "
               f"{record.intercept_nats:>9.4f} {interval:>15} {truth:>7.4f} "
               f"{100 * (1 - record.intercept_nats / truth):>6.1f} {record.ceiling_nats:>5.2f} "
               f"{seconds:>8.1f}", flush=True)
