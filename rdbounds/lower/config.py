@@ -107,8 +107,8 @@ class LowerBoundConfig(config.Config):
 PRESETS = {
     "quick": LowerBoundConfig(),
     # The particle log u: 256 WGD particles (1500 steps) and 500 steps of training at lr
-    # 3e-3 (benchmarks/lower_bound.py; --lb_model=mlp --lb_steps=3000 --lb_lr=1e-3 is the
-    # 3x200 MLP default it replaced, 4-7x slower and looser).
+    # 3e-3. The 3x200 MLP default it replaced (--lb_model=mlp --lb_steps=3000 --lb_lr=1e-3)
+    # took 4.8x longer per lambda on N(0, I_2) and was looser (benchmarks/lower_bound.py).
     "default": LowerBoundConfig(k=4096, m=30, model="particles", steps=500, lr=3e-3,
                                 widths=(200, 200, 200)),
     "paper": LowerBoundConfig(k=16384, m=50, eval_seeds=2, widths=(200, 200, 200),
@@ -135,7 +135,7 @@ def plan(estimator, lambdas, seed, config_: LowerBoundConfig, source_description
 
 def _not_applicable(source):
   if len(source.event_shape) not in (1, 3):
-    return (f"the lower bound's log u is an MLP for vectors (n,) or a CNN for images (H, W, C); "
+    return (f"the lower bound's log u is for vectors (n,) or images (H, W, C); "
             f"{source.name} has event shape {tuple(source.event_shape)}")
   return None
 
