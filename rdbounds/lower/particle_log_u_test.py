@@ -66,6 +66,15 @@ class ParticleLogUTest(tf.test.TestCase):
     again, = entry(source, job, estimators.JobContext(workdir=workdir))
     self.assertAllClose(again.intercept_nats, record.intercept_nats)
 
+  def test_bad_particle_options_are_refused_with_one_line(self):
+    entry = estimators.get("lower_bound")
+    for options, message in (({"particles": 0}, "particles must be >= 1"),
+                             ({"particle_steps": -1}, "particle_steps must be >= 0"),
+                             ({"floor_margin": "nan"}, "floor_margin must be finite"),
+                             ({"model": "gmm"}, "expected one of mlp, particles")):
+      with self.assertRaisesRegex(ValueError, message):
+        entry.config("default", **options)
+
   def test_images_refuse_the_particle_model(self):
     config = estimators.get("lower_bound").config("quick", model="particles")
     images = make_source("gaussian", dim=2)
