@@ -4,12 +4,12 @@
     log u(x) = logaddexp(body(x), log_floor)
 
 with rho the MSE per dimension. At the optimum the dual's u is u*(x) = E_{Y ~ nu*}
-exp(-lambda rho(x, Y)) for the optimal reproduction nu*: the body has exactly that form when
-nu is a particle measure and lambda_u = lambda, so particles moved by Wasserstein gradient
-descent on L_BA (`rdbounds.particles`) at the same lambda are a good start. The body alone
+exp(-lambda rho(x, Y)) for the optimal reproduction nu*: the body is that form with nu* replaced
+by a particle measure (lambda_u = lambda), so particles moved by Wasserstein gradient descent
+on L_BA (`rdbounds.particles`) at the same lambda are a good start. The body alone
 is a poor u for the estimator: where u is tiny (far from every particle) a rare sample makes
 C_k = sup_y (1/k) sum_i exp(-lambda rho(x_i, y)) / u(x_i) huge. The floor bounds 1/u by
-1/floor, at a cost of about E[floor / body(X)] in A.
+1/floor, at a cost in A of at most E[floor / exp(body(X))].
 
 Trainable: particle positions, log weights, the offset, log lambda_u and log_floor; the
 lower-bound trainer ascends E[xi] over all of them. Evaluation and checkpoints see an
@@ -32,8 +32,8 @@ def initial_log_floor(k: int, margin: float = 1.0) -> float:
   """log floor = -ln k + margin (nats).
 
   A sample where u sits at the floor contributes at most 1 / (k floor) = e^-margin to C_k,
-  whose typical value is about 1 (it is E[C_k] ~ 1 at u = u*): the floor keeps one outlier
-  from dominating a draw whatever k is. Training moves it from there.
+  whose typical value is about 1 (sup_y E[exp(-lambda rho(X, y)) / u*(X)] = 1): the floor
+  keeps one outlier from dominating a draw whatever k is. Training moves it from there.
   """
   return -math.log(k) + margin
 
