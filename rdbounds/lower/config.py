@@ -108,7 +108,7 @@ PRESETS = {
     "quick": LowerBoundConfig(),
     # The particle log u: 256 WGD particles (1500 steps) and 500 steps of training at lr
     # 3e-3. The 3x200 MLP default it replaced (--lb_model=mlp --lb_steps=3000 --lb_lr=1e-3)
-    # took 4.8x longer per lambda on N(0, I_2) and was looser (benchmarks/lower_bound.py).
+    # took 5.5x longer per lambda on N(0, I_2) and was looser (benchmarks/lower_bound.py).
     "default": LowerBoundConfig(k=4096, m=30, model="particles", steps=500, lr=3e-3,
                                 widths=(200, 200, 200)),
     "paper": LowerBoundConfig(k=16384, m=50, eval_seeds=2, widths=(200, 200, 200),
