@@ -1,7 +1,6 @@
 """The particle log u: a valid and tight lower bound on a source with exact F, through the
 estimator's checkpoints as well."""
 
-import math
 import tempfile
 
 import tensorflow as tf
@@ -62,7 +61,8 @@ class ParticleLogUTest(tf.test.TestCase):
     record, = entry(source, job, estimators.JobContext(workdir=workdir))
     self.assertLess(record.intercept_ci_low, float(source.analytic.intercept(lmbda)))
     self.assertGreater(record.intercept_nats, 0.5 * float(source.analytic.intercept(lmbda)))
-    # Resumed: the particles, weights and floor come back from the checkpoint, not from WGD.
+    # Resumed: a particle log u of the same shapes reads the trained one's snapshot back
+    # (particles, weights, kernel width, floor), as experiments/evaluate.py does.
     again, = entry(source, job, estimators.JobContext(workdir=workdir))
     self.assertAllClose(again.intercept_nats, record.intercept_nats)
 
