@@ -1,11 +1,13 @@
 """The `lower_bound` estimator's configuration and presets (no TensorFlow here).
 
-Presets: `quick` (seconds per lambda: tests and the demo), `default` (k = 4096, tight on
-low-dimensional sources within minutes per lambda), `paper` (k = 16384, longer training).
+Presets: `quick` (seconds per lambda: tests and the demo), `default` (k = 4096, the particle
+log u of vector sources: tight on low-dimensional sources in about a minute per lambda),
+`paper` (k = 16384, a longer-trained MLP).
 Image sources have their own instances (a CNN log u: `channels`, `conv_blocks`, ...).
 """
 
 import dataclasses
+import math
 from typing import List, Literal, Optional, Tuple
 
 from rdbounds import config
@@ -13,6 +15,7 @@ from rdbounds import estimators
 from rdbounds.lower.search_options import SearchOptions
 
 SEARCHES = ("quick", "exhaustive")
+MODELS = ("mlp", "particles")
 # Ways to fit an evaluation to finite held-out data (`evaluator.fit_to_data`).
 FIT_TO_DATA = ("refuse", "m", "k")
 # What evaluate.py may change to evaluate a trained log u again (flattened option names).
@@ -31,6 +34,16 @@ class LowerBoundConfig(config.Config):
   eval_seeds: int = config.option(1, "Lower bound: evaluation seeds, pooled.")
   eval_seed: int = config.option(
       0, "Lower bound: first evaluation seed (another value draws other held-out batches).")
+  model: Literal[MODELS] = config.option(
+      "mlp", "Lower bound: log u of vector sources: an MLP, or particles (a mixture of kernels "
+      "at WGD's particles above a learned floor; rdbounds/lower/particle_log_u.py). Images: "
+      "the CNN.")
+  particles: int = config.option(256, "Lower bound: particles of the particle log u.")
+  particle_steps: int = config.option(
+      1500, "Lower bound: WGD steps that place the particles before log u is trained.")
+  floor_margin: float = config.option(
+      1.0, "Lower bound: the particle log u's floor starts at 1 / (k e^-margin): one sample "
+      "at the floor adds at most e^-margin to C_k.")
   widths: Tuple[int, ...] = config.option(
       (64, 64), "Lower bound: hidden widths of the log u MLP (vector sources).")
   activation: str = config.option("softplus", "Lower bound: hidden activation of the MLP.")
@@ -73,15 +86,18 @@ class LowerBoundConfig(config.Config):
 
   def validate(self):
     for name in ("m", "eval_seeds", "starts", "checkpoint_every", "log_every",
-                 "steps_per_call"):
+                 "steps_per_call", "particles"):
       if getattr(self, name) < 1:
         raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
     if self.k < 2 or (self.eval_k is not None and self.eval_k < 2):
       raise ValueError(f"k and eval_k must be >= 2, got {self.k}, {self.eval_k}")
     if self.eval_seed < 0:
       raise ValueError(f"eval_seed must be >= 0, got {self.eval_seed}")
-    if self.steps < 0 or self.conv_blocks < 0:
-      raise ValueError(f"steps and conv_blocks must be >= 0, got {self.steps}, {self.conv_blocks}")
+    if self.steps < 0 or self.conv_blocks < 0 or self.particle_steps < 0:
+      raise ValueError(f"steps, conv_blocks and particle_steps must be >= 0, got {self.steps}, "
+                       f"{self.conv_blocks}, {self.particle_steps}")
+    if not math.isfinite(self.floor_margin):
+      raise ValueError(f"floor_margin must be finite, got {self.floor_margin}")
     for name in ("widths", "channels"):
       if not getattr(self, name) or min(getattr(self, name)) < 1:
         raise ValueError(f"{name} must be positive sizes, got {list(getattr(self, name))}")
@@ -96,14 +112,18 @@ class LowerBoundConfig(config.Config):
 
 PRESETS = {
     "quick": LowerBoundConfig(),
-    "default": LowerBoundConfig(k=4096, m=30, widths=(200, 200, 200), steps=3000),
+    # The particle log u: 256 WGD particles (1500 steps) and 500 steps of training at lr
+    # 3e-3. The 3x200 MLP default it replaced (--lb_model=mlp --lb_steps=3000 --lb_lr=1e-3)
+    # took 5.5x longer per lambda on N(0, I_2) and was looser (benchmarks/lower_bound.py).
+    "default": LowerBoundConfig(k=4096, m=30, model="particles", steps=500, lr=3e-3,
+                                widths=(200, 200, 200)),
     "paper": LowerBoundConfig(k=16384, m=50, eval_seeds=2, widths=(200, 200, 200),
                               steps=10_000),
 }
 IMAGE_PRESETS = {
     "quick": dataclasses.replace(PRESETS["quick"], channels=(16, 32, 32), steps=150, k=256),
-    "default": dataclasses.replace(PRESETS["default"], channels=(32, 64, 64), steps=2000,
-                                   k=1024),
+    "default": dataclasses.replace(PRESETS["default"], model="mlp", lr=1e-3,
+                                   channels=(32, 64, 64), steps=2000, k=1024),
     "paper": dataclasses.replace(PRESETS["paper"], channels=(64, 128, 128), steps=10_000,
                                  k=4096),
 }
@@ -121,7 +141,7 @@ def plan(estimator, lambdas, seed, config_: LowerBoundConfig, source_description
 
 def _not_applicable(source):
   if len(source.event_shape) not in (1, 3):
-    return (f"the lower bound's log u is an MLP for vectors (n,) or a CNN for images (H, W, C); "
+    return (f"the lower bound's log u is for vectors (n,) or images (H, W, C); "
             f"{source.name} has event shape {tuple(source.event_shape)}")
   return None
 

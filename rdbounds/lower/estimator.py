@@ -20,6 +20,7 @@ from rdbounds.lower import config as config_lib
 from rdbounds.lower import conv
 from rdbounds.lower import evaluator
 from rdbounds.lower import models
+from rdbounds.lower import particle_log_u
 from rdbounds.lower import trainer as trainer_lib
 from rdbounds.sources import rescaled
 from rdbounds import streams
@@ -30,9 +31,18 @@ def _starts(search: str, config: config_lib.LowerBoundConfig):
 
 
 def build_log_u(source, config: config_lib.LowerBoundConfig, seed: int) -> models.LogU:
-  """The MLP log u (CNN for images), standardized on training samples (stored in checkpoints)."""
+  """The MLP log u (CNN for images), standardized on training samples (stored in checkpoints).
+
+  With `model="particles"` (vectors), a particle log u of the right shapes whose values a
+  checkpoint or `particle_log_u.initialize_from_wgd` sets.
+  """
   if len(source.event_shape) == 3:
+    if config.model != "mlp":
+      raise ValueError(f"--lb_model={config.model} is for vector sources; images use the CNN "
+                       f"log u (--lb_model=mlp)")
     return conv.build_conv_log_u(source, config, seed)
+  if config.model == "particles":
+    return particle_log_u.unset_log_u(config.particles, source.event_shape[0])
   tf.keras.utils.set_random_seed(seed)
   log_u = models.mlp_log_u(source.event_shape, config.widths, config.activation)
   samples = source.sample(10_000, seed=(seed, streams.LOG_U_STANDARDIZATION), split="train")
@@ -126,6 +136,11 @@ def _trainer(source, job, schedule, search_options, workdir, log):
       search_options=search_options, workdir=workdir,
       checkpoint_every=config.checkpoint_every, log_every=config.log_every,
       steps_per_call=config.steps_per_call, log=log)
+  if config.model == "particles" and not train.trainer.saved_step():
+    # A fresh run: particles from WGD at the first lambda of the schedule (a resumed run
+    # restores them with the rest of its checkpoint).
+    particle_log_u.initialize_from_wgd(log_u, source, schedule.start, config.particle_steps,
+                                       config.k, job.seed, config.floor_margin, log)
   log(f"lower_bound: k={config.k} {len(lambdas)} lambda(s) "
       f"{','.join(f'{l:g}' for l in lambdas)}, {schedule.num_steps} steps"
       + (f", annealed from {config.anneal_from or lambdas[0]:g}" if config.anneal else ""))

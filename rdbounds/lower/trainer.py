@@ -97,6 +97,9 @@ class LowerBoundTrainer:
     decay = tf.keras.optimizers.schedules.CosineDecay(
         lr, max(1, schedule.num_steps), alpha=lr_final_fraction)
     self.optimizer = tf.keras.optimizers.Adam(decay)
+    # Slots built here, eagerly: built lazily inside the compiled step they failed to build
+    # (TF 2.14, "Tensor.op is undefined") after WGD's optimizer had run in between.
+    self.optimizer.build(log_u.trainable_variables)
     self.log_alpha = tf.Variable(0.0, trainable=False, name="log_alpha")
     self.alpha_initialized = tf.Variable(False, trainable=False, name="alpha_initialized")
     self.trainer = training.Trainer(

@@ -1,0 +1,120 @@
+"""Benchmark of the `lower_bound` estimator: time per lambda and gap of the line to the true F.
+
+Each configuration runs the estimator as a sweep does (standardized units, training, the
+exhaustive-search evaluation at its own k) on sources with a closed-form intercept F(lambda):
+
+  gaussian2        N(0, I_2) at --gaussian_lambdas
+  deconvolution4   atoms + noise (n = 4, 16 atoms, s = 0.5) at lambda = n / (2 s^2) x
+                   --multiples, for each atoms seed in --source_seeds (exact for those lambdas)
+
+Configurations (--configs), all the `default` preset plus overrides:
+
+  mlp              the default before the particle log u: 3x200 MLP, k = 4096, 3000 steps
+  default          the `default` preset as it is now
+  name:a=1;b=2     the default preset with these overrides, e.g. "fast:k=2048;steps=500"
+
+One row per run: the intercept, its 95% interval, the gap 100 (1 - intercept / F), the ceiling
+ln k, and the seconds of training plus evaluation at the configuration's own k (compilation
+included). With --eval_ks, the same trained log u is evaluated again at each of those k
+(`Estimator.reevaluation`, as experiments/evaluate.py does; seconds: that evaluation only).
+The lower bound is valid when the interval's low end is below F.
+
+    python benchmarks/lower_bound.py --cases=gaussian2 --configs=mlp,default
+    python benchmarks/lower_bound.py --cases=deconvolution4 --source_seeds=2,3 \\
+        --configs=default --eval_ks=1024,16384
+"""
+
+import os
+import sys
+import tempfile
+import time
+
+from absl import app
+from absl import flags
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+CASES = ("gaussian2", "deconvolution4")
+NAMED = {
+    "mlp": dict(model="mlp", k=4096, m=30, widths=(200, 200, 200), steps=3000, lr=1e-3),
+    "default": {},
+}
+
+flags.DEFINE_list("cases", list(CASES), "Cases among " + ", ".join(CASES) + ".")
+flags.DEFINE_list("configs", ["mlp", "default"],
+                  "Configurations: mlp, default, or name:option=value;... (see the docstring).")
+flags.DEFINE_list("source_seeds", ["2", "3"], "Atoms seeds of the deconvolution source.")
+flags.DEFINE_list("multiples", ["1", "2"], "Deconvolution lambdas as multiples of n / (2 s^2).")
+flags.DEFINE_list("gaussian_lambdas", ["10"], "Lambdas of N(0, I_2).")
+flags.DEFINE_list("eval_ks", [], "Further evaluation k of each trained log u.")
+flags.DEFINE_integer("eval_m", None, "Draws per half M of the --eval_ks evaluations (none: the "
+                     "configuration's).")
+flags.DEFINE_integer("seed", 0, "Seed of every run (training data, particles, evaluation).")
+FLAGS = flags.FLAGS
+
+
+def configurations():
+  """(name, overrides of the default preset) of each --configs entry."""
+  for entry in FLAGS.configs:
+    name, _, options = entry.partition(":")
+    if name in NAMED and not options:
+      yield name, NAMED[name]
+    elif options:
+      yield name, dict(item.split("=", 1) for item in options.split(";"))
+    else:
+      raise ValueError(f"unknown configuration {entry!r}; valid: {', '.join(NAMED)}, "
+                       f"or name:option=value;...")
+
+
+def runs():
+  """(source, lambda) pairs of the benchmark."""
+  from rdbounds.sources import make_source  # pylint: disable=g-import-not-at-top
+  for case in FLAGS.cases:
+    if case == "gaussian2":
+      source = make_source("gaussian", dim=2)
+      for lmbda in FLAGS.gaussian_lambdas:
+        yield source, float(lmbda)
+    elif case == "deconvolution4":
+      for seed in FLAGS.source_seeds:
+        source = make_source("deconvolution", dim=4, atoms=16, noise_std=0.5, seed=int(seed))
+        for multiple in FLAGS.multiples:
+          yield source, float(multiple) * source.analytic.min_lambda
+    else:
+      raise ValueError(f"unknown case {case!r}; valid: {', '.join(CASES)}")
+
+
+def main(argv):
+  del argv
+  from rdbounds import estimators  # pylint: disable=g-import-not-at-top
+  entry = estimators.get("lower_bound")
+  configs = [(name, entry.config("default", **overrides)) for name, overrides in configurations()]
+  for name, config in configs:
+    print(f"{name}: {config.describe_changes(entry.preset('default')) or 'the default preset'}")
+  header = (f"{'source':<40} {'lambda':>7} {'config':<10} {'k':>6} {'M':>3} {'intercept':>9} "
+            f"{'95% CI':>15} {'F':>7} {'gap %':>6} {'ln k':>5} {'seconds':>8}")
+  print(header)
+  print("-" * len(header))
+  workdir = tempfile.mkdtemp(prefix="lower_bound_benchmark_")
+  for source, lmbda in runs():
+    truth = float(source.analytic.intercept(lmbda))
+    for name, config in configs:
+      job, = entry.plan_jobs([lmbda], FLAGS.seed, config, source.describe())
+      again = dict(m=FLAGS.eval_m) if FLAGS.eval_m else {}
+      jobs = [job] + [entry.reevaluation(job, source.describe(), eval_k=int(k), **again)
+                      for k in FLAGS.eval_ks]
+      for each in jobs:
+        started = time.time()
+        record, = entry(source, each, estimators.JobContext(
+            workdir=os.path.join(workdir, each.job_id)))
+        seconds = time.time() - started
+        k, m = each.config.eval_k or each.config.k, each.config.m
+        interval = f"[{record.intercept_ci_low:.3f}, {record.intercept_ci_high:.3f}]"
+        print(f"{source.name:<40} {lmbda:>7.4g} {name:<10} {k:>6} {m:>3} "
+              f"{record.intercept_nats:>9.4f} {interval:>15} {truth:>7.4f} "
+              f"{100 * (1 - record.intercept_nats / truth):>6.1f} {record.ceiling_nats:>5.2f} "
+              f"{seconds:>8.1f}", flush=True)
+
+
+if __name__ == "__main__":
+  app.run(main)

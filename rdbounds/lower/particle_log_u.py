@@ -1,0 +1,133 @@
+"""A structured `log u` for vector sources: a particle mixture (the body) above a floor.
+
+    body(x)  = offset + log sum_j nu_j exp(-lambda_u rho(x, y_j))      (nats)
+    log u(x) = logaddexp(body(x), log_floor)
+
+with rho the MSE per dimension. At the optimum the dual's u is u*(x) = E_{Y ~ nu*}
+exp(-lambda rho(x, Y)) for the optimal reproduction nu*: the body is that form with nu* replaced
+by a particle measure (lambda_u = lambda), so particles moved by Wasserstein gradient descent
+on L_BA (`rdbounds.particles`) at the same lambda are a good start. The body alone
+is a poor u for the estimator: where u is tiny (far from every particle) a rare sample makes
+C_k = sup_y (1/k) sum_i exp(-lambda rho(x_i, y)) / u(x_i) huge. The floor bounds 1/u by
+1/floor, at a cost in A of at most E[floor / exp(body(X))].
+
+Trainable: particle positions, log weights, the offset, log lambda_u and log_floor; the
+lower-bound trainer ascends E[xi] over all of them. Evaluation and checkpoints see an
+ordinary `models.LogU` (its standardization is left at the identity: the particles live in
+the units the lower bound trains in, and rho depends on them).
+"""
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+from rdbounds.lower import models
+from rdbounds.particles import config as wgd_config
+from rdbounds.particles import trainer as wgd_trainer
+from rdbounds.sources import base
+
+
+def initial_log_floor(k: int, margin: float = 1.0) -> float:
+  """log floor = -ln k + margin (nats).
+
+  A sample where u sits at the floor contributes at most 1 / (k floor) = e^-margin to C_k,
+  whose typical value is about 1 (sup_y E[exp(-lambda rho(X, y)) / u*(X)] = 1): the floor
+  keeps one outlier from dominating a draw whatever k is. Training moves it from there.
+  """
+  return -math.log(k) + margin
+
+
+class ParticleBody(tf.keras.layers.Layer):
+  """`[B, n] -> [B]` logaddexp(body(x), log_floor); see the module docstring.
+
+  Args:
+    particles: `[p, n]` initial positions y_j (the lower bound's units).
+    log_weights: `[p]` initial log nu_j (normalized here).
+    lmbda: initial kernel precision lambda_u (> 0).
+    log_floor: initial log floor (nats).
+  """
+
+  def __init__(self, particles, log_weights, lmbda: float, log_floor: float,
+               name: str = "particle_body"):
+    super().__init__(name=name)
+    particles = np.asarray(particles, np.float32)
+    if particles.ndim != 2 or particles.shape[0] < 1 or particles.shape[1] < 1:
+      raise ValueError(f"particles must be a non-empty [p, n] array, got shape {particles.shape}")
+    log_weights = np.asarray(log_weights, np.float64)
+    if log_weights.shape != particles.shape[:1] or not np.all(np.isfinite(log_weights)):
+      raise ValueError(f"log_weights must be {particles.shape[0]} finite numbers, got shape "
+                       f"{log_weights.shape}")
+    if not (lmbda > 0 and math.isfinite(lmbda)):
+      raise ValueError(f"the kernel's lambda must be a finite number > 0, got {lmbda}")
+    if not math.isfinite(log_floor):
+      raise ValueError(f"log_floor must be finite, got {log_floor}")
+    log_weights = log_weights - np.logaddexp.reduce(log_weights)
+    self.dim = particles.shape[1]
+    self.particles = tf.Variable(particles, name="particles")
+    self.log_weights = tf.Variable(log_weights.astype(np.float32), name="log_weights")
+    self.offset = tf.Variable(0.0, name="offset")
+    self.log_lambda = tf.Variable(math.log(lmbda), name="log_lambda")
+    self.log_floor = tf.Variable(float(log_floor), name="log_floor")
+
+  @property
+  def num_particles(self) -> int:
+    return int(self.particles.shape[0])
+
+  def body(self, x):
+    """`[B]` body(x), nats, for `[B, n]` samples (float32)."""
+    x = tf.convert_to_tensor(x, tf.float32)
+    precision = tf.exp(self.log_lambda) / self.dim
+    # |x - y|^2 = |x|^2 - 2 x.y + |y|^2: one matmul, no [B, p, n] tensor.
+    squared = (tf.reduce_sum(tf.square(x), 1, keepdims=True)
+               - 2.0 * tf.matmul(x, self.particles, transpose_b=True)
+               + tf.reduce_sum(tf.square(self.particles), 1)[tf.newaxis, :])
+    logits = self.log_weights[tf.newaxis, :] - precision * tf.maximum(squared, 0.0)
+    return self.offset + tf.reduce_logsumexp(logits, axis=1)
+
+  def call(self, x):
+    body = self.body(x)
+    return tf.reduce_logsumexp(
+        tf.stack([body, tf.broadcast_to(self.log_floor, tf.shape(body))]), axis=0)
+
+
+def particle_log_u(particles, log_weights, lmbda: float, log_floor: float) -> models.LogU:
+  """A `LogU` whose network is a `ParticleBody` (arguments as there)."""
+  particles = np.asarray(particles, np.float32)
+  body = ParticleBody(particles, log_weights, lmbda, log_floor)
+  return models.LogU(body, particles.shape[1:])
+
+
+def unset_log_u(num_particles: int, dim: int) -> models.LogU:
+  """A particle `LogU` of the right shapes whose values are about to be restored or set."""
+  return particle_log_u(np.zeros([num_particles, dim]), np.zeros([num_particles]), 1.0, 0.0)
+
+
+def initialize_from_wgd(log_u: models.LogU, source: base.Source, lmbda: float, steps: int,
+                        k: int, seed: int = 0, floor_margin: float = 1.0,
+                        log=lambda line: None) -> None:
+  """Sets a particle `log_u` to WGD's particles at `lmbda`, with the floor of `initial_log_floor`.
+
+  Args:
+    log_u: a `LogU` built by `particle_log_u` or `unset_log_u` (its particle count is used).
+    source: the training data, in the units of `lmbda` (vectors).
+    lmbda: lambda of the WGD run and the kernel's initial precision.
+    steps: WGD steps (Adam, batches of 1024, uniform weights); 0 leaves the particles at
+      training samples.
+    k: samples per training draw of the lower bound (sets the floor).
+  """
+  body = log_u.network
+  if not isinstance(body, ParticleBody):
+    raise ValueError(f"initialize_from_wgd needs a particle log u, got {type(body).__name__}")
+  config = wgd_config.WGDConfig(particles=body.num_particles, steps=steps,
+                                log_every=max(1, steps), checkpoint_every=max(1, steps))
+  measure, result = wgd_trainer.train(source, config, lmbda, seed, log=log,
+                                      name="lower_bound: particles")
+  body.particles.assign(measure.particles)
+  body.log_weights.assign(measure.log_weights)
+  body.offset.assign(0.0)
+  body.log_lambda.assign(math.log(lmbda))
+  body.log_floor.assign(initial_log_floor(k, floor_margin))
+  log(f"lower_bound: {body.num_particles} particles after {result.steps} WGD steps at "
+      f"lambda={lmbda:.4g} (standardized units), L_BA {result.metrics.get('loss', math.nan):.4g} "
+      f"nats, log floor {float(body.log_floor):.3g}")
