@@ -1,6 +1,7 @@
 """The `lower_bound` estimator's configuration and presets (no TensorFlow here).
 
-Presets: `quick` (seconds per lambda: tests and the demo), `default` (k = 4096, tight on
+Presets: `quick` (ten-odd seconds per lambda: tests and the demo; evaluated at eval_k = 2048
+whatever k is), `default` (k = 4096, tight on
 low-dimensional sources within minutes per lambda), `paper` (k = 16384, longer training).
 Image sources have their own instances (a CNN log u: `channels`, `conv_blocks`, ...).
 """
