@@ -25,7 +25,7 @@ class EvaluateBinaryTest(tf.test.TestCase):
     out = os.path.join(self.get_temp_dir(), "run")
     sandwich = ("sandwich.py", "--source=gaussian", "--dim=2", "--lambdas=3", "--preset=quick",
                 "--estimators=upper_bound,lower_bound", "--ub_steps=200", "--lb_steps=50",
-                "--lb_k=128", "--lb_m=4", f"--out={out}")
+                "--lb_k=128", "--lb_eval_k=none", "--lb_m=4", f"--out={out}")
     result = _run(*sandwich)
     self.assertEqual(result.returncode, 0, result.stderr)
     trained = curves.read_csv(os.path.join(out, "curves.csv"))

@@ -24,7 +24,7 @@ class LowerBoundTest(tf.test.TestCase):
   def test_annealed_estimator_returns_one_record_per_lambda(self):
     source = make_source("gaussian", dim=2)
     entry = estimators.get("lower_bound")
-    config = entry.config("quick", k=128, m=3, steps=40, anneal=True, anneal_steps=40,
+    config = entry.config("quick", k=128, eval_k=None, m=3, steps=40, anneal=True, anneal_steps=40,
                           widths=[16], log_every=1000)
     jobs = entry.plan_jobs([1.0, 4.0], 0, config, source.describe())
     self.assertLen(jobs, 1)

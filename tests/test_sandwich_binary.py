@@ -32,7 +32,7 @@ def run_binary(*args, **env_overrides):
 SMALL_SWEEP = ("--source=gaussian", "--dim=2", "--lambdas=1,3", "--preset=quick",
                "--estimators=analytic,blahut_arimoto,upper_bound,lower_bound,codec:scalar,codec:ntc",
                "--ba_samples=50000", "--ba_bins=30", "--ub_steps=200", "--lb_steps=50",
-               "--lb_k=128", "--lb_m=4")
+               "--lb_k=128", "--lb_eval_k=none", "--lb_m=4")
 
 
 class SandwichBinaryTest(tf.test.TestCase):

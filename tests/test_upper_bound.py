@@ -38,7 +38,7 @@ class WaterFillingTest(tf.test.TestCase, parameterized.TestCase):
     scales = np.array([2.0, 1.0, 0.5, 0.25])
     source = GaussianSource(np.zeros(4), scales)
     lmbda = 4.0
-    config = ub_config.PRESETS["quick"].override(
+    config = ub_config.UpperBoundConfig().override(
         prior="gaussian", posterior="gaussian", decoder=False, widths=(16,), steps=2000,
         batch=256, lr=0.01, eval_samples=100_000)
     model, _, ev = ub.train_and_evaluate(source, config, lmbda, seed=0, log=lambda line: None)

@@ -29,7 +29,7 @@ def test_standardized_samples_have_zero_mean_and_unit_rms_std():
 
 @pytest.mark.parametrize("estimator, overrides", [
     ("upper_bound", dict(steps=300, eval_samples=20_000)),
-    ("lower_bound", dict(steps=60, k=128, m=4)),
+    ("lower_bound", dict(steps=60, k=128, eval_k=None, m=4)),
 ])
 def test_rows_are_the_same_in_any_units(estimator, overrides):
   unit, scaled = _pair()

@@ -14,7 +14,7 @@ _SOURCE = dict(dim=2, atoms=4, noise_std=0.5, seed=1)
 
 
 def _config(**overrides):
-  return ub_config.PRESETS["quick"].override(**dict(dict(
+  return ub_config.UpperBoundConfig().override(**dict(dict(
       posterior="gibbs", prior="gaussian_mixture", decoder=False, prior_init="kmeans",
       mixture_components=16, steps=300, eval_samples=10_000, log_every=10_000), **overrides))
 
