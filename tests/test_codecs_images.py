@@ -1,6 +1,7 @@
 """Image codecs (Pillow) on a tiny synthetic source of smooth random images."""
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from rdbounds.codecs import base
@@ -93,6 +94,7 @@ class _LearnedImageCodecChecks:
     self.assertAllLessEqual(measured - model, 8 * self.overhead_bytes)
 
 
+@pytest.mark.slow  # trains an image codec (~20 s): `make test-slow` (CI runs it)
 class HyperpriorTest(_LearnedImageCodecChecks, tf.test.TestCase):
   overhead_bytes = 6  # varint(len z) + the termination of two streams.
 
@@ -116,6 +118,7 @@ if __name__ == "__main__":
   tf.test.main()
 
 
+@pytest.mark.slow  # trains an image codec (~20 s): `make test-slow` (CI runs it)
 class ImageNTCTest(_LearnedImageCodecChecks, tf.test.TestCase):
 
   @classmethod

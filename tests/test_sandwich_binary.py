@@ -27,7 +27,8 @@ def run_binary(*args, **env_overrides):
 # to 1e-6; rewritten when the trained estimators moved to standardized units (rescaled.py)
 # and when LB evaluation moved to disjoint draws with the Student-t/bootstrap-t interval
 # (only the lower_bound rows changed), and by ~1e-5 nats when the mode search was split
-# into modules (float32 order of the training search).
+# into modules (float32 order of the training search); rewritten for the quick presets of
+# the demo (Gibbs-channel UB; particle log u: only the lower_bound rows changed last).
 # Regenerate it only for a change meant to change these numbers, and say so.
 SMALL_SWEEP = ("--source=gaussian", "--dim=2", "--lambdas=1,3", "--preset=quick",
                "--estimators=analytic,blahut_arimoto,upper_bound,lower_bound,codec:scalar,codec:ntc",

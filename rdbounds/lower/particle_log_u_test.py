@@ -3,6 +3,7 @@ estimator's checkpoints as well."""
 
 import tempfile
 
+import pytest
 import tensorflow as tf
 
 from rdbounds import estimators
@@ -50,6 +51,7 @@ class ParticleLogUTest(tf.test.TestCase):
     self.assertGreater(with_particles.intercept, 0.89 * truth)
     self.assertGreater(with_particles.intercept, with_mlp.intercept + 0.08 * truth)
 
+  @pytest.mark.slow  # two estimator runs (~15 s): `make test-slow` (CI runs it)
   def test_estimator_resumes_a_particle_log_u_to_the_same_line(self):
     source = make_source("deconvolution", dim=2, atoms=8, noise_std=0.5, seed=1)
     lmbda = source.analytic.min_lambda
