@@ -25,14 +25,12 @@ The lower bound is valid when the interval's low end is below F.
 """
 
 import os
-import sys
 import tempfile
 import time
 
 from absl import app
 from absl import flags
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 CASES = ("gaussian2", "deconvolution4")
