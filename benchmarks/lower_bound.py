@@ -67,6 +67,7 @@ def configurations():
 
 def runs():
   """(source, lambda) pairs of the benchmark."""
+  from rdbounds.sources import deconvolution  # pylint: disable=g-import-not-at-top
   from rdbounds.sources import make_source  # pylint: disable=g-import-not-at-top
   for case in FLAGS.cases:
     if case == "gaussian2":
@@ -75,7 +76,8 @@ def runs():
         yield source, float(lmbda)
     elif case == "deconvolution4":
       for seed in FLAGS.source_seeds:
-        source = make_source("deconvolution", dim=4, atoms=16, noise_std=0.5, seed=int(seed))
+        source = make_source("deconvolution", seed=int(seed),
+                             **deconvolution.BENCHMARK_SOURCES["deconv4"])
         for multiple in FLAGS.multiples:
           yield source, float(multiple) * source.analytic.min_lambda
     else:

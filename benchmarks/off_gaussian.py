@@ -40,6 +40,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from rdbounds import curves
 from rdbounds import estimators
 from rdbounds.sources import arrays
+from rdbounds.sources import deconvolution
 from rdbounds.sources import make_source
 # pylint: enable=g-import-not-at-top,wrong-import-position
 
@@ -66,8 +67,7 @@ def sources():
   """(case name, source, lambdas) of the benchmark."""
   for case in FLAGS.cases:
     if case in ("deconv4", "deconv8"):
-      options = (dict(dim=4, atoms=16, noise_std=0.5) if case == "deconv4"
-                 else dict(dim=8, atoms=32, noise_std=0.6))
+      options = deconvolution.BENCHMARK_SOURCES[case]
       for seed in FLAGS.source_seeds:
         source = make_source("deconvolution", seed=int(seed), **options)
         lambdas = [float(m) * source.analytic.min_lambda for m in FLAGS.multiples]

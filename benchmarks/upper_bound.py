@@ -46,8 +46,7 @@ from absl import flags
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 CASES = ("gaussian2", "gaussian16", "banana", "deconv4", "deconv8")
-# case -> (dim, atoms, noise_std) of the deconvolution cases.
-DECONVOLUTION = {"deconv4": (4, 16, 0.5), "deconv8": (8, 32, 0.6)}
+DECONVOLUTION = ("deconv4", "deconv8")  # `sources.deconvolution.BENCHMARK_SOURCES`
 
 flags.DEFINE_list("presets", ["quick", "default"], "Presets to run (paper takes hours).")
 flags.DEFINE_list("cases", list(CASES), "Cases among " + ", ".join(CASES) + ".")
@@ -83,8 +82,9 @@ def make_source(case, atom_seed=0):
   if case == "banana":
     return sources.BananaSource(2)
   if case in DECONVOLUTION:
-    dim, atoms, noise_std = DECONVOLUTION[case]
-    return sources.DeconvolutionSource(dim, atoms, noise_std, seed=atom_seed)
+    from rdbounds.sources import deconvolution  # pylint: disable=g-import-not-at-top
+    return deconvolution.DeconvolutionSource(seed=atom_seed,
+                                             **deconvolution.BENCHMARK_SOURCES[case])
   raise ValueError(f"unknown case {case!r}; valid: {', '.join(CASES)}")
 
 

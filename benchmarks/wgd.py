@@ -39,6 +39,7 @@ FLAGS = flags.FLAGS
 
 def runs():
   """(source, lambda) pairs of the benchmark."""
+  from rdbounds.sources import deconvolution  # pylint: disable=g-import-not-at-top
   from rdbounds.sources import make_source  # pylint: disable=g-import-not-at-top
   for case in FLAGS.cases:
     if case == "gaussian2":
@@ -46,8 +47,7 @@ def runs():
       for lmbda in FLAGS.gaussian_lambdas:
         yield source, float(lmbda)
     elif case in ("deconvolution4", "deconvolution8"):
-      options = (dict(dim=4, atoms=16, noise_std=0.5) if case == "deconvolution4"
-                 else dict(dim=8, atoms=32, noise_std=0.6))
+      options = deconvolution.BENCHMARK_SOURCES[f"deconv{case[-1]}"]
       for seed in FLAGS.source_seeds:
         source = make_source("deconvolution", seed=int(seed), **options)
         for multiple in FLAGS.multiples:

@@ -16,6 +16,12 @@ from rdbounds import theory
 from rdbounds.sources import base
 
 ATOM_RANGE = 3.0  # Atom coordinates are uniform in [-ATOM_RANGE, ATOM_RANGE].
+# The two members of the family the project's tightness is measured on (benchmarks): options
+# of `DeconvolutionSource` (and of `make_source("deconvolution", ...)`) besides the atoms' seed.
+BENCHMARK_SOURCES = {
+    "deconv4": dict(dim=4, atoms=16, noise_std=0.5),
+    "deconv8": dict(dim=8, atoms=32, noise_std=0.6),
+}
 
 
 def _positive_int(name: str, value) -> int:
