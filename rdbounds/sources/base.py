@@ -159,6 +159,15 @@ class Source:
     """Names of the files whose samples are held out (image folders), else None."""
     return None
 
+  def held_out_images(self) -> Optional[list]:
+    """The held-out images whole, as float32 `[H_i, W_i, C]` arrays in [0, 1] of their own
+    sizes (image folders: one per held-out file), else None.
+
+    Where this is not None, achievable points (upper bounds, codecs) are measured on these
+    whole images rather than on crops, as photographs are coded in practice.
+    """
+    return None
+
   def sample(self, batch_size: int, seed: SeedLike, split: str = "train") -> tf.Tensor:
     """Draws `batch_size` i.i.d. samples.
 

@@ -183,6 +183,19 @@ class ImageFolderSource(base.Source):
   def held_out_files(self):
     return [os.path.relpath(path, self.directory) for path in self.files["test"]]
 
+  def held_out_images(self):
+    data = self._splits["test"]
+    channels = self.event_shape[2]
+    return [data["buffer"][offset:offset + height * width * channels]
+            .reshape(height, width, channels).astype(np.float32) / 255.0
+            for offset, height, width in zip(data["offsets"], data["heights"], data["widths"])]
+
+  def with_crop(self, crop: int) -> "ImageFolderSource":
+    """The same files and split, sampled as `crop x crop` crops (e.g. larger training crops
+    for a fully convolutional model)."""
+    return ImageFolderSource(self.directory, crop, self.test_fraction, self.split_seed,
+                             self.event_shape[2])
+
   def describe(self):
     # Content, not the folder's location: the same files elsewhere are the same source
     # (the name holds the folder's base name). File names count: the split by file

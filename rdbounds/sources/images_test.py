@@ -51,6 +51,20 @@ class ImageEvaluationDrawsTest(tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, f"{count + 1} disjoint batches of {k} need"):
       self.source.test_batches(k, count + 1, seed=3)
 
+  def test_held_out_images_are_the_held_out_files_whole(self):
+    held_out = [int(name[2:-4]) for name in self.source.held_out_files()]
+    whole = self.source.held_out_images()
+    self.assertEqual([im.shape[:2] for im in whole], [self.sizes[i] for i in held_out])
+    for i, image in zip(held_out, whole):
+      pixels = np.round(image * 255).astype(int)
+      self.assertAllEqual(pixels[..., 0], np.full(self.sizes[i], 10 * (i + 1)))
+      self.assertAllEqual(pixels[..., 2], np.broadcast_to(np.arange(self.sizes[i][1]), self.sizes[i]))
+    # Larger training crops keep the split: a crop of the 16-pixel view is from a training file.
+    bigger = self.source.with_crop(12)
+    self.assertEqual(bigger.files, self.source.files)
+    file = np.round(bigger.sample(64, seed=0).numpy()[:, 0, 0, 0] * 255).astype(int) // 10 - 1
+    self.assertNoCommonElements(set(file), set(held_out))
+
   def test_description_is_the_files_content_not_the_folder(self):
     # The folder's base name is in the source's name (the CSV's source column), its
     # location is not.

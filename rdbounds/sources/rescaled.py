@@ -77,6 +77,14 @@ class Rescaled(base.Source):
   def held_out_samples(self):
     return self.source.held_out_samples
 
+  def held_out_images(self):
+    # Images are left in [0, 1] (`of`); whole images of other sizes than the event shape
+    # cannot take a per-pixel shift, so only that identity passes them on.
+    images = self.source.held_out_images()
+    if images is not None and (self.scale != 1 or np.any(self.loc != 0)):
+      raise ValueError(f"{self.name}: whole images are not rescaled")
+    return images
+
   def test_batches(self, k, num_batches, seed):
     batches = self.source.test_batches(k, num_batches, seed)
     return base.Batches(len(batches), lambda j: (batches[j] - self.loc) / self.scale)
