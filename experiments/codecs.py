@@ -66,7 +66,7 @@ def main(argv):
               if estimators.get(curves.CODEC_PREFIX + n).not_applicable(source) is None]
   seed = run_config.get("flags", {}).get("seed", 0)
   jobs = [job for e in chosen
-          for job in e.plan_jobs(lambdas, seed, e.preset(preset, source.is_image),
+          for job in e.plan_jobs(lambdas, seed, e.preset_for(preset, source),
                                  source.describe())]
   if any(job.lmbda is not None for job in jobs) and not lambdas:
     raise ValueError("learned codecs need lambdas (none in config.json; pass --lambdas)")

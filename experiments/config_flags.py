@@ -23,9 +23,12 @@ def _presets_text(estimator, option) -> str:
 
   vector = [value(estimator.preset(p)) for p in estimators.PRESET_NAMES]
   image = [value(estimator.preset(p, image=True)) for p in estimators.PRESET_NAMES]
+  photos = [value(estimator.preset(p, image=True, photos=True)) for p in estimators.PRESET_NAMES]
   text = ", ".join(f"{p}: {v}" for p, v in zip(estimators.PRESET_NAMES, vector))
   if estimator.image_presets and image != vector:
     text += "; images: " + ", ".join(image)
+  if estimator.photo_presets and photos != image:
+    text += "; photos: " + ", ".join(photos)
   return f" [{text}]"
 
 

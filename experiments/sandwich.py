@@ -43,7 +43,9 @@ flags.DEFINE_integer("gan_class", None, "ImageNet class of the BigGAN module.")
 flags.DEFINE_float("truncation", None, "Truncation of the BigGAN module.")
 flags.DEFINE_string("data", None, "Folder of PNG/JPEG images (images source).")
 flags.DEFINE_integer("crop", None, "Crop size in pixels (images source).")
-flags.DEFINE_list("lambdas", DEMO["lambdas"], "Multipliers lambda (slope -lambda of R(D)).")
+flags.DEFINE_list("lambdas", DEMO["lambdas"], "Multipliers lambda (slope -lambda of R(D)). "
+                  "Unset: the demo's, or for image sources a grid spanning about 0.1-1.5 bits "
+                  "per pixel.")
 flags.DEFINE_list("estimators", DEMO["estimators"].split(","),
                   "Estimators: analytic, blahut_arimoto, upper_bound, wgd, lower_bound, or a "
                   "codec (codec:scalar, codec:jpeg, ...; see codecs.py).")
@@ -103,7 +105,7 @@ def plan_jobs(chosen, source, preset_name, lambda_values, log):
       log(f"skipping {estimator.name}: {reason}")
       continue
     try:
-      config = estimator.config(preset_name, source.is_image,
+      config = estimator.config(preset_name, source.is_image, source.has_whole_images,
                                 **config_flags.overrides(estimator))
     except ValueError as e:
       raise ValueError(f"{estimator.name}: {e}") from None
@@ -135,6 +137,10 @@ def main(argv):
 
   from rdbounds import curves, plots, sweep  # pylint: disable=g-import-not-at-top
   source = sources_lib.make_source(**options)  # Reads and validates the data.
+  if not FLAGS["lambdas"].present and source.default_lambdas:
+    lambda_values = list(source.default_lambdas)
+    log(f"{source.name}: lambdas {', '.join(f'{l:g}' for l in lambda_values)} (the image "
+        f"default; --lambdas sets others)")
   jobs = plan_jobs(chosen, source, preset_name, lambda_values, log)
   if not jobs:
     raise ValueError("no estimator applies to this source; nothing to do")

@@ -116,6 +116,8 @@ class Estimator:
     config_class: the `Config` subclass of its options.
     presets: preset name -> config instance (vector sources).
     image_presets: preset name -> config instance for image sources, where they differ.
+    photo_presets: preset name -> config instance for photographs (sources with whole
+      held-out images, `Source.has_whole_images`), where they differ from `image_presets`.
     flag_prefix: prefix of the command-line flags generated from `config_class` ("ub_"), or
       None for no flags.
     not_applicable: returns a one-line reason when the estimator cannot run on a source.
@@ -130,22 +132,33 @@ class Estimator:
   config_class: type = NoOptions
   presets: Mapping[str, config_lib.Config] = dataclasses.field(default_factory=dict)
   image_presets: Mapping[str, config_lib.Config] = dataclasses.field(default_factory=dict)
+  photo_presets: Mapping[str, config_lib.Config] = dataclasses.field(default_factory=dict)
   flag_prefix: Optional[str] = None
   not_applicable: Callable[..., Optional[str]] = lambda source: None
   plan: Callable[..., List[Job]] = one_job_per_lambda
   evaluation_options: Tuple[str, ...] = ()
   description: str = ""
 
-  def preset(self, name: str, image: bool = False) -> config_lib.Config:
-    """The preset `name` (for an image source if `image`); the class defaults if none is set."""
+  def preset(self, name: str, image: bool = False, photos: bool = False) -> config_lib.Config:
+    """The preset `name` for a vector source, an image source (`image`) or photographs
+    (`photos`); the class defaults if none is set."""
     if name not in PRESET_NAMES:
       raise ValueError(f"unknown preset {name!r}; valid: {', '.join(PRESET_NAMES)}")
-    table = self.image_presets if image and self.image_presets else self.presets
+    table = self.presets
+    if image and self.image_presets:
+      table = self.image_presets
+    if photos and self.photo_presets:
+      table = self.photo_presets
     return table.get(name) or self.config_class()
 
-  def config(self, preset: str, image: bool = False, **overrides) -> config_lib.Config:
+  def preset_for(self, name: str, source) -> config_lib.Config:
+    """The preset `name` for `source`'s kind (vectors, images or photographs)."""
+    return self.preset(name, source.is_image, source.has_whole_images)
+
+  def config(self, preset: str, image: bool = False, photos: bool = False,
+             **overrides) -> config_lib.Config:
     """The preset's config with the user's overrides (flattened option names)."""
-    return self.preset(preset, image).override(**overrides)
+    return self.preset(preset, image, photos).override(**overrides)
 
   def plan_jobs(self, lambdas: Sequence[float], seed: int, config: config_lib.Config,
                 source_description: dict) -> List[Job]:

@@ -40,6 +40,11 @@ def stateless_seed(seed: SeedLike, *streams: int) -> tf.Tensor:
   return seed
 
 
+# Multipliers per pixel of image sources (nats per pixel against MSE per dimension, pixels in
+# [0, 1]) whose spatial upper bounds span about 0.1 to 1.5 bits per pixel on photographs
+# (README, "Natural images").
+LAMBDAS_PER_PIXEL = (60, 200, 600, 1800)
+
 _HASH_CHUNK = 1 << 20  # Bytes read at a time when hashing files.
 
 
@@ -158,6 +163,20 @@ class Source:
   def held_out_files(self) -> Optional[list]:
     """Names of the files whose samples are held out (image folders), else None."""
     return None
+
+  @property
+  def default_lambdas(self) -> Optional[tuple]:
+    """The multipliers a sweep uses when none are given: for images, `LAMBDAS_PER_PIXEL`
+    times the pixels per sample (lambda weighs MSE per dimension against nats per sample);
+    None for vectors, whose scale of interest the user knows best."""
+    if not self.is_image:
+      return None
+    return tuple(float(l * self.pixels_per_sample) for l in LAMBDAS_PER_PIXEL)
+
+  @property
+  def has_whole_images(self) -> bool:
+    """Whether `held_out_images` gives whole photographs (image folders)."""
+    return False
 
   def held_out_images(self) -> Optional[list]:
     """The held-out images whole, as float32 `[H_i, W_i, C]` arrays in [0, 1] of their own

@@ -183,6 +183,8 @@ class ImageFolderSource(base.Source):
   def held_out_files(self):
     return [os.path.relpath(path, self.directory) for path in self.files["test"]]
 
+  has_whole_images = True
+
   def held_out_images(self):
     data = self._splits["test"]
     channels = self.event_shape[2]

@@ -77,6 +77,10 @@ class Rescaled(base.Source):
   def held_out_samples(self):
     return self.source.held_out_samples
 
+  @property
+  def has_whole_images(self):
+    return self.source.has_whole_images
+
   def held_out_images(self):
     # Images are left in [0, 1] (`of`); whole images of other sizes than the event shape
     # cannot take a per-pixel shift, so only that identity passes them on.

@@ -6,7 +6,8 @@ Presets:
   * `default`: tight on low-dimensional vector sources within a few CPU minutes per lambda
     (the Gibbs channel of a k-means-initialised Gaussian mixture; images: the beta-VAE);
   * `paper`: the budget of Yang & Mandt's recipes (100 epochs x 1000 steps).
-Image sources have their own instances (a conv beta-VAE: `channels`, `conv_blocks`, ...).
+Image sources have their own instances (a conv beta-VAE: `channels`, `conv_blocks`, ...), and
+photographs (image folders) theirs: the spatial model (`latent="spatial"`, `filters`, ...).
 """
 
 import dataclasses
@@ -20,6 +21,8 @@ PRIORS = ("standard_gaussian", "gaussian", "gaussian_mixture", "maf", "deep_fact
 # noise adapter (and hence the uniform posterior and hard rounding) applies to.
 FACTORIZED_PRIORS = ("standard_gaussian", "gaussian", "deep_factorized")
 POSTERIORS = ("gaussian", "uniform", "gibbs")
+# One latent vector per sample, or a latent map (fully convolutional, for photographs).
+LATENTS = ("vector", "spatial")
 # Priors that are Gaussian mixtures (one component for the Gaussians): the Gibbs posterior
 # needs their components for its closed forms.
 GAUSSIAN_MIXTURE_PRIORS = ("standard_gaussian", "gaussian", "gaussian_mixture")
@@ -31,6 +34,21 @@ EVALUATION_OPTIONS = ("eval_samples", "eval_batch", "eval_seed")
 @dataclasses.dataclass(frozen=True)
 class UpperBoundConfig(config.Config):
   """A beta-VAE: encoder, posterior q(z|x), prior p(z), optional decoder; and its training."""
+  latent: Literal[LATENTS] = config.option(
+      "vector", "Upper bound: one latent vector per sample (vector), or a latent map with a "
+      "hyperprior (spatial: fully convolutional, trained on --ub_train_crop crops and "
+      "evaluated on whole held-out images; image folders). The spatial model has its own "
+      "Gaussian posterior and hyperprior: --ub_posterior, --ub_prior and the vector model's "
+      "sizes do not apply to it.")
+  filters: int = config.option(64, "Upper bound: hidden channels of the spatial model.")
+  latent_channels: int = config.option(
+      96, "Upper bound: channels of the spatial model's latent map (1/16 of the resolution).")
+  hyper_channels: int = config.option(
+      64, "Upper bound: channels of the spatial model's hyper-latent map (1/64 of the "
+      "resolution); 0: no hyperprior, a learned factorized prior per latent channel.")
+  train_crop: int = config.option(
+      128, "Upper bound: side in pixels of the spatial model's training crops (a multiple "
+      "of 64).")
   posterior: Literal[POSTERIORS] = config.option(
       "gaussian", "Upper bound: posterior q(z|x): gaussian (an encoder's diagonal Gaussian), "
       "uniform (nonlinear transform coding) or gibbs (no encoder: the optimal channel for the "
@@ -80,6 +98,9 @@ class UpperBoundConfig(config.Config):
   steps_per_call: int = config.option(100, "Upper bound: training steps per compiled call.")
 
   def validate(self):
+    if self.latent == "spatial" and (self.train_crop < 64 or self.train_crop % 64):
+      raise ValueError(f"train_crop must be a positive multiple of 64 (the spatial model's "
+                       f"stride), got {self.train_crop}")
     if self.posterior == "uniform" and self.prior not in FACTORIZED_PRIORS:
       raise ValueError(f"the uniform posterior (NTC) needs a factorized prior; got "
                        f"{self.prior!r}, valid: {', '.join(FACTORIZED_PRIORS)}")
@@ -100,9 +121,13 @@ class UpperBoundConfig(config.Config):
       raise ValueError(f"kmeans_samples ({self.kmeans_samples}) must be at least "
                        f"mixture_components ({self.mixture_components})")
     for name in ("batch", "eval_samples", "eval_batch", "checkpoint_every", "log_every",
-                 "steps_per_call", "mixture_components", "flow_layers", "kmeans_samples"):
+                 "steps_per_call", "mixture_components", "flow_layers", "kmeans_samples",
+                 "filters", "latent_channels"):
       if getattr(self, name) < 1:
         raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+    if self.hyper_channels < 0:
+      raise ValueError(f"hyper_channels must be >= 0 (0: a factorized prior), got "
+                       f"{self.hyper_channels}")
     if self.steps < 0 or self.conv_blocks < 0:
       raise ValueError(f"steps and conv_blocks must be >= 0, got {self.steps}, {self.conv_blocks}")
     if not self.lr > 0:
@@ -145,6 +170,22 @@ IMAGE_PRESETS = {
                                  steps=50_000, batch=64, eval_samples=100_000, eval_batch=1000),
 }
 
+# Photographs (image folders): the spatial model, trained on random crops and evaluated on
+# whole held-out images. The default's budget is set in README ("Natural images").
+_PHOTOS = dataclasses.replace(
+    _VAE, latent="spatial", filters=64, latent_channels=96, hyper_channels=64, train_crop=128,
+    steps=3000, batch=8, lr=1e-3, lr_final_fraction=0.05, checkpoint_every=500,
+    log_every=500, steps_per_call=50)
+PHOTO_PRESETS = {
+    "quick": dataclasses.replace(_PHOTOS, filters=16, latent_channels=16, hyper_channels=8,
+                                 train_crop=64, steps=100, batch=4, log_every=50),
+    "default": _PHOTOS,
+    # For a GPU: Ballé et al.'s sizes and budget.
+    "paper": dataclasses.replace(_PHOTOS, filters=128, latent_channels=192, hyper_channels=128,
+                                 train_crop=256, steps=200_000, lr=1e-4,
+                                 checkpoint_every=5000, log_every=5000),
+}
+
 
 def _not_applicable(source):
   if len(source.event_shape) not in (1, 3):
@@ -155,6 +196,6 @@ def _not_applicable(source):
 
 ESTIMATORS = (estimators.Estimator(
     name="upper_bound", run="rdbounds.upper.estimator:run", config_class=UpperBoundConfig,
-    presets=PRESETS, image_presets=IMAGE_PRESETS, flag_prefix="ub_",
+    presets=PRESETS, image_presets=IMAGE_PRESETS, photo_presets=PHOTO_PRESETS, flag_prefix="ub_",
     not_applicable=_not_applicable, evaluation_options=EVALUATION_OPTIONS,
     description="beta-VAE compressors: achievable (D, R) points on held-out data"),)

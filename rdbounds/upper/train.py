@@ -30,14 +30,17 @@ def make_optimizer(learning_rate: float, num_steps: int, final_fraction: float =
 
 
 def make_one_step(model: model_lib.BetaVAE, optimizer, lmbda: float, seed: int,
-                  clip_norm: Optional[float] = None) -> Callable:
+                  clip_norm: Optional[float] = None, loss_scale: float = 1.0) -> Callable:
   """The `(step, batch) -> metrics` function the shared Trainer compiles and runs.
 
-  `model` must be built (its variables exist). Metrics: `loss` (nats), `rate` (nats per
-  sample), `distortion` (MSE per dim), batch means.
+  `model` must be built (its variables exist): a `BetaVAE`, or any module mapping
+  `(x, seed)` to per-sample `rate` and `distortion` (the spatial model). The loss minimized
+  is `loss_scale * (rate + lmbda * distortion)` (e.g. per pixel for image crops). Metrics:
+  `loss`, `rate` (nats per sample), `distortion` (MSE per dim), batch means.
   """
   variables = model.trainable_variables
   lmbda = tf.constant(float(lmbda), tf.float32)
+  loss_scale = tf.constant(float(loss_scale), tf.float32)
   seed = int(seed)
 
   def one_step(step, x):
@@ -48,7 +51,7 @@ def make_one_step(model: model_lib.BetaVAE, optimizer, lmbda: float, seed: int,
       out = model(x, noise_seed)
       rate = tf.reduce_mean(out["rate"])
       dist = tf.reduce_mean(out["distortion"])
-      loss = rate + lmbda * dist
+      loss = loss_scale * (rate + lmbda * dist)
     gradients = tape.gradient(loss, variables)
     training.apply_gradients_if_finite(optimizer, loss, gradients, variables, clip_norm)
     return {"loss": loss, "rate": rate, "distortion": dist}

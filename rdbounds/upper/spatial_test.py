@@ -1,0 +1,84 @@
+"""The spatial upper bound: whole-image accounting, and lambda's per-pixel meaning."""
+
+import os
+import warnings
+
+import numpy as np
+from PIL import Image
+import tensorflow as tf
+
+from rdbounds import estimators
+from rdbounds.sources import images
+from rdbounds.upper import estimator as ub
+from rdbounds.upper import whole_images
+
+
+def write_photo_folder(directory, pieces=4, size=160):
+  """`pieces` PNG crops of scipy's `face` photograph (shipped with scipy), `size` px square."""
+  with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from scipy import misc  # pylint: disable=g-import-not-at-top
+    face = misc.face()
+  os.makedirs(directory, exist_ok=True)
+  for i in range(pieces):
+    top, left = (i // 2) * size, (i % 2) * size + 200
+    Image.fromarray(face[top:top + size, left:left + size]).save(
+        os.path.join(directory, f"piece{i}.png"))
+  return directory
+
+
+class _ShiftModel(tf.Module):
+  """Reconstructs x + 0.1 and charges 0.5 nats per input pixel (padding included)."""
+  stride = 64
+
+  def __call__(self, x, seed):
+    del seed
+    pixels = tf.cast(tf.shape(x)[1] * tf.shape(x)[2], tf.float32)
+    return {"rate": tf.fill([tf.shape(x)[0]], 0.5 * pixels), "y": x + 0.1}
+
+
+class WholeImageEvaluationTest(tf.test.TestCase):
+
+  def test_padding_is_charged_and_distortion_is_on_the_image_own_pixels(self):
+    # 70 x 50 pads to 128 x 64: the rate counts the padded area, the distortion does not
+    # see the padding; a 64 x 64 image needs none.
+    first, second = np.full([70, 50, 3], 0.5, np.float32), np.full([64, 64, 3], 0.95, np.float32)
+    ev = whole_images.evaluate(_ShiftModel(), [first, second])
+    self.assertAllClose(ev.rate_per_pixel, 0.5 * (128 * 64 + 64 * 64) / (70 * 50 + 64 * 64))
+    # x + 0.1 clipped to [0, 1]: errors 0.1 on the first image, 0.05 on the second.
+    self.assertAllClose(ev.distortion, (3500 * 0.01 + 4096 * 0.0025) / (3500 + 4096))
+    self.assertEqual(ev.n_images, 2)
+
+
+class SpatialUpperBoundTest(tf.test.TestCase):
+
+  def test_a_higher_lambda_buys_lower_distortion_at_a_higher_rate(self):
+    # Lambda weighs nats per *sample* (a crop x crop crop) against MSE; trained on 64 px
+    # crops the model must see lambda / pixels_per_sample per pixel, or the two lambdas
+    # below would land on the same side of the curve.
+    folder = write_photo_folder(os.path.join(self.get_temp_dir(), "photos"))
+    source = images.ImageFolderSource(folder, crop=32, test_fraction=0.25)
+    config = estimators.get("upper_bound").preset("quick", image=True, photos=True)
+    points = []
+    for lmbda_per_pixel in (30.0, 3000.0):
+      _, result, ev = ub.train_and_evaluate_spatial(
+          source, config, lmbda_per_pixel * source.pixels_per_sample, log=lambda line: None)
+      self.assertEqual((result.steps, ev.n_images), (config.steps, 1))
+      points.append((ev.rate_per_pixel, ev.distortion))
+    (low_rate, high_distortion), (high_rate, low_distortion) = points
+    self.assertGreater(high_rate, 2 * low_rate)
+    self.assertLess(low_distortion, 0.7 * high_distortion)
+
+  def test_sources_without_whole_images_are_refused_in_one_line(self):
+    config = estimators.get("upper_bound").preset("quick", image=True, photos=True)
+
+    class Crops:
+      has_whole_images = False
+      name = "crops"
+
+    with self.assertRaisesRegex(ValueError, "no whole|has none"):
+      ub.train_and_evaluate_spatial(Crops(), config, 1e4)
+
+
+if __name__ == "__main__":
+  tf.test.main()
