@@ -27,13 +27,18 @@ class SmoothImages(sources_base.Source):
     return tf.sigmoid(1.5 * fine)
 
 
+# Low and high settings that differ on 32x32 crops. JPEG 2000's rate targets count its
+# ~220 header bytes (1.7 bpp of a 32x32 crop): lower targets all give the same smallest file.
+_CROP_SETTINGS = {"jpeg": (10, 85), "webp": (10, 85), "jpeg2000": (3.0, 6.0)}
+
+
 class PillowCodecTest(tf.test.TestCase):
 
   def test_round_trip_shapes_and_one_bitstream_per_image(self):
     source = SmoothImages(channels=1)
     x = source.sample(5, seed=0).numpy()
     for kind in ("jpeg", "webp", "jpeg2000"):
-      codec = pillow.PillowCodec(kind, codec_config.PILLOW_QUALITIES[kind][3], source.event_shape)
+      codec = pillow.PillowCodec(kind, _CROP_SETTINGS[kind][1], source.event_shape)
       bitstreams = codec.encode(x)
       self.assertLen(bitstreams, 5)
       decoded = codec.decode(bitstreams)
@@ -43,7 +48,7 @@ class PillowCodecTest(tf.test.TestCase):
   def test_higher_quality_gives_more_bits_and_higher_psnr(self):
     source = SmoothImages()
     for kind in ("jpeg", "webp", "jpeg2000"):
-      low, high = (codec_config.PILLOW_QUALITIES[kind][i] for i in (1, -2))
+      low, high = _CROP_SETTINGS[kind]
       points = [base.measure(pillow.PillowCodec(kind, q, source.event_shape), source,
                              n_eval=16, block_size=8) for q in (low, high)]
       self.assertGreater(points[1].bpp, points[0].bpp, msg=kind)
