@@ -44,10 +44,16 @@ class NTCCodecConfig(config.Config):
   widths: Tuple[int, ...] = config.option((64, 64), "Hidden widths of the vector MLPs.")
   filters: int = config.option(32, "Hidden conv channels (images).")
   latent_channels: int = config.option(32, "Latent channels (images).")
+  train_crop: int = config.option(
+      128, "Photo folders: side of the training crops, a multiple of 4 (0: the source's own).")
   steps: int = config.option(3000, "Training steps (Adam; lr / 10 for the last 20%).")
   batch_size: int = config.option(512, "Training batch size.")
   learning_rate: float = config.option(1e-3, "Adam learning rate.")
   measurement: Measurement = config.option(Measurement(), "Measurement sizes.")
+
+  def validate(self):
+    if self.train_crop < 0 or self.train_crop % 4:
+      raise ValueError(f"train_crop must be 0 or a positive multiple of 4, got {self.train_crop}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,10 +62,16 @@ class HyperpriorCodecConfig(config.Config):
   filters: int = config.option(32, "Hidden conv channels.")
   latent_channels: int = config.option(32, "Channels M of the latent y.")
   hyper_channels: int = config.option(16, "Channels K of the hyper-latent z.")
+  train_crop: int = config.option(
+      128, "Photo folders: side of the training crops, a multiple of 8 (0: the source's own).")
   steps: int = config.option(3000, "Training steps (Adam; lr / 10 for the last 20%).")
   batch_size: int = config.option(16, "Training batch size.")
   learning_rate: float = config.option(1e-3, "Adam learning rate.")
   measurement: Measurement = config.option(Measurement(256, 32), "Measurement sizes.")
+
+  def validate(self):
+    if self.train_crop < 0 or self.train_crop % 8:
+      raise ValueError(f"train_crop must be 0 or a positive multiple of 8, got {self.train_crop}")
 
 
 @dataclasses.dataclass(frozen=True)
