@@ -44,3 +44,9 @@ def test_header_share_of_the_rate_is_a_column():
   assert len(rows) == 5 and all(row.endswith("| 12.5% |") for row in rows)
   no_headers = report.markdown(_curve("codec:hyperprior", 1.0))
   assert "| n/a |" in no_headers
+
+
+def test_setting_column_names_the_operating_point_not_the_job():
+  record = curves.Record(source="s", estimator="codec:jpeg", distortion=0.01, rate_nats=70.0,
+                         pixels_per_sample=PIXELS, run_id="codec_jpeg-seed=0-518f981331:quality=5")
+  assert "| codec:jpeg | quality=5 |" in report.markdown([record])
