@@ -220,7 +220,8 @@ def measure_whole_images(codec: Codec, source: sources_base.Source, images: Sequ
     bitstream = codec.encode_image(image)
     decoded = np.asarray(codec.decode_image(bitstream), np.float32)
     if decoded.shape != image.shape:
-      raise RuntimeError(f"codec {codec.name} decoded shape {decoded.shape}, expected {image.shape}")
+      raise RuntimeError(f"codec {codec.name} decoded shape {decoded.shape}, "
+                         f"expected {image.shape}")
     squared_error.append(float(np.sum(np.square(image.astype(np.float64) - decoded))))
     values.append(image.size)
     bits.append(8.0 * len(bitstream))

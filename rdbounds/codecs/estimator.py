@@ -84,5 +84,6 @@ def _headers(record) -> str:
     return ""
   share = record.header_bits / record.rate_bits
   if record.pixels_per_sample:
-    return f", headers {share:.1%} of the rate ({record.header_bits / record.pixels_per_sample:.3g} bpp)"
+    bpp = record.header_bits / record.pixels_per_sample
+    return f", headers {share:.1%} of the rate ({bpp:.3g} bpp)"
   return f", headers {share:.1%} of the rate"

@@ -61,7 +61,8 @@ class LearnedImageCodec(base.Codec):
       raise ValueError(f"{self.name}: expected images [B, H, W, {self.event_shape[2]}], "
                        f"got {batch.shape}")
     header = base.encode_varint(batch.shape[1]) + base.encode_varint(batch.shape[2])
-    return [header + payload for payload in self._encode_padded(pad_to_multiple(batch, self.stride))]
+    payloads = self._encode_padded(pad_to_multiple(batch, self.stride))
+    return [header + payload for payload in payloads]
 
   def decode(self, bitstreams: Sequence[bytes]) -> np.ndarray:
     shapes, payloads = zip(*(_split(data) for data in bitstreams))

@@ -74,7 +74,8 @@ class PillowCodec(base.Codec):
   def encode_image(self, image) -> bytes:
     pixels = to_uint8(image)
     if pixels.ndim != 3 or pixels.shape[2] != self.channels:
-      raise ValueError(f"{self.kind}: expected an image [H, W, {self.channels}], got {pixels.shape}")
+      raise ValueError(f"{self.kind}: expected an image [H, W, {self.channels}], "
+                       f"got {pixels.shape}")
     buffer = io.BytesIO()
     picture = Image.fromarray(pixels[..., 0] if self.channels == 1 else pixels,
                               "L" if self.channels == 1 else "RGB")

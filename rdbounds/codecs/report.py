@@ -285,7 +285,7 @@ def _header_share(record):
 
 
 def _setting(record):
-  """The operating point from a run id: `<job id>:<setting>` (sweeps) or `codec:<name>-<setting>`."""
+  """The operating point from a run id: `<job id>:<setting>` or `codec:<name>-<setting>`."""
   run_id = record.run_id or ""
   if not run_id.startswith(curves.CODEC_PREFIX) and ":" in run_id:
     return run_id.rsplit(":", 1)[1]
