@@ -4,7 +4,7 @@ Each codec family is an estimator named `codec:<family>`. Learned codecs (`ntc`,
 `hyperprior`) are trained at each lambda of a sweep, one job per lambda; classical codecs
 (`scalar`, `jpeg`, `webp`, `jpeg2000`) are swept over their own quality setting in one job
 (records without a lambda). Every job measures its operating points on held-out data
-(`base.measure`: real bitstreams, bytes counted).
+(`base.measure`: real bitstreams, bytes counted; photo folders: each held-out image whole).
 """
 
 import dataclasses
@@ -18,7 +18,8 @@ PILLOW_KINDS = ("jpeg", "webp", "jpeg2000")
 
 @dataclasses.dataclass(frozen=True)
 class Measurement(config.Config):
-  """How many held-out samples a codec's operating point is measured on."""
+  """How many held-out samples a codec's operating point is measured on (photo folders: all
+  their held-out images, whole; these sizes are then unused)."""
   n_eval: int = config.option(20_000, "Held-out samples coded per operating point.")
   block_size: int = config.option(
       1000, "Samples per encode call (vector codecs: one bitstream per block).")
