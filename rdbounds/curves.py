@@ -22,7 +22,10 @@ COLUMNS = (
     "source", "estimator", "lambda", "distortion", "distortion_se", "rate_nats",
     "rate_nats_se", "rate_bits", "bpp", "psnr_db", "intercept_nats", "intercept_ci_low",
     "intercept_ci_high", "ceiling_nats", "n_eval", "steps", "seconds", "seed", "run_id",
+    "header_bits",
 )
+# Columns a CSV may lack (files written before they existed); read as empty.
+OPTIONAL_COLUMNS = ("header_bits",)
 
 ESTIMATORS = ("analytic", "blahut_arimoto", "upper_bound", "wgd", "lower_bound")
 # Estimators whose points are achievable codes: upper bounds on R(D), and their lower convex
@@ -61,6 +64,8 @@ class Record:
     steps: training steps (or iterations) that produced it.
     seconds: wall time of the job.
     seed, run_id: provenance.
+    header_bits: codecs: bits per sample spent on their bitstreams' headers (already part of
+      `rate_nats`), when the codec can tell; None for other estimators.
   """
   source: str
   estimator: str
@@ -79,6 +84,7 @@ class Record:
   seconds: Optional[float] = None
   seed: Optional[int] = None
   run_id: str = ""
+  header_bits: Optional[float] = None
 
   def __post_init__(self):
     check_estimator_name(self.estimator)
@@ -127,16 +133,16 @@ class Record:
         "intercept_nats": self.intercept_nats, "intercept_ci_low": self.intercept_ci_low,
         "intercept_ci_high": self.intercept_ci_high, "ceiling_nats": self.ceiling_nats,
         "n_eval": self.n_eval, "steps": self.steps, "seconds": self.seconds,
-        "seed": self.seed, "run_id": self.run_id,
+        "seed": self.seed, "run_id": self.run_id, "header_bits": self.header_bits,
     }
     return {key: _format(values[key]) for key in COLUMNS}
 
   @classmethod
   def from_row(cls, row: dict) -> "Record":
-    missing = [c for c in COLUMNS if c not in row]
+    missing = [c for c in COLUMNS if c not in row and c not in OPTIONAL_COLUMNS]
     if missing:
       raise ValueError(f"CSV row lacks columns {missing}")
-    number = lambda key: None if row[key] in ("", None) else float(row[key])
+    number = lambda key: None if row.get(key) in ("", None) else float(row[key])
     integer = lambda key: None if row[key] in ("", None) else int(float(row[key]))
     pixels = None
     if row["bpp"] not in ("", None) and row["rate_bits"] not in ("", None) and float(row["bpp"]) > 0:
@@ -149,7 +155,7 @@ class Record:
         intercept_ci_low=number("intercept_ci_low"),
         intercept_ci_high=number("intercept_ci_high"), ceiling_nats=number("ceiling_nats"),
         n_eval=integer("n_eval"), steps=integer("steps"), seconds=number("seconds"),
-        seed=integer("seed"), run_id=row["run_id"] or "")
+        seed=integer("seed"), run_id=row["run_id"] or "", header_bits=number("header_bits"))
 
 
 def _format(value) -> str:
@@ -185,10 +191,14 @@ def read_csv(path: str) -> List[Record]:
     return records_from_csv_text(f.read(), path)
 
 
+# The schema, and the schema of earlier files (without the optional trailing columns).
+_READABLE_HEADERS = (COLUMNS, COLUMNS[:len(COLUMNS) - len(OPTIONAL_COLUMNS)])
+
+
 def records_from_csv_text(text: str, name: str = "CSV") -> List[Record]:
   """Parses CSV text in the schema; `name` labels errors."""
   reader = csv.DictReader(io.StringIO(text, newline=""))
-  if reader.fieldnames is None or tuple(reader.fieldnames) != COLUMNS:
+  if reader.fieldnames is None or tuple(reader.fieldnames) not in _READABLE_HEADERS:
     raise ValueError(f"{name}: not an rdbounds CSV (columns differ from the schema)")
   return [Record.from_row(row) for row in reader]
 

@@ -109,7 +109,11 @@ def merge(out_dir: str, job_ids: Sequence[str]) -> List[curves.Record]:
     if os.path.exists(path):
       with open(path) as f:
         text = f.read()
-      records.extend(curves.records_from_csv_text(text, path))  # Validates the header too.
+      job_records = curves.records_from_csv_text(text, path)  # Validates the header too.
+      records.extend(job_records)
+      if not text.startswith(header):
+        # Written before the schema's last columns existed: rewritten in today's schema.
+        text = curves.records_to_csv_text(job_records)
       lines.append(text[len(header):])
   curves.atomic_write_text(os.path.join(out_dir, "curves.csv"), header + "".join(lines))
   return records

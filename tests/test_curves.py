@@ -34,7 +34,8 @@ class CurvesTest(tf.test.TestCase):
     self.assertEqual(header, [
         "source", "estimator", "lambda", "distortion", "distortion_se", "rate_nats",
         "rate_nats_se", "rate_bits", "bpp", "psnr_db", "intercept_nats", "intercept_ci_low",
-        "intercept_ci_high", "ceiling_nats", "n_eval", "steps", "seconds", "seed", "run_id"])
+        "intercept_ci_high", "ceiling_nats", "n_eval", "steps", "seconds", "seed", "run_id",
+        "header_bits"])
     self.assertEqual(curves.read_csv(path), _records())
 
   def test_derived_columns(self):

@@ -12,6 +12,12 @@ Bitstreams: image codecs write one bitstream per image (so each image is decodab
 way JPEG works); vector codecs write one bitstream per block of vectors (the rate of headers
 and of the range coder's termination is amortized over the block, the way a real codec codes
 vector data).
+
+Photo folders (sources with `held_out_images()`) are measured on their held-out images whole,
+each coded into its own bitstream as a photograph is stored; the rate is still reported per
+sample of the source (bits per pixel times the crop's pixels), so bpp reads the same way.
+A codec may also say how many bytes of a bitstream are headers (`header_bytes`); they are in
+the rate like every byte, and reported apart (`Record.header_bits`).
 """
 
 import math
@@ -59,6 +65,25 @@ class Codec:
     """Decompresses what `encode` wrote: `[B, *event_shape]` float32 reconstructions."""
     raise NotImplementedError
 
+  def encode_image(self, image) -> bytes:
+    """Compresses one whole image of any size into its own bitstream (image codecs).
+
+    Args:
+      image: `[H, W, C]` float32 in [0, 1]; H and W need not match the source's crops.
+    """
+    raise NotImplementedError(f"codec {self.name} does not code whole images")
+
+  def decode_image(self, bitstream: bytes) -> np.ndarray:
+    """Decompresses what `encode_image` wrote: the `[H, W, C]` float32 image (the bitstream
+    says its size)."""
+    raise NotImplementedError(f"codec {self.name} does not code whole images")
+
+  def header_bytes(self, bitstream: bytes) -> Optional[int]:
+    """How many bytes of one bitstream are headers (no coded data), or None if the codec
+    does not say. They are part of the rate already; this only reports them."""
+    del bitstream
+    return None
+
 
 # ---------------------------------------------------------------------------------------
 # Small helpers for self-delimiting headers (counted in the rate like everything else).
@@ -101,9 +126,12 @@ def decode_varint(data: bytes, position: int = 0):
 def measure(codec: Codec, source: sources_base.Source, n_eval: int = 10_000,
             block_size: int = 1000, seed: int = 0, run_id: str = "",
             seconds_offset: float = 0.0) -> curves.Record:
-  """Measures a codec's (D, R) point on `n_eval` held-out samples (split="test").
+  """Measures a codec's (D, R) point on held-out data.
 
-  The samples are drawn in blocks of `block_size`; each block is encoded, decoded, and its
+  Where the source has whole held-out images (`source.held_out_images()`, photo folders),
+  each image is coded whole into its own bitstream (`measure_whole_images`), as photographs
+  are stored; `n_eval` and `block_size` are then unused. Otherwise `n_eval` held-out samples
+  (split="test") are drawn in blocks of `block_size`; each block is encoded, decoded, and its
   bytes counted. Standard errors: of the distortion, over samples; of the rate, over
   bitstreams (images) or over blocks (vectors), each block's rate being per sample.
 
@@ -117,11 +145,16 @@ def measure(codec: Codec, source: sources_base.Source, n_eval: int = 10_000,
     seconds_offset: time spent before (e.g. training), added to the record's `seconds`.
 
   Returns:
-    a `Record` with estimator `codec:<name>`, lambda `codec.lmbda`, rate in nats per sample.
+    a `Record` with estimator `codec:<name>`, lambda `codec.lmbda`, rate in nats per sample,
+    and `header_bits` (per sample) when the codec reports its header bytes.
   """
+  images = source.held_out_images()
+  if images is not None:
+    return measure_whole_images(codec, source, images, seed=seed, run_id=run_id,
+                                seconds_offset=seconds_offset)
   started = time.time()
   num_blocks = max(1, math.ceil(n_eval / block_size))
-  per_sample_mse, unit_bits, unit_samples = [], [], []
+  per_sample_mse, unit_bits, unit_samples, header_bits = [], [], [], []
   for block in range(num_blocks):
     x = source.sample(block_size, seed=(seed, block), split="test")
     x = np.asarray(x, np.float32)
@@ -132,6 +165,7 @@ def measure(codec: Codec, source: sources_base.Source, n_eval: int = 10_000,
     per_sample_mse.append(np.mean(np.square(x.astype(np.float64) - x_hat),
                                   axis=tuple(range(1, x.ndim))))
     lengths = np.array([8 * len(b) for b in bitstreams], np.float64)
+    header_bits.append(_header_bits(codec, bitstreams))
     if codec.per_sample_bitstreams:
       unit_bits.append(lengths)
       unit_samples.append(np.ones_like(lengths))
@@ -152,4 +186,66 @@ def measure(codec: Codec, source: sources_base.Source, n_eval: int = 10_000,
       rate_nats_se=None if rate_se is None else rate_se * LN2,
       pixels_per_sample=source.pixels_per_sample, n_eval=int(mse.size), steps=codec.steps,
       seconds=seconds_offset + time.time() - started, seed=seed,
-      run_id=run_id or f"codec:{codec.name}-{codec.setting}")
+      run_id=run_id or f"codec:{codec.name}-{codec.setting}",
+      header_bits=None if None in header_bits else float(sum(header_bits) / samples.sum()))
+
+
+def measure_whole_images(codec: Codec, source: sources_base.Source, images: Sequence[np.ndarray],
+                         seed: int = 0, run_id: str = "",
+                         seconds_offset: float = 0.0) -> curves.Record:
+  """Measures a codec on whole images, one bitstream each, in the units of the source's crops.
+
+  With N_i pixels and b_i bits for image i, and P = `source.pixels_per_sample` pixels per crop:
+
+      rate = ln 2 (sum_i b_i / sum_i N_i) P   nats per sample (so bpp = sum b_i / sum N_i),
+      distortion = sum_i |x_i - x_hat_i|^2 / sum_i (N_i C)   (pixel-weighted MSE).
+
+  Standard errors are over images (of the per-image MSE and rate), None for a single image.
+
+  Args:
+    codec: an image codec (`encode_image` / `decode_image`).
+    source: the image source the record belongs to (its name and crop size).
+    images: `[H_i, W_i, C]` float32 arrays in [0, 1].
+    seed, run_id, seconds_offset: as in `measure`.
+
+  Returns:
+    a `Record` with `n_eval` = number of images.
+  """
+  if not images:
+    raise ValueError(f"{source.name}: no held-out images to measure {codec.name} on")
+  started = time.time()
+  squared_error, values, bits, pixels, header = [], [], [], [], []
+  for image in images:
+    image = np.asarray(image, np.float32)
+    bitstream = codec.encode_image(image)
+    decoded = np.asarray(codec.decode_image(bitstream), np.float32)
+    if decoded.shape != image.shape:
+      raise RuntimeError(f"codec {codec.name} decoded shape {decoded.shape}, "
+                         f"expected {image.shape}")
+    squared_error.append(float(np.sum(np.square(image.astype(np.float64) - decoded))))
+    values.append(image.size)
+    bits.append(8.0 * len(bitstream))
+    pixels.append(image.shape[0] * image.shape[1])
+    header.append(_header_bits(codec, [bitstream]))
+  squared_error, values = np.array(squared_error), np.array(values, np.float64)
+  bits, pixels = np.array(bits), np.array(pixels, np.float64)
+  per_sample = source.pixels_per_sample  # Nats per pixel -> per crop of the source.
+  se = lambda per_image: (float(np.std(per_image, ddof=1) / math.sqrt(per_image.size))
+                          if per_image.size > 1 else None)
+  rate_se = se(bits / pixels * per_sample)
+  return curves.Record(
+      source=source.name, estimator=curves.CODEC_PREFIX + codec.name, lmbda=codec.lmbda,
+      distortion=float(squared_error.sum() / values.sum()),
+      distortion_se=se(squared_error / values),
+      rate_nats=float(bits.sum() / pixels.sum() * per_sample * LN2),
+      rate_nats_se=None if rate_se is None else rate_se * LN2,
+      pixels_per_sample=per_sample, n_eval=len(images), steps=codec.steps,
+      seconds=seconds_offset + time.time() - started, seed=seed,
+      run_id=run_id or f"codec:{codec.name}-{codec.setting}",
+      header_bits=None if None in header else float(sum(header) / pixels.sum() * per_sample))
+
+
+def _header_bits(codec: Codec, bitstreams: Sequence[bytes]) -> Optional[float]:
+  """Header bits of all `bitstreams` together, or None when the codec does not say."""
+  sizes = [codec.header_bytes(b) for b in bitstreams]
+  return None if None in sizes else 8.0 * sum(sizes)

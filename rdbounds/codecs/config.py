@@ -4,7 +4,7 @@ Each codec family is an estimator named `codec:<family>`. Learned codecs (`ntc`,
 `hyperprior`) are trained at each lambda of a sweep, one job per lambda; classical codecs
 (`scalar`, `jpeg`, `webp`, `jpeg2000`) are swept over their own quality setting in one job
 (records without a lambda). Every job measures its operating points on held-out data
-(`base.measure`: real bitstreams, bytes counted).
+(`base.measure`: real bitstreams, bytes counted; photo folders: each held-out image whole).
 """
 
 import dataclasses
@@ -18,7 +18,8 @@ PILLOW_KINDS = ("jpeg", "webp", "jpeg2000")
 
 @dataclasses.dataclass(frozen=True)
 class Measurement(config.Config):
-  """How many held-out samples a codec's operating point is measured on."""
+  """How many held-out samples a codec's operating point is measured on (photo folders: all
+  their held-out images, whole; these sizes are then unused)."""
   n_eval: int = config.option(20_000, "Held-out samples coded per operating point.")
   block_size: int = config.option(
       1000, "Samples per encode call (vector codecs: one bitstream per block).")
@@ -44,10 +45,16 @@ class NTCCodecConfig(config.Config):
   widths: Tuple[int, ...] = config.option((64, 64), "Hidden widths of the vector MLPs.")
   filters: int = config.option(32, "Hidden conv channels (images).")
   latent_channels: int = config.option(32, "Latent channels (images).")
+  train_crop: int = config.option(
+      128, "Photo folders: side of the training crops, a multiple of 4 (0: the source's own).")
   steps: int = config.option(3000, "Training steps (Adam; lr / 10 for the last 20%).")
   batch_size: int = config.option(512, "Training batch size.")
   learning_rate: float = config.option(1e-3, "Adam learning rate.")
   measurement: Measurement = config.option(Measurement(), "Measurement sizes.")
+
+  def validate(self):
+    if self.train_crop < 0 or self.train_crop % 4:
+      raise ValueError(f"train_crop must be 0 or a positive multiple of 4, got {self.train_crop}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,17 +63,24 @@ class HyperpriorCodecConfig(config.Config):
   filters: int = config.option(32, "Hidden conv channels.")
   latent_channels: int = config.option(32, "Channels M of the latent y.")
   hyper_channels: int = config.option(16, "Channels K of the hyper-latent z.")
+  train_crop: int = config.option(
+      128, "Photo folders: side of the training crops, a multiple of 8 (0: the source's own).")
   steps: int = config.option(3000, "Training steps (Adam; lr / 10 for the last 20%).")
   batch_size: int = config.option(16, "Training batch size.")
   learning_rate: float = config.option(1e-3, "Adam learning rate.")
   measurement: Measurement = config.option(Measurement(256, 32), "Measurement sizes.")
 
+  def validate(self):
+    if self.train_crop < 0 or self.train_crop % 8:
+      raise ValueError(f"train_crop must be 0 or a positive multiple of 8, got {self.train_crop}")
+
 
 @dataclasses.dataclass(frozen=True)
 class PillowCodecConfig(config.Config):
-  """A Pillow codec swept over its quality setting (JPEG 2000: target PSNR in dB)."""
+  """A Pillow codec swept over its quality setting (JPEG 2000: target rate in bpp)."""
   qualities: Tuple[float, ...] = config.option(
-      (5, 10, 20, 30, 50, 70, 85, 95), "Quality settings of the sweep.")
+      (5, 10, 20, 30, 50, 70, 85, 95),
+      "Settings of the sweep: JPEG/WebP quality 0..100, JPEG 2000 target bits per pixel.")
   measurement: Measurement = config.option(Measurement(256, 32), "Measurement sizes.")
 
 
@@ -98,10 +112,12 @@ HYPERPRIOR_PRESETS = {
                                    steps=20_000, measurement=Measurement(1024, 32)),
 }
 PILLOW_QUALITIES = {
-    "jpeg": (5, 10, 20, 30, 50, 70, 85, 95),
-    "webp": (5, 10, 20, 30, 50, 70, 85, 95),
-    # OpenJPEG's "dB" quality mode, the closest to a quality knob it has.
-    "jpeg2000": (20, 24, 28, 32, 36, 40, 44, 50),
+    # Down to about 0.1 bpp on whole 512x512 photographs (JPEG quality 2: 0.11 bpp on
+    # skimage's astronaut; below 2 its quantization tables no longer change).
+    "jpeg": (2, 3, 5, 10, 20, 30, 50, 70, 85, 95),
+    "webp": (0, 2, 5, 10, 20, 30, 50, 70, 85, 95),
+    # Target rates in bpp (OpenJPEG's "rates" mode): PSNR rises with the rate.
+    "jpeg2000": (0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0),
 }
 
 

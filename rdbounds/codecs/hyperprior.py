@@ -4,17 +4,18 @@
     y_hat ~ N(0, sigma^2) convolved with U(-1/2, 1/2),  sigma = h_s(z_hat)  (indexed tables)
     x_hat = g_s(y_hat)
 
-Training at lambda minimizes R + lambda D with R = bits(y) + bits(z) in nats per image and
-D = MSE per dimension (pixels in [0, 1]), additive uniform noise standing in for rounding.
-After training the entropy models are rebuilt with `compression=True`. Each image gets its
-own bitstream: varint(len(z string)), the z string, then the y string. The decoder knows the
-event shape, so no image size is sent.
+Training at lambda minimizes R + lambda D with R = bits(y) + bits(z) in nats per sample of
+the source and D = MSE per dimension (pixels in [0, 1]), additive uniform noise standing in
+for rounding; photo folders train on larger crops at the same per-pixel trade-off
+(`learned_image.training_source`). After training the entropy models are rebuilt with
+`compression=True`. Each image gets its own bitstream (`learned_image`: its size, then the
+payload): varint(len(z string)), the z string, then the y string.
 
-Transforms are small (two stride-2 convolutions each way for y, two more for z), so H and W
-must be multiples of 8.
+Transforms are small (two stride-2 convolutions each way for y, two more for z): the total
+stride is 8, so training crops must be multiples of 8 and coded images are padded to them.
 """
 
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, List, Optional
 
 import numpy as np
 import tensorflow as tf
@@ -23,6 +24,7 @@ import tensorflow_compression as tfc
 from rdbounds import training
 from rdbounds.codecs import base
 from rdbounds.codecs import config as codec_config
+from rdbounds.codecs import learned_image
 from rdbounds.sources import base as sources_base
 
 LN2 = float(np.log(2.0))
@@ -68,65 +70,72 @@ def build_hyper_transforms(filters: int, latent_channels: int, hyper_channels: i
   return h_a, h_s
 
 
-class HyperpriorCodec(base.Codec):
-  """A trained scale-hyperprior model, ready to compress (one bitstream per image)."""
+class HyperpriorCodec(learned_image.LearnedImageCodec):
+  """A trained scale-hyperprior model, ready to compress (one bitstream per image, any size).
+
+  Payload of an image padded to multiples of 8: varint(len(z string)), the z string, then
+  the y string (after the shape header of `learned_image`).
+  """
 
   name = "hyperprior"
-  per_sample_bitstreams = True
+  stride = 8
 
   def __init__(self, transforms, z_prior, event_shape, lmbda: float, steps: int = None):
     self.g_a, self.g_s, self.h_a, self.h_s = transforms
     self.event_shape = tuple(event_shape)
     self.lmbda, self.steps = float(lmbda), steps
     self.setting = f"lambda={self.lmbda:g}"
-    height, width, _ = self.event_shape
-    self.z_shape = [height // 8, width // 8]
     self.z_model = tfc.ContinuousBatchedEntropyModel(z_prior, coding_rank=3, compression=True)
     self.y_model = tfc.LocationScaleIndexedEntropyModel(
         tfc.NoisyNormal, SCALES_LEVELS, _scale_fn, coding_rank=3, compression=True)
+    # One concrete function each for every image size (None spatial dims): encoder and
+    # decoder must pick the very same table for every y element, or the range decoder
+    # desynchronizes, so both run this one compiled `_indexes` and round in it.
+    images = tf.TensorSpec([None, None, None, self.event_shape[2]], tf.float32)
+    z_spec = tf.TensorSpec([None, None, None, z_prior.batch_shape[0]], tf.float32)
+    self._indexes = tf.function(lambda z_hat: tf.round(_scale_index(self.h_s(z_hat))),
+                                input_signature=[z_spec])
+    self._latents = tf.function(self._latents_fn, input_signature=[images])
+    self._synthesize = tf.function(self.g_s, input_signature=[
+        tf.TensorSpec([None, None, None, self.g_s.input_shape[-1]], tf.float32)])
 
-  @tf.function
-  def _indexes(self, z_hat):
-    # Encoder and decoder must pick the very same table for every y element, or the range
-    # decoder desynchronizes: both run this one compiled function and round here.
-    return tf.round(_scale_index(self.h_s(z_hat)))
-
-  @tf.function
-  def _latents(self, x):
+  def _latents_fn(self, x):
     y = self.g_a(x)
     z_hat = self.z_model.quantize(self.h_a(y))
     return y, z_hat, self._indexes(z_hat)
 
-  @tf.function
-  def _synthesize(self, y_hat):
-    return self.g_s(y_hat)
-
   def reconstruct(self, batch) -> np.ndarray:
     """g_s(y_hat) without coding: what `decode(encode(batch))` must equal exactly."""
-    y, _, indexes = self._latents(tf.convert_to_tensor(batch, tf.float32))
-    return self._synthesize(self.y_model.quantize(y, indexes)).numpy()
+    height, width = np.shape(batch)[1:3]
+    y, _, indexes = self._latents(learned_image.pad_to_multiple(np.asarray(batch, np.float32),
+                                                                self.stride))
+    return self._synthesize(self.y_model.quantize(y, indexes)).numpy()[:, :height, :width]
 
   def model_bits(self, batch) -> np.ndarray:
     """`[B]` information content of (y_hat, z_hat) under the entropy models, bits per image."""
-    x = tf.convert_to_tensor(batch, tf.float32)
+    x = tf.convert_to_tensor(learned_image.pad_to_multiple(np.asarray(batch, np.float32),
+                                                           self.stride))
     y, _, indexes = self._latents(x)
     _, bits_z = self.z_model(self.h_a(y), training=False)
     _, bits_y = self.y_model(y, indexes, training=False)
     return (bits_y + bits_z).numpy()
 
-  def encode(self, batch) -> List[bytes]:
+  def _encode_padded(self, batch) -> List[bytes]:
     y, z_hat, indexes = self._latents(tf.convert_to_tensor(batch, tf.float32))
     z_strings = self.z_model.compress(z_hat).numpy()
     y_strings = self.y_model.compress(y, indexes).numpy()
     return [base.encode_varint(len(zs)) + zs + ys for zs, ys in zip(z_strings, y_strings)]
 
-  def decode(self, bitstreams: Sequence[bytes]) -> np.ndarray:
+  def _payload_header_bytes(self, payload: bytes) -> int:
+    return base.decode_varint(payload)[1]  # The length prefix of the z string.
+
+  def _decode_padded(self, payloads, height, width) -> np.ndarray:
     z_strings, y_strings = [], []
-    for data in bitstreams:
+    for data in payloads:
       length, position = base.decode_varint(data)
       z_strings.append(data[position:position + length])
       y_strings.append(data[position + length:])
-    z_hat = self.z_model.decompress(tf.constant(z_strings), self.z_shape)
+    z_hat = self.z_model.decompress(tf.constant(z_strings), [height // 8, width // 8])
     indexes = self._indexes(z_hat)
     y_hat = self.y_model.decompress(tf.constant(y_strings), indexes)
     return self._synthesize(y_hat).numpy()
@@ -136,20 +145,23 @@ def train_hyperprior(source: sources_base.Source, lmbda: float,
                      config: codec_config.HyperpriorCodecConfig, seed: int = 0,
                      workdir: Optional[str] = None,
                      log: Callable[[str], None] = lambda line: None) -> HyperpriorCodec:
-  """Trains the hyperprior codec at `lmbda` (R in nats per image, D in MSE per dim)."""
+  """Trains the hyperprior codec at `lmbda` (R in nats per sample of `source`, D in MSE per
+  dim); photo folders train on `config.train_crop` crops (`learned_image.training_source`)."""
   if not source.is_image:
     raise ValueError(f"the hyperprior codec codes images; {source.name} has shape {source.event_shape}")
-  height, width, channels = source.event_shape
+  train_source, rate_scale = learned_image.training_source(source, config.train_crop)
+  height, width, channels = train_source.event_shape
   if height % 8 or width % 8:
-    raise ValueError(f"the hyperprior codec needs H and W divisible by 8, got {height}x{width}")
+    raise ValueError(f"the hyperprior codec trains on H and W divisible by 8, got {height}x{width}")
   tf.keras.utils.set_random_seed(seed)
   g_a, g_s = build_transforms(config.filters, config.latent_channels, channels)
   h_a, h_s = build_hyper_transforms(config.filters, config.latent_channels, config.hyper_channels)
   transforms = (g_a, g_s, h_a, h_s)
-  g_a.build((None, height, width, channels))
-  g_s.build((None, height // 4, width // 4, config.latent_channels))
-  h_a.build((None, height // 4, width // 4, config.latent_channels))
-  h_s.build((None, height // 8, width // 8, config.hyper_channels))
+  # Any image size: the transforms are convolutional.
+  g_a.build((None, None, None, channels))
+  g_s.build((None, None, None, config.latent_channels))
+  h_a.build((None, None, None, config.latent_channels))
+  h_s.build((None, None, None, config.hyper_channels))
   z_prior = tfc.NoisyDeepFactorized(batch_shape=[config.hyper_channels])
   z_model = tfc.ContinuousBatchedEntropyModel(z_prior, coding_rank=3, compression=False)
   y_model = tfc.LocationScaleIndexedEntropyModel(
@@ -159,6 +171,7 @@ def train_hyperprior(source: sources_base.Source, lmbda: float,
       [decay_at], [config.learning_rate, config.learning_rate / 10]))
   variables = [v for t in transforms for v in t.trainable_variables] + list(z_prior.trainable_variables)
   lmbda_t = tf.constant(lmbda, tf.float32)
+  rate_scale_t = tf.constant(rate_scale, tf.float32)
 
   def one_step(step, x):
     del step
@@ -168,7 +181,7 @@ def train_hyperprior(source: sources_base.Source, lmbda: float,
       indexes = _scale_index(h_s(z_tilde, training=True))
       y_tilde, bits_y = y_model(y, indexes, training=True)
       x_tilde = g_s(y_tilde, training=True)
-      rate = tf.reduce_mean(bits_y + bits_z) * LN2
+      rate = tf.reduce_mean(bits_y + bits_z) * LN2 * rate_scale_t  # Per source sample.
       distortion = tf.reduce_mean(tf.square(x - x_tilde))
       loss = rate + lmbda_t * distortion
     gradients = tape.gradient(loss, variables)
@@ -178,7 +191,7 @@ def train_hyperprior(source: sources_base.Source, lmbda: float,
   trackables = {"g_a": g_a, "g_s": g_s, "h_a": h_a, "h_s": h_s, "z_prior": z_prior,
                 "optimizer": optimizer}
   trainer = training.Trainer(
-      one_step, trackables, source, config.batch_size, seed, config.steps, workdir=workdir,
+      one_step, trackables, train_source, config.batch_size, seed, config.steps, workdir=workdir,
       checkpoint_every=max(config.steps, 1), log_every=max(config.steps // 4, 1),
       steps_per_call=50, log=log, name=f"codec:hyperprior lambda={lmbda:g}")
   result = trainer.run()

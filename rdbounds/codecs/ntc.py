@@ -120,13 +120,15 @@ def train_vector_ntc(source: sources_base.Source, lmbda: float,
 
 def train_factorized_prior(analysis, synthesis, prior, coding_rank: int, source, lmbda: float,
                            steps: int, batch_size: int, learning_rate: float, seed: int,
-                           workdir, log, steps_per_call: int, name: str):
+                           workdir, log, steps_per_call: int, name: str,
+                           rate_scale: float = 1.0):
   """Trains analysis/synthesis transforms and a factorized prior at `lmbda` (shared by the
   vector and image NTC codecs).
 
-  Minimizes R + lambda D with R = -log2 of the noisy entropy model's likelihood, in nats per
-  sample (the last `coding_rank` axes form one sample), and D = MSE per dimension; Adam with
-  the learning rate divided by 10 for the last 20% of the steps.
+  Minimizes R + lambda D with R = -log of the noisy entropy model's likelihood, in nats per
+  sample (the last `coding_rank` axes form one sample) times `rate_scale` (which turns the
+  training samples' rate into the job's units, `learned_image.training_source`), and D = MSE
+  per dimension; Adam with the learning rate divided by 10 for the last 20% of the steps.
 
   Returns:
     the `training.TrainingResult`.
@@ -139,13 +141,14 @@ def train_factorized_prior(analysis, synthesis, prior, coding_rank: int, source,
   variables = (analysis.trainable_variables + synthesis.trainable_variables
                + list(prior.trainable_variables))
   lmbda_t = tf.constant(lmbda, tf.float32)
+  rate_scale_t = tf.constant(rate_scale, tf.float32)
 
   def one_step(step, x):
     del step
     with tf.GradientTape() as tape:
       y_tilde, bits = entropy_model(analysis(x, training=True), training=True)
       x_tilde = synthesis(y_tilde, training=True)
-      rate = tf.reduce_mean(bits) * LN2
+      rate = tf.reduce_mean(bits) * LN2 * rate_scale_t
       distortion = tf.reduce_mean(tf.square(x - x_tilde))
       loss = rate + lmbda_t * distortion
     gradients = tape.gradient(loss, variables)

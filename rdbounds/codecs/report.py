@@ -21,10 +21,15 @@ Image sources compare at equal rate (bpp), in dB of PSNR = -10 log10(D):
     to_lb_db = PSNR_LB(R) - PSNR_codec     D_LB(R) = max_i (a_i - R) / lambda_i, the smallest
                                             distortion the LB lines allow at rate R.
 
-BD-rate (Bjøntegaard) of a codec against the UB envelope: the mean of ln R_codec - ln R_UB
+BD-rate (Bjøntegaard) of a codec against an anchor: the mean of ln R_codec - ln R_anchor
 over the quality range both cover, quality being PSNR = -10 log10(D) (for vectors too),
-reported as exp(mean) - 1 in percent. Both curves are interpolated piecewise linearly in
-(quality, ln R), a variant of the classical cubic fit that needs only two points per curve.
+reported as exp(mean) - 1 in percent (positive: the codec needs more rate). Both curves are
+interpolated piecewise linearly in (quality, ln R), a variant of the classical cubic fit that
+needs only two points per curve. Anchors: the UB envelope, and JPEG (`codec:jpeg`) when the
+run has it, the usual reference of image coding.
+
+Image tables also give the share of each point's rate spent on bitstream headers, where the
+codec reports it (`Record.header_bits`).
 """
 
 import dataclasses
@@ -176,15 +181,32 @@ def bd_rate(codec_distortion, codec_rate, anchor_distortion, anchor_rate,
   return float(100.0 * (math.exp(delta) - 1.0))
 
 
-def bd_rates(records: Sequence[curves.Record]) -> Dict[str, float]:
-  """BD-rate (percent) of each codec in `records` against the UB envelope."""
+JPEG = curves.CODEC_PREFIX + "jpeg"
+
+
+def bd_rates(records: Sequence[curves.Record], anchor: Optional[str] = None) -> Dict[str, float]:
+  """BD-rate (percent) of each codec in `records` against an anchor.
+
+  Args:
+    records: a run's records.
+    anchor: None for the UB envelope (upper_bound and wgd points), or an estimator name
+      (e.g. `JPEG`) whose points form the anchor curve; that estimator is not compared with
+      itself.
+
+  Returns:
+    {codec estimator: BD-rate in percent, NaN without overlap}.
+  """
   records = list(records)
-  ub = [r for r in records if r.estimator in curves.ACHIEVABLE and r.has_point]
+  if anchor is None:
+    reference = [r for r in records if r.estimator in curves.ACHIEVABLE and r.has_point]
+  else:
+    reference = [r for r in records if r.estimator == anchor and r.has_point]
   out = {}
-  for name in sorted({r.estimator for r in records if r.estimator.startswith(curves.CODEC_PREFIX)}):
+  for name in sorted({r.estimator for r in records if r.estimator.startswith(curves.CODEC_PREFIX)}
+                     - {anchor}):
     points = [r for r in records if r.estimator == name and r.has_point]
     out[name] = bd_rate([r.distortion for r in points], [r.rate_nats for r in points],
-                        [r.distortion for r in ub], [r.rate_nats for r in ub])
+                        [r.distortion for r in reference], [r.rate_nats for r in reference])
   return out
 
 
@@ -213,13 +235,15 @@ def markdown(records: Sequence[curves.Record], source=None, title: Optional[str]
     lines += ["Distances at equal rate, in dB of PSNR (positive: the codec's PSNR is lower). "
               "`to UB`: the UB envelope's PSNR minus the codec's; `to LB`: the highest PSNR the "
               "LB lines allow minus the codec's (must be >= 0; `no bound` where the codec's rate "
-              "exceeds every LB intercept, so the lines allow any PSNR).", ""]
-    lines.append("| codec | setting | bpp | PSNR dB | to UB dB | to LB dB |")
-    lines.append("|---|---|---|---|---|---|")
+              "exceeds every LB intercept, so the lines allow any PSNR). `headers`: the share "
+              "of the rate spent on bitstream headers (counted in bpp).", ""]
+    lines.append("| codec | setting | bpp | PSNR dB | to UB dB | to LB dB | headers |")
+    lines.append("|---|---|---|---|---|---|---|")
     for c in comparisons:
       r = c.record
       lines.append(f"| {r.estimator} | {_setting(r)} | {_fmt(r.bpp)} | {_fmt(r.psnr_db, 4)} | "
-                   f"{_fmt(c.to_ub, at_least=c.to_ub_at_least)} | {_fmt(c.to_lb)} |")
+                   f"{_fmt(c.to_ub, at_least=c.to_ub_at_least)} | {_fmt(c.to_lb)} | "
+                   f"{_header_share(r)} |")
   else:
     lines += ["Distances at equal distortion, in nats per sample (positive: the codec spends "
               "more). `to UB`: codec rate minus the UB envelope; `to LB`: codec rate minus the LB "
@@ -237,8 +261,14 @@ def markdown(records: Sequence[curves.Record], source=None, title: Optional[str]
   for codec, value in bd_rates(records).items():
     lines.append(f"* {codec}: {_fmt(value)}%" if not math.isnan(value)
                  else f"* {codec}: n/a (no overlap in quality with the UB envelope)")
+  if any(r.estimator == JPEG and r.has_point for r in records):
+    lines += ["", "BD-rate against JPEG (`codec:jpeg`; positive: the codec needs more rate than "
+              "JPEG at equal PSNR):", ""]
+    for codec, value in bd_rates(records, anchor=JPEG).items():
+      lines.append(f"* {codec}: {_fmt(value)}%" if not math.isnan(value)
+                   else f"* {codec}: n/a (no overlap in quality with JPEG)")
   if not has_ub:
-    lines.append("\nNo upper-bound points in this run: `to UB` and BD-rates are n/a.")
+    lines.append("\nNo upper-bound points in this run: `to UB` and BD-rates against it are n/a.")
   if not has_lb:
     lines.append("\nNo lower-bound lines in this run: `to LB` is n/a.")
   below = [c for c in comparisons if c.to_lb < 0 and _significantly_below(c)]
@@ -248,8 +278,17 @@ def markdown(records: Sequence[curves.Record], source=None, title: Optional[str]
   return "\n".join(lines) + "\n"
 
 
+def _header_share(record):
+  if record.header_bits is None or not record.rate_nats:
+    return "n/a"
+  return f"{100 * record.header_bits / record.rate_bits:.3g}%"
+
+
 def _setting(record):
+  """The operating point from a run id: `<job id>:<setting>` or `codec:<name>-<setting>`."""
   run_id = record.run_id or ""
+  if not run_id.startswith(curves.CODEC_PREFIX) and ":" in run_id:
+    return run_id.rsplit(":", 1)[1]
   return run_id.split("-", 1)[1] if "-" in run_id else run_id
 
 
