@@ -44,7 +44,7 @@ class UpperBoundConfig(config.Config):
   latent_channels: int = config.option(
       96, "Upper bound: channels of the spatial model's latent map (1/16 of the resolution).")
   hyper_channels: int = config.option(
-      64, "Upper bound: channels of the spatial model's hyper-latent map (1/64 of the "
+      0, "Upper bound: channels of the spatial model's hyper-latent map (1/64 of the "
       "resolution); 0: no hyperprior, a learned factorized prior per latent channel.")
   train_crop: int = config.option(
       128, "Upper bound: side in pixels of the spatial model's training crops (a multiple "
@@ -173,16 +173,16 @@ IMAGE_PRESETS = {
 # Photographs (image folders): the spatial model, trained on random crops and evaluated on
 # whole held-out images. The default's budget is set in README ("Natural images").
 _PHOTOS = dataclasses.replace(
-    _VAE, latent="spatial", filters=64, latent_channels=96, hyper_channels=64, train_crop=128,
+    _VAE, latent="spatial", filters=64, latent_channels=96, train_crop=128,
     steps=3000, batch=8, lr=1e-3, lr_final_fraction=0.05, checkpoint_every=500,
     log_every=500, steps_per_call=50)
 PHOTO_PRESETS = {
-    "quick": dataclasses.replace(_PHOTOS, filters=16, latent_channels=16, hyper_channels=8,
-                                 train_crop=64, steps=100, batch=4, log_every=50),
+    "quick": dataclasses.replace(_PHOTOS, filters=16, latent_channels=16, train_crop=64,
+                                 steps=100, batch=4, log_every=50),
     "default": _PHOTOS,
     # For a GPU: Ballé et al.'s sizes and budget.
-    "paper": dataclasses.replace(_PHOTOS, filters=128, latent_channels=192, hyper_channels=128,
-                                 train_crop=256, steps=200_000, lr=1e-4,
+    "paper": dataclasses.replace(_PHOTOS, filters=128, latent_channels=192, train_crop=256,
+                                 steps=200_000, lr=1e-4,
                                  checkpoint_every=5000, log_every=5000),
 }
 
