@@ -120,6 +120,13 @@ def plot_curves(records: Sequence[curves.Record], path: str, source=None, units:
   lb = [r for r in by_estimator.get("lower_bound", []) if r.has_line]
   if lb:
     style = _STYLE["lower_bound"]
+    if image_axes:
+      # In (bpp, PSNR) a line bounds PSNR only below its intercept's rate, where it rises
+      # without limit; that rate can lie far left of the achievable points (ln k per crop),
+      # so the lines get a D grid reaching down to where they meet R = 0's neighbourhood.
+      touching = [r.intercept_nats / r.lmbda for r in lb if r.intercept_nats > 0]
+      if touching:
+        grid = np.geomspace(min(d_lo, 1e-3 * min(touching)), d_hi, 800)
     lmb = [r.lmbda for r in lb]
     mean = curves.upper_envelope_of_lines([r.intercept_nats for r in lb], lmb, grid)
     low = curves.upper_envelope_of_lines(
@@ -155,6 +162,17 @@ def plot_curves(records: Sequence[curves.Record], path: str, source=None, units:
   if image_axes:
     ax.set_xlabel("rate (bits per pixel)")
     ax.set_ylabel("PSNR (dB)")
+    # The lower bound's curve starts at zero rate at PSNR -10 log10(max_i a_i / lambda_i)
+    # and rises without limit: the view spans it and the points, from bpp 0 (a line limited
+    # by ln k per crop can sit at a few thousandths of a bit per pixel).
+    shown = [-10.0 * math.log10(r.distortion) for r in records
+             if r.has_point and r.distortion and r.distortion > 0]
+    touching = [r.intercept_nats / r.lmbda for r in lb if r.intercept_nats > 0]
+    if shown and touching:
+      top = max(max(shown), -10.0 * math.log10(max(touching)))
+      ax.set_ylim(min(shown) - 2.0, top + 3.0)
+      right = ax.get_xlim()[1]
+      ax.set_xlim(-0.02 * right, right)  # A little room: lines at ~0 bpp clear the spine.
   else:
     ax.set_xlabel("distortion D (MSE per dimension)")
     ax.set_ylabel(f"rate R ({units} per sample)")

@@ -49,6 +49,22 @@ class PlotsTest(tf.test.TestCase):
     plots.plot_curves(records, path)
     self.assertEqual(Image.open(path).size, (840, 600))
 
+  def test_image_lower_bound_far_left_of_the_points_is_drawn(self):
+    # A line limited by ln k per crop (3.4 nats of 1024 pixels: 0.005 bpp) bounds PSNR only
+    # far left of points at 0.2-1 bpp; it must still be in the picture, in red.
+    records = [curves.Record("img", "upper_bound", l, 10**-(2.5 + l / 2e6), None,
+                             (0.2 + l / 2e6) * 1024 * math.log(2), pixels_per_sample=1024)
+               for l in (6e4, 6e5, 1.8e6)]
+    records += [curves.Record("img", "lower_bound", l, intercept_nats=3.4,
+                              ceiling_nats=math.log(36), pixels_per_sample=1024)
+                for l in (6e4, 1.8e6)]
+    path = os.path.join(self.get_temp_dir(), "photo.png")
+    plots.plot_curves(records, path)
+    pixels = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    reddish = (pixels[..., 0] > 200) & (pixels[..., 1] < 170) & (pixels[..., 2] < 170)
+    # Left of the points (and of the legend, top right): the line near 0 bpp.
+    self.assertGreater(int(reddish[:, :200].sum()), 20)
+
   def test_codecs_never_take_the_lower_bounds_red(self):
     # Matplotlib's own cycle gives the fourth line tab:red, the lower bound's colour.
     records = [curves.Record("g", f"codec:c{i}", None, d, None, 1.0 / d + i, run_id="c")

@@ -45,9 +45,9 @@ tfd = tfp.distributions
 LATENT_STRIDE = 16
 HYPER_STRIDE = 64
 _MIN_SCALE = 1e-4  # Keeps the posterior's scale positive.
-# The prior's scales are kept above this: a hyper-synthesis that learned near-zero scales on
-# its training crops charges unseen content without limit (measured: 0.5 -> 49 nats per pixel
-# on a held-out photo within 60 steps). Any floor leaves the bound valid; it only limits p.
+# The hyperprior's scales are kept above this (as entropy coders' scale tables are), so that
+# near-zero scales predicted for unseen content cannot charge it without limit. Any floor
+# leaves the bound valid; it only restricts the family of priors.
 _PRIOR_MIN_SCALE = 0.1
 
 
