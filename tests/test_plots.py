@@ -62,8 +62,8 @@ class PlotsTest(tf.test.TestCase):
     plots.plot_curves(records, path)
     pixels = np.asarray(Image.open(path).convert("RGB")).astype(int)
     reddish = (pixels[..., 0] > 200) & (pixels[..., 1] < 170) & (pixels[..., 2] < 170)
-    # Left of the points (and of the legend, top right): the line near 0 bpp.
-    self.assertGreater(int(reddish[:, :200].sum()), 20)
+    # The line is near-vertical at ~0 bpp; the legend's red sample spans 2-3 rows only.
+    self.assertGreater(int(np.any(reddish, axis=1).sum()), 20)
 
   def test_codecs_never_take_the_lower_bounds_red(self):
     # Matplotlib's own cycle gives the fourth line tab:red, the lower bound's colour.
