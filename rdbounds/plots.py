@@ -171,8 +171,10 @@ def plot_curves(records: Sequence[curves.Record], path: str, source=None, units:
     if shown and touching:
       top = max(max(shown), -10.0 * math.log10(max(touching)))
       ax.set_ylim(min(shown) - 2.0, top + 3.0)
-      right = ax.get_xlim()[1]
-      ax.set_xlim(-0.02 * right, right)  # A little room: lines at ~0 bpp clear the spine.
+      # The points set the bpp range (an LB band's upper end can run off to any rate), with a
+      # little room on the left so that lines at ~0 bpp clear the spine.
+      right = 1.05 * max(r.rate_nats * rate_scale for r in records if r.has_point)
+      ax.set_xlim(-0.02 * right, right)
   else:
     ax.set_xlabel("distortion D (MSE per dimension)")
     ax.set_ylabel(f"rate R ({units} per sample)")
