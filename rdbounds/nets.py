@@ -21,6 +21,18 @@ def mlp(widths: Sequence[int], output_dim: int, activation: str = "softplus",
 # --------------------------------------------------------------------------------------------
 # Convolutional builders for image sources ([B, H, W, C] tensors, values in [0, 1]).
 
+
+def conv(filters: int, kernel: int = 5, stride: int = 2, activation=None):
+  """A "same"-padded convolution: `[B, H, W, F_in] -> [B, H / stride, W / stride, filters]`."""
+  return tf.keras.layers.Conv2D(filters, kernel, stride, padding="same", activation=activation)
+
+
+def deconv(filters: int, kernel: int = 5, stride: int = 2, activation=None):
+  """A "same"-padded transposed convolution: `[B, H, W, F_in] -> [B, H stride, W stride,
+  filters]`."""
+  return tf.keras.layers.Conv2DTranspose(filters, kernel, stride, padding="same",
+                                         activation=activation)
+
 class ResidualBlock(tf.keras.layers.Layer):
   """Pre-activation residual block: `x + conv3x3(act(conv3x3(act(x))))`.
 

@@ -21,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_compression as tfc
 
+from rdbounds import nets
 from rdbounds import training
 from rdbounds.codecs import base
 from rdbounds.codecs import config as codec_config
@@ -43,20 +44,12 @@ def _scale_index(sigma):
   return (tf.math.log(tf.maximum(sigma, SCALES_MIN)) - np.log(SCALES_MIN)) / step
 
 
-def _conv(filters, kernel, stride, activation=None):
-  return tf.keras.layers.Conv2D(filters, kernel, stride, padding="same", activation=activation)
-
-
-def _deconv(filters, kernel, stride, activation=None):
-  return tf.keras.layers.Conv2DTranspose(filters, kernel, stride, padding="same",
-                                         activation=activation)
-
-
 def build_transforms(filters: int, latent_channels: int, channels: int):
   """(g_a, g_s): `[B, H, W, C] -> [B, H/4, W/4, M]` and back (M = latent_channels)."""
   f, m = filters, latent_channels
-  g_a = tf.keras.Sequential([_conv(f, 5, 2), tfc.GDN(), _conv(m, 5, 2)], name="g_a")
-  g_s = tf.keras.Sequential([_deconv(f, 5, 2), tfc.GDN(inverse=True), _deconv(channels, 5, 2)],
+  g_a = tf.keras.Sequential([nets.conv(f, 5, 2), tfc.GDN(), nets.conv(m, 5, 2)], name="g_a")
+  g_s = tf.keras.Sequential([nets.deconv(f, 5, 2), tfc.GDN(inverse=True),
+                             nets.deconv(channels, 5, 2)],
                             name="g_s")
   return g_a, g_s
 
@@ -64,9 +57,10 @@ def build_transforms(filters: int, latent_channels: int, channels: int):
 def build_hyper_transforms(filters: int, latent_channels: int, hyper_channels: int):
   """(h_a, h_s): `[B, H/4, W/4, M] -> [B, H/8, W/8, K]` and `-> sigma [B, H/4, W/4, M]`."""
   f, m, k = filters, latent_channels, hyper_channels
-  h_a = tf.keras.Sequential([_conv(f, 3, 1, "relu"), _conv(k, 5, 2)], name="h_a")
+  h_a = tf.keras.Sequential([nets.conv(f, 3, 1, "relu"), nets.conv(k, 5, 2)], name="h_a")
   # Softplus keeps sigma positive; the table clips it to [SCALES_MIN, SCALES_MAX].
-  h_s = tf.keras.Sequential([_deconv(f, 5, 2, "relu"), _conv(m, 3, 1, "softplus")], name="h_s")
+  h_s = tf.keras.Sequential([nets.deconv(f, 5, 2, "relu"), nets.conv(m, 3, 1, "softplus")],
+                            name="h_s")
   return h_a, h_s
 
 

@@ -39,6 +39,8 @@ import tensorflow as tf
 import tensorflow_compression as tfc
 import tensorflow_probability as tfp
 
+from rdbounds import nets
+
 tfd = tfp.distributions
 
 # Total stride: 16 from g_a, 4 more from h_a (with a hyperprior).
@@ -49,15 +51,6 @@ _MIN_SCALE = 1e-4  # Keeps the posterior's scale positive.
 # near-zero scales predicted for unseen content cannot charge it without limit. Any floor
 # leaves the bound valid; it only restricts the family of priors.
 _PRIOR_MIN_SCALE = 0.1
-
-
-def _conv(filters, kernel=5, stride=2, activation=None):
-  return tf.keras.layers.Conv2D(filters, kernel, stride, padding="same", activation=activation)
-
-
-def _deconv(filters, kernel=5, stride=2, activation=None):
-  return tf.keras.layers.Conv2DTranspose(filters, kernel, stride, padding="same",
-                                         activation=activation)
 
 
 class SpatialVAE(tf.Module):
@@ -81,17 +74,20 @@ class SpatialVAE(tf.Module):
     n, m, k = int(filters), int(latent_channels), int(hyper_channels)
     self.latent_channels, self.image_channels = m, int(image_channels)
     self.g_a = tf.keras.Sequential(
-        [_conv(n), tfc.GDN(), _conv(n), tfc.GDN(), _conv(n), tfc.GDN(), _conv(2 * m)],
+        [nets.conv(n), tfc.GDN(), nets.conv(n), tfc.GDN(), nets.conv(n), tfc.GDN(),
+         nets.conv(2 * m)],
         name="g_a")
     self.g_s = tf.keras.Sequential(
-        [_deconv(n), tfc.GDN(inverse=True), _deconv(n), tfc.GDN(inverse=True),
-         _deconv(n), tfc.GDN(inverse=True), _deconv(self.image_channels)], name="g_s")
+        [nets.deconv(n), tfc.GDN(inverse=True), nets.deconv(n), tfc.GDN(inverse=True),
+         nets.deconv(n), tfc.GDN(inverse=True), nets.deconv(self.image_channels)], name="g_s")
     self.hyperprior = k > 0
     if self.hyperprior:
       self.h_a = tf.keras.Sequential(
-          [_conv(n, 3, 1, "relu"), _conv(n, 5, 2, "relu"), _conv(k, 5, 2)], name="h_a")
+          [nets.conv(n, 3, 1, "relu"), nets.conv(n, 5, 2, "relu"), nets.conv(k, 5, 2)],
+          name="h_a")
       self.h_s = tf.keras.Sequential(
-          [_deconv(n, 5, 2, "relu"), _deconv(n, 5, 2, "relu"), _conv(2 * m, 3, 1)], name="h_s")
+          [nets.deconv(n, 5, 2, "relu"), nets.deconv(n, 5, 2, "relu"), nets.conv(2 * m, 3, 1)],
+          name="h_s")
       self.h_prior = tfc.NoisyDeepFactorized(batch_shape=[k])
     else:
       self.z_prior = tfc.DeepFactorized(batch_shape=[m])
