@@ -24,8 +24,8 @@ over the latent maps: nats per image, whatever its size. Distortion is the MSE p
 
 Measured, not proven: the hyperprior trained on 64-128 px crops (a 1x1 or 2x2 hyper-latent,
 all of it at the border) charged 4 to 37 times more nats per pixel on 192 px inputs than on
-64-128 px crops of the same photo, while the factorized prior's rate per pixel did not depend on the
-image size. So the factorized prior is the default.
+64-128 px crops of the same photo, while the factorized prior's rate per pixel did not
+depend on the image size. So the factorized prior is the default.
 
 The transforms are those of Ballé et al.: 5x5 stride-2 convolutions with GDN in g_a, inverse
 GDN in g_s, ReLU in the hyper transforms. Inputs must have H and W divisible by the model's
