@@ -96,6 +96,28 @@ def init_prior(model: model_lib.BetaVAE, config: config_lib.UpperBoundConfig, so
   model.prior.init_from_clusters(clusters.centroids, stds, clusters.weights)
 
 
+def _trainer(model, source, config: config_lib.UpperBoundConfig, lmbda: float, seed: int,
+             workdir, log, name: str, loss_scale: float = 1.0) -> training.Trainer:
+  """The shared training loop for `model` on `source`'s draws at `lmbda` (Adam, cosine decay).
+
+  Raises ValueError when the config evaluates another job's model (`trained_by`) whose
+  training has not finished.
+  """
+  optimizer = train_lib.make_optimizer(config.lr, config.steps, config.lr_final_fraction)
+  train_lib.build_optimizer_state(optimizer, model)
+  one_step = train_lib.make_one_step(model, optimizer, lmbda, seed, config.clip_norm,
+                                     loss_scale=loss_scale)
+  trainer = training.Trainer(
+      one_step, {"model": model, "optimizer": optimizer}, source, batch_size=config.batch,
+      seed=seed, num_steps=config.steps, workdir=workdir,
+      checkpoint_every=config.checkpoint_every, log_every=config.log_every,
+      steps_per_call=config.steps_per_call, log=log, name=name)
+  if config.trained_by and trainer.saved_step() < config.steps:
+    raise ValueError(f"upper_bound: job {config.trained_by} has not finished training "
+                     f"({trainer.saved_step()} of {config.steps} steps); finish its sweep first")
+  return trainer
+
+
 def train_and_evaluate(source, config: config_lib.UpperBoundConfig, lmbda: float, seed: int = 0,
                        workdir=None, log=print, name: str = "upper_bound"):
   """Trains a beta-VAE on `source` at `lmbda` and evaluates it on held-out samples.
@@ -108,17 +130,7 @@ def train_and_evaluate(source, config: config_lib.UpperBoundConfig, lmbda: float
   """
   config = resolve(config, lmbda, source.dim)
   model = build_model(config, source.event_shape, seed, lmbda)
-  optimizer = train_lib.make_optimizer(config.lr, config.steps, config.lr_final_fraction)
-  train_lib.build_optimizer_state(optimizer, model)
-  one_step = train_lib.make_one_step(model, optimizer, lmbda, seed, config.clip_norm)
-  trainer = training.Trainer(
-      one_step, {"model": model, "optimizer": optimizer}, source, batch_size=config.batch,
-      seed=seed, num_steps=config.steps, workdir=workdir,
-      checkpoint_every=config.checkpoint_every, log_every=config.log_every,
-      steps_per_call=config.steps_per_call, log=log, name=name)
-  if config.trained_by and trainer.saved_step() < config.steps:
-    raise ValueError(f"upper_bound: job {config.trained_by} has not finished training "
-                     f"({trainer.saved_step()} of {config.steps} steps); finish its sweep first")
+  trainer = _trainer(model, source, config, lmbda, seed, workdir, log, name)
   if not trainer.saved_step():  # A checkpoint, if any, restores the trained prior instead.
     init_prior(model, config, source, seed)
   result = trainer.run()
@@ -152,19 +164,8 @@ def train_and_evaluate_spatial(source, config: config_lib.UpperBoundConfig, lmbd
   model = spatial.SpatialVAE(config.filters, config.latent_channels, config.hyper_channels,
                              source.event_shape[2])
   crop_pixels = config.train_crop**2
-  optimizer = train_lib.make_optimizer(config.lr, config.steps, config.lr_final_fraction)
-  train_lib.build_optimizer_state(optimizer, model)
-  one_step = train_lib.make_one_step(
-      model, optimizer, lmbda * crop_pixels / source.pixels_per_sample, seed, config.clip_norm,
-      loss_scale=1.0 / crop_pixels)
-  trainer = training.Trainer(
-      one_step, {"model": model, "optimizer": optimizer}, crops, batch_size=config.batch,
-      seed=seed, num_steps=config.steps, workdir=workdir,
-      checkpoint_every=config.checkpoint_every, log_every=config.log_every,
-      steps_per_call=config.steps_per_call, log=log, name=name)
-  if config.trained_by and trainer.saved_step() < config.steps:
-    raise ValueError(f"upper_bound: job {config.trained_by} has not finished training "
-                     f"({trainer.saved_step()} of {config.steps} steps); finish its sweep first")
+  trainer = _trainer(model, crops, config, lmbda * crop_pixels / source.pixels_per_sample, seed,
+                     workdir, log, name, loss_scale=1.0 / crop_pixels)
   result = trainer.run()
   evaluation = whole_images.evaluate(model, source.held_out_images(), seed=seed + config.eval_seed)
   return model, result, evaluation
