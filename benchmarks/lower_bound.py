@@ -31,6 +31,8 @@ import time
 from absl import app
 from absl import flags
 
+import tightness_cases
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 CASES = ("gaussian2", "deconvolution4")
@@ -67,21 +69,8 @@ def configurations():
 
 def runs():
   """(source, lambda) pairs of the benchmark."""
-  from rdbounds.sources import deconvolution  # pylint: disable=g-import-not-at-top
-  from rdbounds.sources import make_source  # pylint: disable=g-import-not-at-top
-  for case in FLAGS.cases:
-    if case == "gaussian2":
-      source = make_source("gaussian", dim=2)
-      for lmbda in FLAGS.gaussian_lambdas:
-        yield source, float(lmbda)
-    elif case == "deconvolution4":
-      for seed in FLAGS.source_seeds:
-        source = make_source("deconvolution", seed=int(seed),
-                             **deconvolution.BENCHMARK_SOURCES["deconv4"])
-        for multiple in FLAGS.multiples:
-          yield source, float(multiple) * source.analytic.min_lambda
-    else:
-      raise ValueError(f"unknown case {case!r}; valid: {', '.join(CASES)}")
+  return tightness_cases.source_lambdas(FLAGS.cases, FLAGS.gaussian_lambdas,
+                                        FLAGS.source_seeds, FLAGS.multiples)
 
 
 def main(argv):

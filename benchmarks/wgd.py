@@ -22,9 +22,11 @@ import time
 from absl import app
 from absl import flags
 
+import tightness_cases
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-CASES = ("gaussian2", "deconvolution4", "deconvolution8")
+CASES = tightness_cases.CASES
 
 flags.DEFINE_string("preset", "default", "Preset of the wgd estimator.")
 flags.DEFINE_list("cases", list(CASES), "Cases among " + ", ".join(CASES) + ".")
@@ -39,21 +41,8 @@ FLAGS = flags.FLAGS
 
 def runs():
   """(source, lambda) pairs of the benchmark."""
-  from rdbounds.sources import deconvolution  # pylint: disable=g-import-not-at-top
-  from rdbounds.sources import make_source  # pylint: disable=g-import-not-at-top
-  for case in FLAGS.cases:
-    if case == "gaussian2":
-      source = make_source("gaussian", dim=2)
-      for lmbda in FLAGS.gaussian_lambdas:
-        yield source, float(lmbda)
-    elif case in ("deconvolution4", "deconvolution8"):
-      options = deconvolution.BENCHMARK_SOURCES[f"deconv{case[-1]}"]
-      for seed in FLAGS.source_seeds:
-        source = make_source("deconvolution", seed=int(seed), **options)
-        for multiple in FLAGS.multiples:
-          yield source, float(multiple) * source.analytic.min_lambda
-    else:
-      raise ValueError(f"unknown case {case!r}; valid: {', '.join(CASES)}")
+  return tightness_cases.source_lambdas(FLAGS.cases, FLAGS.gaussian_lambdas,
+                                        FLAGS.source_seeds, FLAGS.multiples)
 
 
 def true_rate(source, lmbda, distortion):
