@@ -174,7 +174,8 @@ IMAGE_PRESETS = {
 # whole held-out images. Its budget was measured on skimage's coffee photo held out, at
 # lambda = 1800 per pixel on 2 cores: 64 px crops run 4x the steps per second of 128 px ones
 # (28 vs 7), and 12k steps on 64 px (460 s) matched 6k on 128 px (900 s) at a lower rate
-# (0.735 vs 0.806 bpp, both 28.5 dB). 20k steps is about 13 minutes per lambda.
+# (0.735 vs 0.806 bpp, both 28.5 dB). 20k steps took 13-14 minutes per lambda on one 2-core
+# machine (26 steps/s) and 47 on another (a 2 GHz AMD EPYC, 7 steps/s).
 _PHOTOS = dataclasses.replace(
     _VAE, latent="spatial", filters=64, latent_channels=96, train_crop=64,
     steps=20_000, batch=8, lr=1e-3, lr_final_fraction=0.05, checkpoint_every=2000,
