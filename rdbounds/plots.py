@@ -31,6 +31,8 @@ _STYLE = {
     "lower_bound": dict(color="tab:red", label="lower bound (Csiszar dual)"),
 }
 _CODEC_COLORS = ("tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan")
+# dB of an image plot's view above its best point, at most, to show where the LB curve starts.
+_LB_HEADROOM_DB = 10.0
 
 
 def plot_curves(records: Sequence[curves.Record], path: str, source=None, units: str = "nats",
@@ -164,12 +166,19 @@ def plot_curves(records: Sequence[curves.Record], path: str, source=None, units:
     ax.set_ylabel("PSNR (dB)")
     # The lower bound's curve starts at zero rate at PSNR -10 log10(max_i a_i / lambda_i)
     # and rises without limit: the view spans it and the points, from bpp 0 (a line limited
-    # by ln k per crop can sit at a few thousandths of a bit per pixel).
+    # by ln k per crop can sit at a few thousandths of a bit per pixel). A start far above
+    # the points (62 dB from a 3-nat line on a photo) would squash them, so the view stops
+    # _LB_HEADROOM_DB above the best point and such a line runs off the top.
     shown = [-10.0 * math.log10(r.distortion) for r in records
              if r.has_point and r.distortion and r.distortion > 0]
     touching = [r.intercept_nats / r.lmbda for r in lb if r.intercept_nats > 0]
     if shown and touching:
-      top = max(max(shown), -10.0 * math.log10(max(touching)))
+      lb_start = -10.0 * math.log10(max(touching))
+      best = max(shown)
+      top = min(max(best, lb_start), best + _LB_HEADROOM_DB)
+      if lb_start > top + 3.0:
+        ax.text(0.01, 0.99, f"lower bound: PSNR <= {lb_start:.1f} dB at 0 bpp (above the view)",
+                transform=ax.transAxes, va="top", fontsize=8, color=_STYLE["lower_bound"]["color"])
       ax.set_ylim(min(shown) - 2.0, top + 3.0)
       # The points set the bpp range (an LB band's upper end can run off to any rate), with a
       # little room on the left so that lines at ~0 bpp clear the spine.
