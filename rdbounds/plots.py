@@ -175,11 +175,11 @@ def plot_curves(records: Sequence[curves.Record], path: str, source=None, units:
     if shown and touching:
       lb_start = -10.0 * math.log10(max(touching))
       best = max(shown)
-      top = min(max(best, lb_start), best + _LB_HEADROOM_DB)
-      if lb_start > top + 3.0:
+      top = min(max(best, lb_start), best + _LB_HEADROOM_DB) + 3.0
+      if lb_start > top:
         ax.text(0.01, 0.99, f"lower bound: PSNR <= {lb_start:.1f} dB at 0 bpp (above the view)",
                 transform=ax.transAxes, va="top", fontsize=8, color=_STYLE["lower_bound"]["color"])
-      ax.set_ylim(min(shown) - 2.0, top + 3.0)
+      ax.set_ylim(min(shown) - 2.0, top)
       # The points set the bpp range (an LB band's upper end can run off to any rate), with a
       # little room on the left so that lines at ~0 bpp clear the spine.
       right = 1.05 * max(r.rate_nats * rate_scale for r in records if r.has_point)
