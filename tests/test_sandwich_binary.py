@@ -134,8 +134,17 @@ class CommandLineTest(tf.test.TestCase):
       for field in fields:
         x, y = getattr(a, field), getattr(b, field)
         self.assertEqual(x is None, y is None, (a.estimator, field))
-        if x is not None:
-          self.assertAllClose(x, y, rtol=1e-6, msg=f"{a.estimator} {a.lmbda} {field}")
+        if x is None:
+          continue
+        # The rows were recorded on one CPU; float32 kernels round differently on others.
+        # 1e-4 is 10-100 times below the rows' own standard errors. The LB's interval ends
+        # are bootstrap-t quantiles over M = 4 draws, which amplify rounding about a thousand
+        # times (a 2 GHz AMD EPYC moved xi by 3e-6 and the low end by 1.2 %): they are
+        # compared to 1 % of the interval's width instead.
+        atol = 0.0
+        if field in ("intercept_ci_low", "intercept_ci_high"):
+          atol = 0.01 * (b.intercept_ci_high - b.intercept_ci_low)
+        self.assertAllClose(x, y, rtol=1e-4, atol=atol, msg=f"{a.estimator} {a.lmbda} {field}")
 
 
 if __name__ == "__main__":
