@@ -23,3 +23,4 @@ LB_EVALUATION = 7_919  # lower bound: the 2M evaluation draws of k samples
 WGD_INITIAL_PARTICLES = 5  # wgd: the training samples the particles start at
 UB_TRAINING_NOISE = 7  # upper bound: posterior samples in training, folded into (seed, step)
 UB_EVALUATION_NOISE = 11  # upper bound: posterior samples in evaluation, into (seed, batch)
+UB_REFINEMENT_NOISE = 13  # upper bound: posterior samples refining a held-out image's posterior

@@ -28,17 +28,17 @@ LATENTS = ("vector", "spatial")
 GAUSSIAN_MIXTURE_PRIORS = ("standard_gaussian", "gaussian", "gaussian_mixture")
 PRIOR_INITS = ("random", "kmeans")
 # What evaluate.py may change to evaluate a trained model again.
-EVALUATION_OPTIONS = ("eval_samples", "eval_batch", "eval_seed")
+EVALUATION_OPTIONS = ("eval_samples", "eval_batch", "eval_seed", "refine_steps", "refine_lr")
 
 
 @dataclasses.dataclass(frozen=True)
 class UpperBoundConfig(config.Config):
   """A beta-VAE: encoder, posterior q(z|x), prior p(z), optional decoder; and its training."""
   latent: Literal[LATENTS] = config.option(
-      "vector", "Upper bound: one latent vector per sample (vector), or a latent map with a "
-      "hyperprior (spatial: fully convolutional, trained on --ub_train_crop crops and "
+      "vector", "Upper bound: one latent vector per sample (vector), or a latent map "
+      "(spatial: fully convolutional, trained on --ub_train_crop crops and "
       "evaluated on whole held-out images; image folders). The spatial model has its own "
-      "Gaussian posterior and hyperprior: --ub_posterior, --ub_prior and the vector model's "
+      "Gaussian posterior and prior: --ub_posterior, --ub_prior and the vector model's "
       "sizes do not apply to it.")
   filters: int = config.option(64, "Upper bound: hidden channels of the spatial model.")
   latent_channels: int = config.option(
@@ -90,6 +90,12 @@ class UpperBoundConfig(config.Config):
   eval_seed: int = config.option(
       0, "Upper bound: seed of the held-out draws and posterior samples of the evaluation, "
       "added to the job's seed.")
+  refine_steps: int = config.option(
+      0, "Upper bound (spatial model): Adam steps refining each held-out image's posterior "
+      "before it is evaluated (semi-amortized inference; the point stays an upper bound); "
+      "0: the encoder's posterior.")
+  refine_lr: float = config.option(
+      1e-2, "Upper bound (spatial model): initial learning rate of --ub_refine_steps.")
   trained_by: Optional[str] = config.option(
       None, "Id of the job whose trained model this job evaluates, without training "
       "(set by evaluate.py).", flag=False)
@@ -132,6 +138,12 @@ class UpperBoundConfig(config.Config):
       raise ValueError(f"steps and conv_blocks must be >= 0, got {self.steps}, {self.conv_blocks}")
     if not self.lr > 0:
       raise ValueError(f"lr must be > 0, got {self.lr}")
+    if self.refine_steps < 0 or not self.refine_lr > 0:
+      raise ValueError(f"refine_steps must be >= 0 and refine_lr > 0, got "
+                       f"{self.refine_steps}, {self.refine_lr}")
+    if self.refine_steps and self.latent != "spatial":
+      raise ValueError(f"refine_steps refines the spatial model's posteriors; the {self.latent} "
+                       f"model has none to refine (set --ub_refine_steps=0)")
     if not 0 <= self.lr_final_fraction <= 1:
       raise ValueError(f"lr_final_fraction must lie in [0, 1], got {self.lr_final_fraction}")
     if self.clip_norm is not None and not self.clip_norm > 0:
@@ -179,10 +191,10 @@ IMAGE_PRESETS = {
 _PHOTOS = dataclasses.replace(
     _VAE, latent="spatial", filters=64, latent_channels=96, train_crop=64,
     steps=20_000, batch=8, lr=1e-3, lr_final_fraction=0.05, checkpoint_every=2000,
-    log_every=2000, steps_per_call=50)
+    log_every=2000, steps_per_call=50, refine_steps=300)
 PHOTO_PRESETS = {
     "quick": dataclasses.replace(_PHOTOS, filters=16, latent_channels=16, train_crop=64,
-                                 steps=100, batch=4, log_every=50),
+                                 steps=100, batch=4, log_every=50, refine_steps=20),
     "default": _PHOTOS,
     # For a GPU: Ballé et al.'s sizes and budget.
     "paper": dataclasses.replace(_PHOTOS, filters=128, latent_channels=192, train_crop=256,

@@ -1,7 +1,10 @@
-"""The upper bound's quick preset: the demo's points on banana are close to Blahut-Arimoto's."""
+"""The upper bound's configuration: the quick preset's points on banana, refused values."""
+
+import pytest
 
 from rdbounds import estimators
 from rdbounds import sources
+from rdbounds.upper import config
 
 
 def _record(name, source, lmbda):
@@ -21,3 +24,9 @@ def test_quick_upper_bound_on_banana_is_within_2_percent_of_blahut_arimoto():
   upper = _record("upper_bound", source, lmbda)
   lagrangian = upper.rate_nats + lmbda * upper.distortion
   assert abs(lagrangian - truth) <= 0.02 * truth, (lagrangian, truth)
+
+
+def test_refining_a_model_without_posterior_maps_is_refused_in_one_line():
+  with pytest.raises(ValueError, match="set --ub_refine_steps=0") as error:
+    config.PRESETS["default"].override(refine_steps=10)
+  assert "\n" not in str(error.value)

@@ -22,6 +22,7 @@ from rdbounds.upper import conv
 from rdbounds.upper import evaluate as evaluate_lib
 from rdbounds.upper import kmeans as kmeans_lib
 from rdbounds.upper import model as model_lib
+from rdbounds.upper import refine
 from rdbounds.upper import spatial
 from rdbounds.upper import train as train_lib
 from rdbounds.upper import whole_images
@@ -167,7 +168,12 @@ def train_and_evaluate_spatial(source, config: config_lib.UpperBoundConfig, lmbd
   trainer = _trainer(model, crops, config, lmbda * crop_pixels / source.pixels_per_sample, seed,
                      workdir, log, name, loss_scale=1.0 / crop_pixels)
   result = trainer.run()
-  evaluation = whole_images.evaluate(model, source.held_out_images(), seed=seed + config.eval_seed)
+  refinement = None
+  if config.refine_steps:
+    refinement = refine.Refinement(lmbda / source.pixels_per_sample, config.refine_steps,
+                                   config.refine_lr)
+  evaluation = whole_images.evaluate(model, source.held_out_images(), seed=seed + config.eval_seed,
+                                     refinement=refinement, log=log)
   return model, result, evaluation
 
 

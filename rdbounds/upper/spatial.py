@@ -110,23 +110,44 @@ class SpatialVAE(tf.Module):
     if (height is not None and height % self.stride) or (width is not None and width % self.stride):
       raise ValueError(f"the spatial model needs H and W divisible by {self.stride}, got "
                        f"{height}x{width} (pad_to_stride pads a whole image)")
-    z_seed, u_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+    out = self.rate_and_reconstruction(*self.encode(x), seed)
+    out["distortion"] = tf.reduce_mean(tf.math.squared_difference(x, out["y"]), [1, 2, 3])
+    return out
+
+  def encode(self, x: tf.Tensor):
+    """`(mu, raw_sigma)`, each `[B, H/16, W/16, M]`: the posterior q(z|x) = N(mu, sigma^2) with
+    sigma = `posterior_scale(raw_sigma)` (an unconstrained parameter, for refinement)."""
     mu, raw_sigma = tf.split(self.g_a(x), 2, axis=-1)
-    sigma = tf.nn.softplus(raw_sigma) + _MIN_SCALE
+    return mu, raw_sigma
+
+  def rate_and_reconstruction(self, mu: tf.Tensor, raw_sigma: tf.Tensor,
+                              seed: tf.Tensor) -> Dict[str, tf.Tensor]:
+    """One posterior sample z of N(mu, sigma^2) (`encode`'s parameters, or any others) decoded.
+
+    Returns:
+      dict with `rate` `[B]` (nats per image: the KL of the module docstring, for this
+      posterior) and `y` `[B, H, W, C]` (unclipped reconstruction).
+    """
+    z_seed, u_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+    sigma = posterior_scale(raw_sigma)
     z = mu + sigma * tf.random.stateless_normal(tf.shape(mu), z_seed)
     y = self.g_s(z)
-    distortion = tf.reduce_mean(tf.math.squared_difference(x, y), [1, 2, 3])
     if not self.hyperprior:
       rate = tf.reduce_sum(tfd.Normal(mu, sigma).log_prob(z) - self.z_prior.log_prob(z),
                            [1, 2, 3])
-      return {"rate": rate, "distortion": distortion, "y": y}
+      return {"rate": rate, "y": y}
     t = self.h_a(mu)
     h = t + tf.random.stateless_uniform(tf.shape(t), u_seed, -0.5, 0.5)
     m, raw_s = tf.split(self.h_s(h), 2, axis=-1)
     s = tf.nn.softplus(raw_s) + _PRIOR_MIN_SCALE
     rate_z = tf.reduce_sum(tfd.Normal(mu, sigma).kl_divergence(tfd.Normal(m, s)), [1, 2, 3])
     rate_h = -tf.reduce_sum(self.h_prior.log_prob(h), [1, 2, 3])
-    return {"rate": rate_z + rate_h, "distortion": distortion, "y": y}
+    return {"rate": rate_z + rate_h, "y": y}
+
+
+def posterior_scale(raw_sigma: tf.Tensor) -> tf.Tensor:
+  """The posterior's standard deviation from its unconstrained parameter (kept positive)."""
+  return tf.nn.softplus(raw_sigma) + _MIN_SCALE
 
 
 def pad_to_stride(image: np.ndarray, stride: int) -> np.ndarray:

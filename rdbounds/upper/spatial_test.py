@@ -32,10 +32,13 @@ class _ShiftModel(tf.Module):
   """Reconstructs x + 0.1 and charges 0.5 nats per input pixel (padding included)."""
   stride = 64
 
-  def __call__(self, x, seed):
-    del seed
-    pixels = tf.cast(tf.shape(x)[1] * tf.shape(x)[2], tf.float32)
-    return {"rate": tf.fill([tf.shape(x)[0]], 0.5 * pixels), "y": x + 0.1}
+  def encode(self, x):
+    return x, x
+
+  def rate_and_reconstruction(self, mu, raw_sigma, seed):
+    del raw_sigma, seed
+    pixels = tf.cast(tf.shape(mu)[1] * tf.shape(mu)[2], tf.float32)
+    return {"rate": tf.fill([tf.shape(mu)[0]], 0.5 * pixels), "y": mu + 0.1}
 
 
 class WholeImageEvaluationTest(tf.test.TestCase):
