@@ -31,7 +31,7 @@ flags.DEFINE_string("photos", None, "Folder of photographs; default: OUT/photos,
 flags.DEFINE_string("out", "runs/natural_images", "Output folder of the run.")
 flags.DEFINE_enum("preset", "default", ["quick", "default", "paper"], "Estimator presets.")
 flags.DEFINE_list("codecs", ["jpeg", "webp", "jpeg2000", "hyperprior"], "Codecs to compare.")
-flags.DEFINE_list("lambdas", None, "Multipliers; default: the image grid (about 0.1-1.1 bpp).")
+flags.DEFINE_list("lambdas", None, "Multipliers; default: the image grid (about 0.1-1.4 bpp).")
 FLAGS = flags.FLAGS
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -44,7 +44,7 @@ flags.DEFINE_float("truncation", None, "Truncation of the BigGAN module.")
 flags.DEFINE_string("data", None, "Folder of PNG/JPEG images (images source).")
 flags.DEFINE_integer("crop", None, "Crop size in pixels (images source).")
 flags.DEFINE_list("lambdas", DEMO["lambdas"], "Multipliers lambda (slope -lambda of R(D)). "
-                  "Unset: the demo's, or for image sources a grid spanning about 0.1-1.1 bits "
+                  "Unset: the demo's, or for image sources a grid spanning about 0.1-1.4 bits "
                   "per pixel.")
 flags.DEFINE_list("estimators", DEMO["estimators"].split(","),
                   "Estimators: analytic, blahut_arimoto, upper_bound, wgd, lower_bound, or a "
