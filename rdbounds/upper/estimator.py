@@ -149,7 +149,8 @@ def train_and_evaluate_spatial(source, config: config_lib.UpperBoundConfig, lmbd
   `lmbda` is the job's multiplier: it weighs the MSE per dimension against nats per *sample*
   of `source` (a `crop x crop` crop), so per pixel the trade-off is lambda / pixels_per_sample,
   whatever the training crop. The loss is taken per pixel, so that gradient clipping and the
-  learning rate see the same scale at any crop size.
+  learning rate see the same scale at any crop size. With `config.refine_steps`, each held-out
+  image's posterior is refined at that per-pixel trade-off before it is evaluated (`refine`).
 
   Returns:
     `(model, training.TrainingResult, whole_images.WholeImageEvaluation)`.

@@ -25,6 +25,7 @@ them, and the one-sample rate and distortion would be biased low.
 
 import dataclasses
 
+import numpy as np
 import tensorflow as tf
 
 
@@ -51,6 +52,9 @@ def refine_posterior(model, x: tf.Tensor, height: int, width: int, refinement: R
   Returns:
     `(mu, raw_sigma)`, each `[1, H'/16, W'/16, M]`: `encode(x)`'s after `refinement.steps`
     Adam steps on the objective of the module docstring (per pixel).
+
+  Raises:
+    FloatingPointError: the refinement diverged (non-finite parameters): no point to report.
   """
   pixels = float(height * width)
   lmbda = tf.constant(refinement.lmbda_per_pixel * pixels, tf.float32)
@@ -85,4 +89,9 @@ def refine_posterior(model, x: tf.Tensor, height: int, width: int, refinement: R
                 for p, m, v in zip(params, first, second)]
     return params[0], params[1]
 
-  return run(*model.encode(x))
+  mu, raw_sigma = run(*model.encode(x))
+  if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(raw_sigma))):
+    raise FloatingPointError(f"refining a held-out image's posterior diverged (non-finite "
+                             f"parameters); lower --ub_refine_lr (was "
+                             f"{refinement.learning_rate:g})")
+  return mu, raw_sigma

@@ -54,6 +54,13 @@ class RefinePosteriorTest(tf.test.TestCase):
     self.assertAllClose(np.mean(sigma[:, :8]**2), 0.2, atol=0.01)
     self.assertLess(np.mean(np.abs(mu[:, 8:])), 0.1)
     self.assertAllClose(np.mean(sigma[:, 8:]), 1.0, atol=0.05)
+  def test_a_diverged_refinement_is_an_error_not_a_point(self):
+    image = tf.fill([1, 4, 4, 3], 0.5)
+    with self.assertRaisesRegex(FloatingPointError, "diverged.*--ub_refine_lr"):
+      refine.refine_posterior(_IdentityGaussianModel(), image, 4, 4,
+                              refine.Refinement(6.0, steps=5, learning_rate=float("inf")),
+                              tf.constant([1, 2]))
+
 
 class RefinedEvaluationTest(tf.test.TestCase):
 
