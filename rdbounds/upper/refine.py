@@ -18,9 +18,10 @@ Why the refined point is still an upper bound. The bound holds for any channel q
 (docs/method.md, "Photographs"). The refinement depends only on the image and on a seed that
 does not depend on it (its samples come from their own stream, `streams.UB_REFINEMENT_NOISE`),
 so image -> refined posterior is such a channel (the decoder never sees the seed). The
-evaluation then draws fresh samples from it
-(`streams.UB_EVALUATION_NOISE`): had the refinement seen those samples it could have fitted
-them, and the one-sample rate and distortion would be biased low.
+evaluation then draws fresh samples from it (`streams.UB_EVALUATION_NOISE`): had the
+refinement seen those samples it could have fitted them, and the one-sample rate and
+distortion would be biased low. What the refinement buys is measured, not proven (README,
+"Natural images").
 """
 
 import dataclasses

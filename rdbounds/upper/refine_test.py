@@ -54,6 +54,7 @@ class RefinePosteriorTest(tf.test.TestCase):
     self.assertAllClose(np.mean(sigma[:, :8]**2), 0.2, atol=0.01)
     self.assertLess(np.mean(np.abs(mu[:, 8:])), 0.1)
     self.assertAllClose(np.mean(sigma[:, 8:]), 1.0, atol=0.05)
+
   def test_a_diverged_refinement_is_an_error_not_a_point(self):
     image = tf.fill([1, 4, 4, 3], 0.5)
     with self.assertRaisesRegex(FloatingPointError, "diverged.*--ub_refine_lr"):
@@ -78,6 +79,7 @@ class RefinedEvaluationTest(tf.test.TestCase):
                                     refinement=refine.Refinement(lmbda_per_pixel, 100, 3e-3))
     objective = lambda ev: ev.rate_per_pixel + lmbda_per_pixel * ev.distortion
     self.assertLess(objective(refined), 0.9 * objective(amortized))
+
 
 if __name__ == "__main__":
   tf.test.main()
