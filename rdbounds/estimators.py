@@ -64,6 +64,15 @@ class Job:
     return cls(data["estimator"], data["lmbda"], data["seed"], config, data["source"])
 
   @property
+  def depends_on(self) -> Optional[str]:
+    """Id of the job whose trained model this one starts training from (`config.warm_from`):
+    a sweep runs that job first. None: the job stands alone, or trains nothing (it evaluates
+    a finished job's model again: `config.trained_by`)."""
+    if getattr(self.config, "trained_by", None):
+      return None
+    return getattr(self.config, "warm_from", None)
+
+  @property
   def job_id(self) -> str:
     """Stable identifier: a readable prefix and a hash of everything that defines the job."""
     blob = json.dumps(self.to_json(), sort_keys=True, default=str)
@@ -84,16 +93,21 @@ class JobContext:
   log: Callable[[str], None] = lambda line: None
 
 
+def sibling_dir(job: Job, context: JobContext, other_job_id: str, why: str) -> str:
+  """The folder of another job of the same run (the sweep's layout), which `job` reads for
+  `why` (a phrase for the error when there are no job folders)."""
+  if context.workdir is None:
+    raise ValueError(f"{job.estimator}: {why} job {other_job_id} needs the run's job folders")
+  return os.path.join(os.path.dirname(context.workdir), other_job_id)
+
+
 def training_dir(job: Job, context: JobContext) -> Optional[str]:
   """The folder of the job's trained model: its own, or that of the job it re-evaluates
   (`config.trained_by`, a sibling folder in the sweep's layout), which it only reads."""
   trained_by = getattr(job.config, "trained_by", None)
   if not trained_by:
     return context.workdir
-  if context.workdir is None:
-    raise ValueError(f"{job.estimator}: evaluating job {trained_by} again needs the run's "
-                     f"job folders")
-  return os.path.join(os.path.dirname(context.workdir), trained_by)
+  return sibling_dir(job, context, trained_by, "evaluating again the model of")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,7 +17,9 @@ byte.
 
 Jobs run in this process by default, or on a Dask cluster: `local:N` starts a LocalCluster
 with N single-threaded worker processes, `tcp://HOST:PORT` uses an existing scheduler. Each
-job seeds everything from its own seed, so rows do not depend on the executor.
+job seeds everything from its own seed, so rows do not depend on the executor. A job that
+starts from another's trained model (`Job.depends_on`: the upper bound's warm-start chain)
+runs after it on either.
 """
 
 import dataclasses
@@ -67,8 +69,14 @@ def _source_for(source_options: dict) -> sources.Source:
 
 
 def run_job(source_options: dict, job: estimators.Job, jobs_dir: str,
-            log: Callable[[str], None] = print) -> JobOutcome:
-  """Runs one job unless it already finished; never raises for a failing estimator."""
+            log: Callable[[str], None] = print, after: Optional[JobOutcome] = None
+            ) -> JobOutcome:
+  """Runs one job unless it already finished; never raises for a failing estimator.
+
+  `after` is unused: the outcome of the job this one depends on, passed so that Dask runs
+  the two in order.
+  """
+  del after
   started = time.time()
   job_dir = os.path.join(jobs_dir, job.job_id)
   records_path = os.path.join(job_dir, RECORDS)
@@ -117,6 +125,32 @@ def merge(out_dir: str, job_ids: Sequence[str]) -> List[curves.Record]:
       lines.append(text[len(header):])
   curves.atomic_write_text(os.path.join(out_dir, "curves.csv"), header + "".join(lines))
   return records
+
+
+def in_dependency_order(jobs: Sequence[estimators.Job]) -> List[estimators.Job]:
+  """`jobs` reordered so that each comes after the job it depends on (`Job.depends_on`),
+  otherwise in the given order.
+
+  Raises:
+    ValueError when a job depends on one that is not in `jobs`.
+  """
+  by_id = {job.job_id: job for job in jobs}
+  ordered, placed = [], set()
+
+  def place(job):
+    if job.job_id in placed:
+      return
+    if job.depends_on is not None:
+      if job.depends_on not in by_id:
+        raise ValueError(f"job {job.job_id} starts from job {job.depends_on}, which is not in "
+                         f"the sweep")
+      place(by_id[job.depends_on])
+    placed.add(job.job_id)
+    ordered.append(job)
+
+  for job in jobs:
+    place(job)
+  return ordered
 
 
 class _Progress:
@@ -221,7 +255,7 @@ def run_sweep(source_options: dict, jobs: Sequence[estimators.Job], out_dir: str
       remerge()
 
   if executor == "inprocess":
-    for job in jobs:
+    for job in in_dependency_order(jobs):
       if not os.path.exists(os.path.join(jobs_dir, job.job_id, RECORDS)):
         progress.start(job)
       finished(run_job(source_options, job, jobs_dir, log))
@@ -229,12 +263,13 @@ def run_sweep(source_options: dict, jobs: Sequence[estimators.Job], out_dir: str
     from dask import distributed  # pylint: disable=g-import-not-at-top
     client, cluster = _dask_client(executor)
     try:
-      futures = []
-      for job in jobs:
+      futures = {}
+      for job in in_dependency_order(jobs):
         progress.start(job)
-        futures.append(client.submit(run_job, source_options, job, jobs_dir, pure=False,
-                                     key=f"rdbounds-{job.job_id}-{time.time_ns()}"))
-      for future in distributed.as_completed(futures):
+        futures[job.job_id] = client.submit(
+            run_job, source_options, job, jobs_dir, after=futures.get(job.depends_on),
+            pure=False, key=f"rdbounds-{job.job_id}-{time.time_ns()}")
+      for future in distributed.as_completed(futures.values()):
         finished(future.result())
     finally:
       client.close()

@@ -30,3 +30,9 @@ def test_refining_a_model_without_posterior_maps_is_refused_in_one_line():
   with pytest.raises(ValueError, match="set --ub_refine_steps=0") as error:
     config.PRESETS["default"].override(refine_steps=10)
   assert "\n" not in str(error.value)
+
+
+def test_a_warm_start_chain_of_vector_models_is_refused_in_one_line():
+  with pytest.raises(ValueError, match="spatial model") as error:
+    config.PRESETS["default"].override(warm_start_steps=100)
+  assert "\n" not in str(error.value)

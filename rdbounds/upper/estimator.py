@@ -5,6 +5,7 @@ Configured by `config.UpperBoundConfig` (presets and option docs there); registe
 """
 
 import dataclasses
+import os
 import time
 from typing import List
 
@@ -15,6 +16,7 @@ from rdbounds import curves
 from rdbounds import estimators
 from rdbounds import nets
 from rdbounds import streams
+from rdbounds import sweep
 from rdbounds import training
 from rdbounds.sources import rescaled
 from rdbounds.upper import config as config_lib
@@ -140,9 +142,26 @@ def train_and_evaluate(source, config: config_lib.UpperBoundConfig, lmbda: float
   return model, result, evaluation
 
 
+def start_from(model: spatial.SpatialVAE, job_dir: str, log=print):
+  """Loads into `model` the weights that the job in `job_dir` finished training with.
+
+  Raises:
+    ValueError when that job has not finished (it has no records yet), or its model does not
+    fit `model` (another architecture).
+  """
+  job_id = os.path.basename(os.path.normpath(job_dir))
+  latest = tf.train.latest_checkpoint(os.path.join(job_dir, "ckpt"))
+  if not os.path.exists(os.path.join(job_dir, sweep.RECORDS)) or latest is None:
+    raise ValueError(f"upper_bound: job {job_id}, whose trained model this job starts from, "
+                     f"has not finished (see its folder {job_dir})")
+  status = tf.train.Checkpoint(model=model).read(latest)
+  status.assert_existing_objects_matched().expect_partial()
+  log(f"starting from the model job {job_id} trained ({os.path.basename(latest)})")
+
+
 def train_and_evaluate_spatial(source, config: config_lib.UpperBoundConfig, lmbda: float,
                                seed: int = 0, workdir=None, log=print,
-                               name: str = "upper_bound"):
+                               name: str = "upper_bound", warm_start_dir: str = None):
   """Trains the spatial model on `config.train_crop` crops of `source` (an image folder) and
   evaluates it on the whole held-out images.
 
@@ -151,6 +170,8 @@ def train_and_evaluate_spatial(source, config: config_lib.UpperBoundConfig, lmbd
   whatever the training crop. The loss is taken per pixel, so that gradient clipping and the
   learning rate see the same scale at any crop size. With `config.refine_steps`, each held-out
   image's posterior is refined at that per-pixel trade-off before it is evaluated (`refine`).
+  With `warm_start_dir` (the folder of a finished job with the same model), training starts
+  from that job's trained weights (`start_from`) unless `workdir` holds a checkpoint of its own.
 
   Returns:
     `(model, training.TrainingResult, whole_images.WholeImageEvaluation)`.
@@ -168,6 +189,8 @@ def train_and_evaluate_spatial(source, config: config_lib.UpperBoundConfig, lmbd
   crop_pixels = config.train_crop**2
   trainer = _trainer(model, crops, config, lmbda * crop_pixels / source.pixels_per_sample, seed,
                      workdir, log, name, loss_scale=1.0 / crop_pixels)
+  if warm_start_dir is not None and not trainer.saved_step():
+    start_from(model, warm_start_dir, log)
   result = trainer.run()
   refinement = None
   if config.refine_steps:
@@ -181,9 +204,13 @@ def train_and_evaluate_spatial(source, config: config_lib.UpperBoundConfig, lmbd
 def _run_spatial(source, job, context) -> List[curves.Record]:
   started = time.time()
   name = f"upper_bound lambda={job.lmbda:g}"
+  warm_start_dir = None
+  if job.config.warm_from and not job.config.trained_by:
+    warm_start_dir = estimators.sibling_dir(job, context, job.config.warm_from,
+                                            "starting from the model of")
   _, result, ev = train_and_evaluate_spatial(source, job.config, job.lmbda, job.seed,
                                              estimators.training_dir(job, context),
-                                             context.log, name)
+                                             context.log, name, warm_start_dir)
   bits = ev.rate_per_pixel / np.log(2.0)
   context.log(f"{name}: {ev.n_images} whole held-out image(s): {bits:.4g} bpp, "
               f"PSNR {-10 * np.log10(ev.distortion):.2f} dB")
