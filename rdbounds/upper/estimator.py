@@ -146,8 +146,8 @@ def start_from(model: spatial.SpatialVAE, job_dir: str, log=print):
   """Loads into `model` the weights that the job in `job_dir` finished training with.
 
   Raises:
-    ValueError when that job has not finished (it has no records yet), or its model does not
-    fit `model` (another architecture).
+    ValueError when that job has not finished (it has no records yet). A model of another
+    architecture fails to restore (TensorFlow's shape or unmatched-object errors).
   """
   job_id = os.path.basename(os.path.normpath(job_dir))
   latest = tf.train.latest_checkpoint(os.path.join(job_dir, "ckpt"))
