@@ -24,6 +24,10 @@ import tensorflow as tf
 from rdbounds.sources import base
 
 
+# The folder of a working directory that holds its checkpoints.
+CHECKPOINT_DIR = "ckpt"
+
+
 class TrainingDiverged(RuntimeError):
   """The loss became NaN or infinite."""
 
@@ -133,7 +137,7 @@ class Trainer:
     self.writer = None
     if workdir:
       self.manager = tf.train.CheckpointManager(
-          self.checkpoint, os.path.join(workdir, "ckpt"), max_to_keep=2)
+          self.checkpoint, os.path.join(workdir, CHECKPOINT_DIR), max_to_keep=2)
       self.writer = tf.summary.create_file_writer(os.path.join(workdir, "tb"))
     self._compiled = {}
 

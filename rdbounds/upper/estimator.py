@@ -150,7 +150,7 @@ def start_from(model: spatial.SpatialVAE, job_dir: str, log=print):
     architecture fails to restore (TensorFlow's shape or unmatched-object errors).
   """
   job_id = os.path.basename(os.path.normpath(job_dir))
-  latest = tf.train.latest_checkpoint(os.path.join(job_dir, "ckpt"))
+  latest = tf.train.latest_checkpoint(os.path.join(job_dir, training.CHECKPOINT_DIR))
   if not os.path.exists(os.path.join(job_dir, sweep.RECORDS)) or latest is None:
     raise ValueError(f"upper_bound: job {job_id}, whose trained model this job starts from, "
                      f"has not finished (see its folder {job_dir})")
