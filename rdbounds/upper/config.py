@@ -98,9 +98,10 @@ class UpperBoundConfig(config.Config):
       1e-2, "Upper bound (spatial model): initial learning rate of --ub_refine_steps.")
   warm_start_steps: Optional[int] = config.option(
       None, "Upper bound (spatial model): train the sweep's highest lambda from random "
-      "weights for --ub_steps, and each lower lambda from the model trained at the lambda "
-      "above it, for this many steps (a chain: the lambdas run one after another); none: "
-      "every lambda from random weights.")
+      "weights for --ub_steps, each lower lambda from the model trained at the lambda "
+      "above it, and then the highest again from the model of the one below it, each for "
+      "this many steps (a chain: the lambdas run one after another); none: every lambda "
+      "from random weights.")
   warm_from: Optional[str] = config.option(
       None, "Id of the job whose trained model this job's training starts from (set by the "
       "sweep's plan with --ub_warm_start_steps).", flag=False)
@@ -205,13 +206,15 @@ IMAGE_PRESETS = {
 # 5400 per pixel they lowered coffee's rate + lambda D from 6.76 to 6.46 nats per pixel
 # (1.08 bpp at 29.5 dB to 1.32 bpp at 29.9 dB), and 300 refinement steps (~90 s for that
 # 600x400 photo) to 5.64 (1.43 bpp, 30.65 dB); at lambda 60, refined, 0.10 bpp at 25.56 dB.
-# Lower lambdas train 8k steps from the model above (`plan`): at lambda 1800 that gave 0.89
-# bpp at 30.79 dB refined, above JPEG there, where 20k steps from random weights had given
-# (96 channels, not refined) 0.71 bpp at 29.03 dB, below JPEG. The whole chain (README):
-# 0.12-1.43 bpp, above JPEG up to 0.9 bpp; 8k steps took 17-19 minutes on the EPYC.
+# Lower lambdas train 8k steps from the model above, and the top one 8k more from the model
+# below it (`plan`): at lambda 1800, from 20k steps at 5400, that gave 0.89 bpp at 30.79 dB
+# refined, where 20k steps from random weights had given (96 channels, not refined) 0.71 bpp
+# at 29.03 dB, below JPEG. The top lambda's 45k steps from random weights (20k gave 1.43 bpp
+# at 30.65 dB, 45k 1.37 bpp at 32.18) took 24 minutes on a 2-core machine at 30-33 steps/s,
+# and each 8k-step job 4-5 minutes; at the EPYC's 7-8 steps/s that is about 100 and 18.
 _PHOTOS = dataclasses.replace(
     _VAE, latent="spatial", filters=64, latent_channels=192, train_crop=64,
-    steps=20_000, batch=8, lr=1e-3, lr_final_fraction=0.05, checkpoint_every=2000,
+    steps=45_000, batch=8, lr=1e-3, lr_final_fraction=0.05, checkpoint_every=2000,
     log_every=2000, steps_per_call=50, refine_steps=300, warm_start_steps=8000)
 PHOTO_PRESETS = {
     "quick": dataclasses.replace(_PHOTOS, filters=16, latent_channels=16, train_crop=64,
@@ -227,26 +230,40 @@ PHOTO_PRESETS = {
 
 def plan(estimator, lambdas, seed, config_: UpperBoundConfig, source_description
          ) -> List[estimators.Job]:
-  """One job per lambda; with `warm_start_steps`, a chain in decreasing lambda, each job
-  after the first starting from its predecessor's trained model (`warm_from`).
+  """One job per lambda; with `warm_start_steps`, a chain: the highest lambda from random
+  weights, each lower one from its predecessor's trained model (`warm_from`), then the
+  highest lambda again, from the model trained at the lambda below it.
 
-  Downwards because lowering the rate only has to close latent channels, while raising it
-  must reopen the ones a lower rate shut: measured on the photos (coffee.png held out), the
-  lambda-60 model trained 10k steps at lambda 5400 reached 7.00 nats per pixel of rate +
-  lambda D, where 20k steps from random weights reach 5.64.
+  Down first because lowering the rate only has to close latent channels, while raising it
+  must reopen the ones a lower rate shut. One step back up is what the top point needs.
+  Measured on the photos (coffee.png held out, lambda per pixel, refined):
+    * all the way up is worse: lambda 60 from random weights (10k steps), then 8k steps per
+      x3 up to 5400, reached 0.65 bpp at 29.36 dB at 1800 and 1.08 bpp at 30.16 dB at 5400;
+      downwards from 45k steps at 5400, lambda 1800 reached 0.88 bpp at 31.68 dB;
+    * the top point from random weights lags: 45k steps at 5400 gave 1.37 bpp at 32.18 dB,
+      below JPEG (32.47 dB at that rate); 8k more at 5400 gave 1.36 bpp at 32.48 dB; 8k at
+      5400 from the lambda-1800 model gave 1.33 bpp at 32.64 dB, above JPEG (32.35).
+  The chain's first point is kept (it is a valid point too); the envelope drops it where the
+  revisit dominates it.
   """
   if config_.warm_start_steps is None:
     return estimators.one_job_per_lambda(estimator, lambdas, seed, config_, source_description)
   # The first job is the one a sweep without the chain runs (and shares its id); each other
-  # is what it does: `steps` steps from `warm_from`'s model.
+  # is what it does: `warm_start_steps` steps from `warm_from`'s model.
   first = dataclasses.replace(config_, warm_start_steps=None)
-  jobs = []
-  for lmbda in sorted((float(l) for l in lambdas), reverse=True):
+
+  def job(lmbda, predecessor=None):
     job_config = first
-    if jobs:
+    if predecessor is not None:
       job_config = dataclasses.replace(first, steps=config_.warm_start_steps,
-                                       warm_from=jobs[-1].job_id)
-    jobs.append(estimators.Job(estimator.name, lmbda, seed, job_config, source_description))
+                                       warm_from=predecessor.job_id)
+    return estimators.Job(estimator.name, lmbda, seed, job_config, source_description)
+
+  jobs = []
+  for lmbda in sorted(set(float(l) for l in lambdas), reverse=True):
+    jobs.append(job(lmbda, jobs[-1] if jobs else None))
+  if len(jobs) > 1:
+    jobs.append(job(jobs[0].lmbda, jobs[1]))
   return jobs
 
 

@@ -1,4 +1,5 @@
-"""Warm-start chains over lambda: each lower lambda trains on from the model of the one above."""
+"""Warm-start chains over lambda: each lower lambda trains on from the model of the one above,
+then the highest again from the one below it."""
 
 import dataclasses
 import os
@@ -53,7 +54,7 @@ class WarmStartTest(tf.test.TestCase):
     chain = self.estimator.plan_jobs(self.lambdas, 0, config, self.source.describe())
     out = self.get_temp_dir()
     trained = sweep.run_sweep(self.source_options, chain, out, log=lambda line: None)
-    self.assertEqual([o.status for o in trained], ["done"] * 2)
+    self.assertEqual([o.status for o in trained], ["done"] * 3)
     # Alone in its sweep: it trains nothing, so it waits for no other job.
     again = self.estimator.reevaluation(chain[1], self.source.describe(), eval_seed=1)
     (outcome,) = sweep.run_sweep(self.source_options, [again], out, log=lambda line: None)
@@ -69,7 +70,7 @@ class WarmStartTest(tf.test.TestCase):
     chain = self.estimator.plan_jobs(self.lambdas, 0, self.config, self.source.describe())
     outcomes = sweep.run_sweep(self.source_options, chain, self.get_temp_dir(),
                                executor="local:2", log=lambda line: None)
-    self.assertEqual([o.status for o in outcomes], ["done", "done"], [o.error for o in outcomes])
+    self.assertEqual([o.status for o in outcomes], ["done"] * 3, [o.error for o in outcomes])
 
   def test_a_job_whose_predecessor_did_not_finish_fails_saying_so(self):
     chain = self.estimator.plan_jobs(self.lambdas, 0, self.config, self.source.describe())
