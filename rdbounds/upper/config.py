@@ -241,8 +241,8 @@ def plan(estimator, lambdas, seed, config_: UpperBoundConfig, source_description
       x3 up to 5400, reached 0.65 bpp at 29.36 dB at 1800 and 1.08 bpp at 30.16 dB at 5400;
       downwards from 45k steps at 5400, lambda 1800 reached 0.88 bpp at 31.68 dB;
     * the top point from random weights lags: 45k steps at 5400 gave 1.37 bpp at 32.18 dB,
-      below JPEG (32.47 dB at that rate); 8k more at 5400 gave 1.36 bpp at 32.48 dB; 8k at
-      5400 from the lambda-1800 model gave 1.33 bpp at 32.64 dB, above JPEG (32.35).
+      below JPEG (32.49 dB at that rate); 8k more at 5400 gave 1.36 bpp at 32.48 dB; 8k at
+      5400 from the lambda-1800 model gave 1.33 bpp at 32.64 dB, above JPEG (32.37).
   The chain's first point is kept (it is a valid point too); the envelope drops it where the
   revisit dominates it.
   """
