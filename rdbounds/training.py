@@ -214,8 +214,17 @@ class Trainer:
       if step // self.log_every > (step - steps) // self.log_every or step == until:
         rate = window_steps / max(time.time() - window_start, 1e-9)
         shown = " ".join(f"{k}={v:.4g}" for k, v in metrics.items())
-        self.log(f"{self.name}: step {step}/{self.num_steps} {rate:.0f} steps/s {shown}")
+        self.log(f"{self.name}: step {step}/{self.num_steps} {rate:.0f} steps/s"
+                 f"{_time_left(until - step, rate)} {shown}")
         window_start, window_steps = time.time(), 0
     if self.writer is not None:
       self.writer.flush()
     return TrainingResult(step, time.time() - started, metrics, first)
+
+
+def _time_left(steps: int, steps_per_second: float) -> str:
+  """", about 12 min left" at the last window's pace; nothing when done or under a minute."""
+  minutes = steps / max(steps_per_second, 1e-9) / 60
+  if minutes < 1:
+    return ""
+  return f", about {minutes:.0f} min left" if minutes < 90 else f", about {minutes / 60:.1f} h left"
