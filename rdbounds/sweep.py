@@ -22,13 +22,14 @@ starts from another's trained model (`Job.depends_on`: the upper bound's warm-st
 runs after it on either.
 """
 
+import collections
 import dataclasses
 import json
 import logging
 import os
 import time
 import traceback
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from rdbounds import curves
 from rdbounds import estimators
@@ -154,29 +155,54 @@ def in_dependency_order(jobs: Sequence[estimators.Job]) -> List[estimators.Job]:
 
 
 class _Progress:
-  """Job start/finish lines with elapsed time and an ETA for the sweep."""
+  """Job start/finish lines with elapsed time and an ETA for the sweep.
 
-  def __init__(self, total: int, log: Callable[[str], None]):
-    self.total, self.log = total, log
+  The ETA assumes the jobs left run one after another, each at the pace per training step of
+  its estimator's finished jobs: a chain's warm-started jobs train a fraction of the steps of
+  its first. Jobs of an estimator none of whose jobs has finished are counted, not timed.
+  """
+
+  def __init__(self, jobs: Sequence[estimators.Job], log: Callable[[str], None]):
+    self.total, self.log = len(jobs), log
+    self.pending = {job.job_id: job for job in jobs}
     self.started = time.time()
-    self.finished, self.ran_seconds, self.ran = 0, 0.0, 0
+    self.finished = 0
+    self.cost: Dict[str, Tuple[float, float]] = {}  # estimator -> (seconds, steps) that ran
 
   def start(self, job):
     self.log(f"[sweep] start  {job.job_id}")
 
   def finish(self, outcome: JobOutcome):
+    job = outcome.job
     self.finished += 1
+    self.pending.pop(job.job_id, None)
     if outcome.status == "done":
-      self.ran += 1
-      self.ran_seconds += outcome.seconds
+      seconds, steps = self.cost.get(job.estimator, (0.0, 0.0))
+      self.cost[job.estimator] = (seconds + outcome.seconds, steps + _training_steps(job))
     elapsed = time.time() - self.started
-    remaining = self.total - self.finished
-    eta = ""
-    if remaining and self.ran:
-      eta = f", ETA {remaining * self.ran_seconds / self.ran:.0f}s (sequential estimate)"
     detail = f" ({outcome.error})" if outcome.error else ""
-    self.log(f"[sweep] {outcome.status:6s} {outcome.job.job_id} in {outcome.seconds:.1f}s{detail}; "
-             f"{self.finished}/{self.total} jobs, {elapsed:.0f}s elapsed{eta}")
+    self.log(f"[sweep] {outcome.status:6s} {job.job_id} in {outcome.seconds:.1f}s{detail}; "
+             f"{self.finished}/{self.total} jobs, {elapsed:.0f}s elapsed{self._eta()}")
+
+  def _eta(self) -> str:
+    """", ETA 620s (sequential estimate; 5 lower_bound jobs not yet timed)", or ""."""
+    seconds, timed, untimed = 0.0, 0, collections.Counter()
+    for job in self.pending.values():
+      if job.estimator in self.cost:
+        ran_seconds, ran_steps = self.cost[job.estimator]
+        seconds += ran_seconds * _training_steps(job) / ran_steps
+        timed += 1
+      else:
+        untimed[job.estimator] += 1
+    if not timed:
+      return ""
+    notes = "".join(f"; {n} {name} job{'s' * (n > 1)} not yet timed" for name, n in untimed.items())
+    return f", ETA {seconds:.0f}s (sequential estimate{notes})"
+
+
+def _training_steps(job: estimators.Job) -> float:
+  """What a job's time scales with: its training steps where its config has them, else 1."""
+  return float(getattr(job.config, "steps", 0) or 1)
 
 
 def summary_table(outcomes: Sequence[JobOutcome]) -> str:
@@ -232,7 +258,7 @@ def run_sweep(source_options: dict, jobs: Sequence[estimators.Job], out_dir: str
   """
   jobs_dir = os.path.join(out_dir, "jobs")
   os.makedirs(jobs_dir, exist_ok=True)
-  progress = _Progress(len(jobs), log)
+  progress = _Progress(jobs, log)
   outcomes: Dict[str, JobOutcome] = {}
   # Whether OUT/curves.csv may lag the job files: true until a merge follows the last outcome.
   stale = True

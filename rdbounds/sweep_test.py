@@ -1,8 +1,9 @@
-"""Merging job files into curves.csv across a schema change."""
+"""The sweep's bookkeeping: merging job files into curves.csv across a schema change, the ETA."""
 
 import os
 
 from rdbounds import curves
+from rdbounds import estimators
 from rdbounds import sweep
 
 
@@ -22,3 +23,22 @@ def test_merge_rewrites_jobs_finished_before_the_header_bits_column(tmp_path):
   assert curves.read_csv(str(tmp_path / "curves.csv")) == [old, new]
   header = (tmp_path / "curves.csv").read_text().splitlines()[0]
   assert header == ",".join(curves.COLUMNS)
+
+
+def test_eta_scales_with_each_jobs_training_steps_and_leaves_untimed_estimators_out():
+  from rdbounds.lower import config as lower_config  # pylint: disable=g-import-not-at-top
+  from rdbounds.upper import config as upper_config  # pylint: disable=g-import-not-at-top
+  first = upper_config.UpperBoundConfig(steps=45_000)
+  chain = [estimators.Job("upper_bound", 3.0, 0, first, {}),
+           estimators.Job("upper_bound", 1.0, 0, first.override(steps=9000), {}),
+           estimators.Job("upper_bound", 3.0, 1, first.override(steps=9000), {})]
+  lower = estimators.Job("lower_bound", 3.0, 0, lower_config.LowerBoundConfig(), {})
+  lines = []
+  progress = sweep._Progress(chain + [lower], lines.append)
+  progress.finish(sweep.JobOutcome(chain[0], "done", [], seconds=500.0))
+  # Two jobs of a fifth of the first's steps: 2 x 100 s, not 2 x 500 s.
+  assert lines[-1].endswith(", ETA 200s (sequential estimate; 1 lower_bound job not yet timed)")
+  progress.finish(sweep.JobOutcome(chain[1], "cached", [], seconds=0.0))
+  assert lines[-1].endswith(", ETA 100s (sequential estimate; 1 lower_bound job not yet timed)")
+  progress.finish(sweep.JobOutcome(chain[2], "done", [], seconds=100.0))
+  assert "ETA" not in lines[-1]  # Only the untimed lower-bound job is left.
