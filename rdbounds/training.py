@@ -107,7 +107,8 @@ class Trainer:
     source, batch_size, seed: where and how the data are drawn.
     num_steps: total steps of the run.
     workdir: directory for `ckpt/` and `tb/`, or None for neither.
-    checkpoint_every: steps between checkpoints.
+    checkpoint_every: steps between checkpoints. Chunks end on checkpoints, so one that is
+      not a multiple of `steps_per_call` changes the chunks, and the float rounding with them.
     log_every: steps between progress lines (rounded to whole chunks).
     steps_per_call: steps per compiled call.
     log: callable taking a progress line.

@@ -125,22 +125,22 @@ class _Killed(Exception):
 
 
 @pytest.mark.slow  # trains an image codec twice (~20 s): `make test-slow` (CI runs it)
-def test_a_killed_codec_training_resumes_from_a_checkpoint_halfway(tmp_path):
+def test_a_killed_codec_training_resumes_from_its_last_checkpoint(tmp_path):
   config = codec_config.HyperpriorCodecConfig(filters=4, latent_channels=4, hyper_channels=2,
-                                              steps=100, batch_size=2)
+                                              steps=2000, batch_size=2)
 
-  def kill_halfway(line):
-    if "step 50/100" in line:
+  def kill_at_1500(line):
+    if "step 1500/2000" in line:
       raise _Killed(line)
 
   with pytest.raises(_Killed):
     hyperprior.train_hyperprior(SmoothImages(size=16), 100.0, config, workdir=str(tmp_path),
-                                log=kill_halfway)
+                                log=kill_at_1500)
   lines = []
   codec = hyperprior.train_hyperprior(SmoothImages(size=16), 100.0, config,
                                       workdir=str(tmp_path), log=lines.append)
-  assert any("resumed from checkpoint at step 50" in line for line in lines), lines
-  assert codec.steps == 100
+  assert any("resumed from checkpoint at step 1000" in line for line in lines), lines
+  assert codec.steps == 2000
 
 
 if __name__ == "__main__":

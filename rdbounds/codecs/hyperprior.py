@@ -186,8 +186,7 @@ def train_hyperprior(source: sources_base.Source, lmbda: float,
                 "optimizer": optimizer}
   trainer = training.Trainer(
       one_step, trackables, train_source, config.batch_size, seed, config.steps, workdir=workdir,
-      # A killed job resumes, losing at most a tenth of its training.
-      checkpoint_every=max(config.steps // 10, 1), log_every=max(config.steps // 4, 1),
+      log_every=max(config.steps // 4, 1),
       steps_per_call=50, log=log, name=f"codec:hyperprior lambda={lmbda:g}")
   result = trainer.run()
   return HyperpriorCodec(transforms, z_prior, source.event_shape, lmbda, steps=result.steps)

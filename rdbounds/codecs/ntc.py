@@ -158,7 +158,6 @@ def train_factorized_prior(analysis, synthesis, prior, coding_rank: int, source,
   trainer = training.Trainer(
       one_step, {"analysis": analysis, "synthesis": synthesis, "prior": prior,
                  "optimizer": optimizer},
-      # A killed job resumes, losing at most a tenth of its training.
-      source, batch_size, seed, steps, workdir=workdir, checkpoint_every=max(steps // 10, 1),
+      source, batch_size, seed, steps, workdir=workdir,
       log_every=max(steps // 4, 1), steps_per_call=steps_per_call, log=log, name=name)
   return trainer.run()
