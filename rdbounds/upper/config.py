@@ -211,7 +211,8 @@ IMAGE_PRESETS = {
 # refined, where 20k steps from random weights had given (96 channels, not refined) 0.71 bpp
 # at 29.03 dB, below JPEG. The top lambda's 45k steps from random weights (20k gave 1.43 bpp
 # at 30.65 dB, 45k 1.37 bpp at 32.18) took 24 minutes on a 2-core machine at 30-33 steps/s,
-# and each 8k-step job 4-5 minutes; at the EPYC's 7-8 steps/s that is about 100 and 18.
+# and each 8k-step job 4-5 minutes; on another at 19-20 steps/s about 40 and 8-9 (the same
+# points to 3-4 digits); at the 2 GHz EPYC's 7-8 steps/s about 100 and 18.
 _PHOTOS = dataclasses.replace(
     _VAE, latent="spatial", filters=64, latent_channels=192, train_crop=64,
     steps=45_000, batch=8, lr=1e-3, lr_final_fraction=0.05, checkpoint_every=2000,
