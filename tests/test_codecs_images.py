@@ -124,7 +124,7 @@ class _Killed(Exception):
   pass
 
 
-@pytest.mark.slow  # trains an image codec twice (~20 s): `make test-slow` (CI runs it)
+@pytest.mark.slow  # trains an image codec twice (tens of seconds): `make test-slow` (CI runs it)
 def test_a_killed_codec_training_resumes_from_its_last_checkpoint(tmp_path):
   config = codec_config.HyperpriorCodecConfig(filters=4, latent_channels=4, hyper_channels=2,
                                               steps=2000, batch_size=2)
