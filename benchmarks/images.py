@@ -11,7 +11,7 @@ Each case runs in a fresh subprocess (so its peak memory is its own) and prints 
                at the preset's image batch; `--ub_preset` picks the preset (default: quick).
   lb_draw      seconds per lower-bound C_k draw: k GAN samples, the LB's CNN log u
                (`rdbounds.lower.conv`, the default preset's image widths),
-               then the LB's exhaustive batched mean-shift (`rdbounds.lower.mode_search`,
+               then the LB's exhaustive batched mean-shift (`rdbounds.lower.search.exhaustive`,
                Gram form since n = 3072 > k), at k in {256, 1024}
   peak MB      peak resident memory of the subprocess
 
@@ -41,7 +41,7 @@ import tensorflow as tf  # pylint: disable=g-import-not-at-top
 from rdbounds import sources  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import config as lb_config  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import conv as lb_conv  # pylint: disable=g-import-not-at-top
-from rdbounds.lower import mode_search  # pylint: disable=g-import-not-at-top
+from rdbounds.lower import search  # pylint: disable=g-import-not-at-top
 from rdbounds.upper import config as ub_config  # pylint: disable=g-import-not-at-top
 from rdbounds.upper import estimator as ub  # pylint: disable=g-import-not-at-top
 from rdbounds.upper import train as ub_train  # pylint: disable=g-import-not-at-top
@@ -107,9 +107,9 @@ def _lb_draw_case(repeats, k):
   def run(i=0):
     x = source.sample(k, seed=(7, i), split="test")
     log_w = -log_u(x) - math.log(k)
-    search = mode_search.find_mode(x, log_w, FLAGS.lmbda)
-    info.update(log_c=float(search.log_c), iterations=int(search.iterations),
-                unconverged=int(search.unconverged))
+    result = search.find_mode(x, log_w, FLAGS.lmbda)
+    info.update(log_c=float(result.log_c), iterations=int(result.iterations),
+                unconverged=int(result.unconverged))
 
   seconds = _timed(run, repeats)
   return dict({"k": k, "s/draw": seconds}, **info)

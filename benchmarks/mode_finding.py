@@ -3,7 +3,7 @@
 For k in {256, 1024, 2048} and n in {2, 16, 256, 3072}: samples from N(0, I_n), log weights
 |x|^2 / (2 n) - log k (the shape of the optimal 1/u for a Gaussian, which flattens the
 landscape), lambda = 10. Prints the wall time and best log C_k of
-  * batched: `mode_search.find_mode(..., starts="exhaustive")`, all k starts at once, and
+  * batched: `search.find_mode(..., starts="exhaustive")`, all k starts at once, and
     its mean-shift iterations ("iters");
   * reference: the original scheme, Adam (lr 1e-2) on y from one start at a time, at most
     1000 steps, stopping when |delta log f| < 1e-6 between consecutive steps; each climb is
@@ -27,7 +27,7 @@ from absl import flags
 import numpy as np
 import tensorflow as tf
 
-from rdbounds.lower import mode_search
+from rdbounds.lower import search
 
 flags.DEFINE_list("ks", ["256", "1024", "2048"], "Numbers of samples k.")
 flags.DEFINE_list("ns", ["2", "16", "256", "3072"], "Dimensions n.")
@@ -85,11 +85,11 @@ def main(argv):
     for n in map(int, FLAGS.ns):
       x = rng.normal(size=(k, n)).astype(np.float32)
       log_w = (0.5 * np.sum(x.astype(np.float64)**2, 1) / n - math.log(k)).astype(np.float32)
-      mode_search.find_mode(x, log_w, lmbda)  # trace
+      search.find_mode(x, log_w, lmbda)  # trace
       times = []
       for _ in range(max(FLAGS.repeats, 1)):
         started = time.time()
-        result = mode_search.find_mode(x, log_w, lmbda)
+        result = search.find_mode(x, log_w, lmbda)
         float(result.log_c)  # make sure the value has been computed
         times.append(time.time() - started)
       batched_seconds = float(np.median(times))

@@ -1,8 +1,8 @@
 """Benchmark: what each speed-up of the evaluation search buys, and that it keeps the sup.
 
-On the landscapes of `rdbounds.lower.search_cases` (random weights; the optimal u of a
+On the landscapes of `rdbounds.lower.search.cases` (random weights; the optimal u of a
 low-rank Gaussian, flat; a random 3 x 200 MLP), for each k and n, times
-`mode_search.find_mode` (median of `--repeats` warm calls) with
+`search.find_mode` (median of `--repeats` warm calls) with
   * default: pruning and candidate truncation on;
   * no_pruning: `prune_margin = inf`;
   * all_candidates: every converged start re-evaluated exactly (`num_candidates = k`);
@@ -20,13 +20,13 @@ from absl import app
 from absl import flags
 import numpy as np
 
-from rdbounds.lower import mode_search
-from rdbounds.lower import search_cases
-from rdbounds.lower.search_options import SearchOptions
+from rdbounds.lower import search
+from rdbounds.lower.search import cases
+from rdbounds.lower.search.options import SearchOptions
 
 flags.DEFINE_list("ks", ["4096"], "Numbers of samples k.")
 flags.DEFINE_list("ns", ["2", "16", "256"], "Dimensions n.")
-flags.DEFINE_list("kinds", list(search_cases.KINDS), "Landscapes (search_cases.KINDS).")
+flags.DEFINE_list("kinds", list(cases.KINDS), "Landscapes (cases.KINDS).")
 flags.DEFINE_integer("repeats", 3, "Timed calls per variant (median reported).")
 FLAGS = flags.FLAGS
 
@@ -39,11 +39,11 @@ def variants(k):
 
 
 def timed(x, log_w, lmbda, options, repeats):
-  mode_search.find_mode(x, log_w, lmbda, options=options)  # trace
+  search.find_mode(x, log_w, lmbda, options=options)  # trace
   times = []
   for _ in range(max(repeats, 1)):
     started = time.time()
-    result = mode_search.find_mode(x, log_w, lmbda, options=options)
+    result = search.find_mode(x, log_w, lmbda, options=options)
     float(result.log_c)
     times.append(time.time() - started)
   return result, float(np.median(times))
@@ -59,7 +59,7 @@ def main(argv):
   for k in map(int, FLAGS.ks):
     for kind in FLAGS.kinds:
       for n in map(int, FLAGS.ns):
-        x, log_w, lmbda = search_cases.case(kind, k, n)
+        x, log_w, lmbda = cases.case(kind, k, n)
         results = {name: timed(x, log_w, lmbda, options, FLAGS.repeats)
                    for name, options in variants(k).items()}
         reference = float(results["none"][0].log_c)

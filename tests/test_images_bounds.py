@@ -9,7 +9,7 @@ from rdbounds import estimators
 from rdbounds.lower import config as lb_config
 from rdbounds.lower import conv as lb_conv
 from rdbounds.lower import estimator as lb
-from rdbounds.lower import mode_search
+from rdbounds.lower import search
 from rdbounds.sources import base
 from rdbounds.upper import config as ub_config
 from rdbounds.upper import estimator as ub
@@ -97,8 +97,8 @@ class ImageLowerBoundPiecesTest(tf.test.TestCase):
     lb_conv.standardize_images(log_u, source.sample(256, seed=5).numpy())
     log_w = -log_u(x) - math.log(48)
     for lmbda in (30.0, 300.0):
-      gram = mode_search.find_mode(x, log_w, lmbda, gram=True)
-      direct = mode_search.find_mode(x, log_w, lmbda, gram=False)
+      gram = search.find_mode(x, log_w, lmbda, gram=True)
+      direct = search.find_mode(x, log_w, lmbda, gram=False)
       self.assertAllClose(gram.log_c, direct.log_c, atol=1e-5)
       self.assertAllClose(gram.y, direct.y, atol=2e-3)
       # The sup is at least the value at every sample (a brute-force check in numpy).

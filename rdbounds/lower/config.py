@@ -13,7 +13,7 @@ from typing import List, Literal, Optional, Tuple
 
 from rdbounds import config
 from rdbounds import estimators
-from rdbounds.lower.search_options import SearchOptions
+from rdbounds.lower.search.options import SearchOptions
 
 SEARCHES = ("quick", "exhaustive")
 MODELS = ("mlp", "particles")

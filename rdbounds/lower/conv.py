@@ -7,7 +7,7 @@ background); the bound is invariant to this standardization, the optimizer is no
 
 Everything downstream is shared with vectors: C_k's mode search flattens each image to
 n = H*W*C coordinates and, since n > k at the usual sizes (3072 at 32x32x3), runs in the
-k x k Gram form (`mode_search.find_mode`, `gram=None` picks it).
+k x k Gram form (`search.find_mode`, `gram=None` picks it).
 """
 
 import numpy as np

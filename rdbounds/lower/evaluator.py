@@ -34,11 +34,11 @@ import scipy.stats
 import tensorflow as tf
 
 from rdbounds import curves
-from rdbounds.lower import mode_search
+from rdbounds.lower import search
 from rdbounds.lower.config import FIT_TO_DATA
 from rdbounds.lower import objective
-from rdbounds.lower import starts as starts_lib
-from rdbounds.lower.search_options import SearchOptions
+from rdbounds.lower.search import starts as starts_lib
+from rdbounds.lower.search.options import SearchOptions
 from rdbounds.sources import base
 from rdbounds import streams
 
@@ -107,7 +107,7 @@ class DrawStatistics(NamedTuple):
 def draw_statistics(log_u: Callable, x, lmbda: float,
                     starts: starts_lib.Starts = starts_lib.EXHAUSTIVE,
                     search_options: Optional[SearchOptions] = None) -> DrawStatistics:
-  """A and log C_k of one draw `x` `[k, *event_shape]` (C_k by `mode_search.find_mode`).
+  """A and log C_k of one draw `x` `[k, *event_shape]` (C_k by `search.find_mode`).
 
   Raises:
     UnconvergedSearchError: the search had starts still moving at `max_iterations`.
@@ -116,13 +116,13 @@ def draw_statistics(log_u: Callable, x, lmbda: float,
     search_options = SearchOptions(**(search_options or {}))
   k = int(x.shape[0])
   log_w = -log_u(x) - math.log(k)
-  search = mode_search.find_mode(x, log_w, lmbda, starts, search_options)
-  if int(search.unconverged):
-    raise UnconvergedSearchError(int(search.unconverged), int(search.num_starts),
+  result = search.find_mode(x, log_w, lmbda, starts, search_options)
+  if int(result.unconverged):
+    raise UnconvergedSearchError(int(result.unconverged), int(result.num_starts),
                                  search_options.max_iterations, lmbda)
   # A = -(1/k) sum_i log u(x_i) = mean(log_w) + ln k.
   mean_neg_log_u = float(tf.reduce_mean(tf.cast(log_w, tf.float64))) + math.log(k)
-  return DrawStatistics(mean_neg_log_u, float(search.log_c))
+  return DrawStatistics(mean_neg_log_u, float(result.log_c))
 
 
 def xi_from_draws(mean_neg_log_u, log_c_k, m: int):

@@ -12,7 +12,7 @@ from rdbounds import blahut_arimoto
 from rdbounds.lower import evaluator
 from rdbounds.lower import models
 from rdbounds.lower import trainer as trainer_lib
-from rdbounds.lower.search_options import SearchOptions
+from rdbounds.lower.search.options import SearchOptions
 from rdbounds.sources import base
 from rdbounds.sources import make_source
 

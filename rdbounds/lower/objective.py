@@ -19,11 +19,10 @@ import math
 
 import tensorflow as tf
 
-from rdbounds.lower import mixture
-from rdbounds.lower import mode_search
-from rdbounds.lower import quick_search
-from rdbounds.lower import starts as starts_lib
-from rdbounds.lower.search_options import SearchOptions
+from rdbounds.lower.search import mixture
+from rdbounds.lower import search
+from rdbounds.lower.search import starts as starts_lib
+from rdbounds.lower.search.options import SearchOptions
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,12 +34,12 @@ class Draw:
     log_c_k: log C_k, nats (float32 scalar, differentiable through log u at the fixed
       maximizer; envelope theorem).
     log_c_k_exact: float64 scalar, log C_k evaluated exactly at the maximizer (no gradient).
-    search: the `mode_search.ModeSearchResult`.
+    search: the `search.ModeSearchResult`.
   """
   mean_neg_log_u: tf.Tensor
   log_c_k: tf.Tensor
   log_c_k_exact: tf.Tensor
-  search: mode_search.ModeSearchResult
+  search: search.ModeSearchResult
 
 
 def draw(log_u, x, lmbda, starts: starts_lib.Starts = starts_lib.EXHAUSTIVE,
@@ -53,24 +52,23 @@ def draw(log_u, x, lmbda, starts: starts_lib.Starts = starts_lib.EXHAUSTIVE,
   k = tf.shape(x)[0]
   log_u_x = log_u(x)
   log_w = -log_u_x - tf.math.log(tf.cast(k, tf.float32))
-  search = mode_search.find_mode(
+  result = search.find_mode(
       tf.stop_gradient(x), tf.stop_gradient(log_w), lmbda, starts, options)
-  log_c_k = mixture.log_value(x, log_w, tf.cast(lmbda, tf.float32), tf.stop_gradient(search.y))
-  return Draw(tf.reduce_mean(-log_u_x), log_c_k, search.log_c, search)
+  log_c_k = mixture.log_value(x, log_w, tf.cast(lmbda, tf.float32), tf.stop_gradient(result.y))
+  return Draw(tf.reduce_mean(-log_u_x), log_c_k, result.log_c, result)
 
 
 def training_draw(log_u, x, lmbda, starts: int = 20, iterations: int = 50,
                   rank_by_value: bool = True):
-  """`(A, log C_k)` for a training step, with the cheap `quick_search.quick_mode` search.
+  """`(A, log C_k)` for a training step, with the cheap `search.quick_mode` search.
 
   Both are float32 and differentiable (the maximizer is held constant).
   """
   k = tf.shape(x)[0]
   log_u_x = log_u(x)
   log_w = -log_u_x - tf.math.log(tf.cast(k, tf.float32))
-  y = quick_search.quick_mode(tf.stop_gradient(x), tf.stop_gradient(log_w), lmbda,
-                              starts=starts, iterations=iterations,
-                              rank_by_value=rank_by_value)
+  y = search.quick_mode(tf.stop_gradient(x), tf.stop_gradient(log_w), lmbda,
+                        starts=starts, iterations=iterations, rank_by_value=rank_by_value)
   log_c_k = mixture.log_value(x, log_w, tf.cast(lmbda, tf.float32), tf.stop_gradient(y))
   return tf.reduce_mean(-log_u_x), log_c_k
 

@@ -21,9 +21,9 @@ import tensorflow as tf
 
 from rdbounds import training
 from rdbounds.lower import objective
-from rdbounds.lower import starts as starts_lib
+from rdbounds.lower.search import starts as starts_lib
 from rdbounds.lower.models import LogU
-from rdbounds.lower.search_options import SearchOptions
+from rdbounds.lower.search.options import SearchOptions
 from rdbounds.sources import base
 
 
@@ -67,7 +67,7 @@ class LowerBoundTrainer:
     lr: Adam learning rate; decays by cosine to `lr * lr_final_fraction`.
     clip_norm: global gradient-norm clip.
     alpha_decay: weight of a new C_k in the running average alpha.
-    starts: "exhaustive" (`mode_search.find_mode`) or t (`quick_search.quick_mode` from the t
+    starts: "exhaustive" (`search.find_mode`) or t (`search.quick_mode` from the t
       most promising samples) for training.
     search_options: `SearchOptions` of an exhaustive training search (a dict of its fields
       is also accepted).

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from rdbounds.lower.search_options import SearchOptions
+from rdbounds.lower.search.options import SearchOptions
 
 
 @pytest.mark.parametrize("name, value", [("tol", 0.0), ("prune_margin", -1.0),

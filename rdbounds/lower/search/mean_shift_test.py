@@ -6,8 +6,8 @@ import numpy as np
 from absl.testing import parameterized
 import tensorflow as tf
 
-from rdbounds.lower import mean_shift
-from rdbounds.lower import mixture_test
+from rdbounds.lower.search import mean_shift
+from rdbounds.lower.search import mixture_test
 
 
 def random_mixture(seed, k=60, n=4):

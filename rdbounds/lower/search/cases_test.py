@@ -5,8 +5,8 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from rdbounds.lower import mixture
-from rdbounds.lower import search_cases
+from rdbounds.lower.search import mixture
+from rdbounds.lower.search import cases
 
 
 class SearchCasesTest(tf.test.TestCase):
@@ -16,23 +16,23 @@ class SearchCasesTest(tf.test.TestCase):
     # reproduction (the active coordinates; zero elsewhere) and below 1 off it: the sample
     # average over many x is within its sampling error of that.
     for n in (2, 16, 256):
-      x, log_w, lmbda = search_cases.case("optimal", 100_000, n, seed=n)
+      x, log_w, lmbda = cases.case("optimal", 100_000, n, seed=n)
       rng = np.random.default_rng(0)
       on = np.zeros((4, n), np.float32)
-      on[:, :min(n, search_cases.ACTIVE)] = rng.normal(
-          scale=0.5, size=(4, min(n, search_cases.ACTIVE)))
+      on[:, :min(n, cases.ACTIVE)] = rng.normal(
+          scale=0.5, size=(4, min(n, cases.ACTIVE)))
       off = on.copy()
-      if n > search_cases.ACTIVE:
-        off[:, search_cases.ACTIVE:] = 0.5
+      if n > cases.ACTIVE:
+        off[:, cases.ACTIVE:] = 0.5
       values = mixture.exact_log_value(x, log_w, tf.constant(lmbda, tf.float64), on).numpy()
       self.assertAllClose(values, np.zeros(4), atol=0.05)
-      if n > search_cases.ACTIVE:
+      if n > cases.ACTIVE:
         below = mixture.exact_log_value(x, log_w, tf.constant(lmbda, tf.float64), off).numpy()
         self.assertAllLess(below, -0.5)
 
   def test_unknown_kind_raises_one_line(self):
     with self.assertRaisesRegex(ValueError, "^kind must be one of [^\n]*'flat'$"):
-      search_cases.case("flat", 10, 2)
+      cases.case("flat", 10, 2)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,11 @@ What is proven and what is estimated:
     This is exact for a quadratic log f (`stopping_test`) and only asymptotic in general: far
     from a mode the contraction can change (e.g. a start slowing down near a saddle).
   * `converged`: a start whose estimated remaining gain is below `tol` nats is taken to be
-    within `tol` of its mode (measured: `mode_search_test`).
+    within `tol` of its mode (measured: `exhaustive_test`).
   * `hopeless` (pruning): a start whose value plus `margin` times its estimated remaining gain
     is below a value already attained elsewhere is stopped: it is estimated not to hold the
     sup. Not proven (the estimate is asymptotic); measured against searches without pruning
-    at the preset k (`mode_search_test`, the module docstring of `mode_search`).
+    at the preset k (`exhaustive_test`, the module docstring of `exhaustive`).
 """
 
 import numpy as np

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from rdbounds.lower import starts
+from rdbounds.lower.search import starts
 
 
 class StartsTest(tf.test.TestCase):

@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from rdbounds.lower import mixture
+from rdbounds.lower.search import mixture
 
 
 def log_f_numpy(x, log_w, lmbda, y):

@@ -5,10 +5,10 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from rdbounds.lower import mixture
-from rdbounds.lower import mixture_test
-from rdbounds.lower import mode_search
-from rdbounds.lower import quick_search
+from rdbounds.lower.search import mixture
+from rdbounds.lower.search import mixture_test
+from rdbounds.lower.search import exhaustive
+from rdbounds.lower.search import quick
 
 
 class QuickSearchTest(tf.test.TestCase):
@@ -19,12 +19,12 @@ class QuickSearchTest(tf.test.TestCase):
     x = (centres[rng.integers(5, size=200)] + 0.4 * rng.normal(size=(200, 2))).astype(np.float32)
     log_w = (rng.normal(size=200) - math.log(200)).astype(np.float32)
     lmbda = 10.0
-    y = quick_search.quick_mode(x, log_w, lmbda, starts=5)
-    quick = float(mixture.exact_log_value(x, log_w, lmbda, y[None])[0])
-    exhaustive = float(mode_search.find_mode(x, log_w, lmbda).log_c)
+    y = quick.quick_mode(x, log_w, lmbda, starts=5)
+    value = float(mixture.exact_log_value(x, log_w, lmbda, y[None])[0])
+    best = float(exhaustive.find_mode(x, log_w, lmbda).log_c)
     at_samples = mixture_test.log_f_numpy(x, log_w, lmbda, x)
-    self.assertGreaterEqual(quick, at_samples.max() - 1e-6)
-    self.assertLessEqual(quick, exhaustive + 1e-6)
+    self.assertGreaterEqual(value, at_samples.max() - 1e-6)
+    self.assertLessEqual(value, best + 1e-6)
 
   def test_climbs_to_the_heaviest_cluster_between_its_samples(self):
     # 5 and 7 unit weights repeated at two points, 10 spread symmetrically over +-0.3 around
@@ -34,7 +34,7 @@ class QuickSearchTest(tf.test.TestCase):
     x = np.repeat(centres, [5, 10, 7], axis=0).astype(np.float32)
     x[5:15, 0] += np.linspace(-0.3, 0.3, 10).astype(np.float32)
     log_w = np.zeros(22, np.float32)
-    y = quick_search.quick_mode(x, log_w, 8.0, starts=3, iterations=200, tol=1e-12)
+    y = quick.quick_mode(x, log_w, 8.0, starts=3, iterations=200, tol=1e-12)
     self.assertAllClose(y, [10.0, 0.0], atol=1e-5)
 
 

@@ -1,6 +1,6 @@
 """Mixtures on which the mode search is tested and timed: rough, flat and network-shaped.
 
-Each case is `(x [k, n] float32, log_w [k] float32, lambda)` for `mode_search.find_mode`:
+Each case is `(x [k, n] float32, log_w [k] float32, lambda)` for `exhaustive.find_mode`:
   * "random": samples of N(0, I_n), i.i.d. N(0, 1) log weights, lambda = 2 (beta = 2 / n,
     neighbouring kernels overlap): a rough landscape, many samples their own mode.
   * "optimal": samples of a Gaussian with `ACTIVE` unit-variance coordinates and the rest of

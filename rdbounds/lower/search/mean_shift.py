@@ -11,7 +11,7 @@ It is a bound optimization: by Jensen's inequality over r(y),
 
 so the plain step y' = m(y) gains at least `moved = beta |m(y) - y|^2` nats, and f stays
 above f(y) on the whole segment from y to m(y) (Carreira-Perpiñán 2007). Both searches
-(`mode_search` for evaluation, `quick_search` for training) take their steps here.
+(`exhaustive` for evaluation, `quick` for training) take their steps here.
 
 Two coordinate systems (`Form`):
   * direct: a position is the point y `[n]`; a step costs ~2 k n per position;
@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import tensorflow as tf
 
-from rdbounds.lower import mixture
+from rdbounds.lower.search import mixture
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,7 +4,7 @@ import numpy as np
 from absl.testing import parameterized
 import tensorflow as tf
 
-from rdbounds.lower import stopping
+from rdbounds.lower.search import stopping
 
 
 def quadratic_run(rho, eta, beta=2.0, error=0.3, steps=6):

@@ -5,8 +5,8 @@ from typing import Sequence, Union
 import numpy as np
 import tensorflow as tf
 
-from rdbounds.lower import mean_shift
-from rdbounds.lower import mixture
+from rdbounds.lower.search import mean_shift
+from rdbounds.lower.search import mixture
 
 EXHAUSTIVE = "exhaustive"
 

@@ -23,7 +23,7 @@ Each start, and what is proven or measured about it:
   * Pruned: its value plus `prune_margin` times its estimated remaining gain is below a value
     already attained (`stopping.hopeless`). Not proven. Measured: at the preset k (4096,
     16384), n = 2, 16, 256 and random, near-optimal and random-network log u the sup equals
-    that of the search without pruning to MEASURED (`mode_search_test`). It buys 2-20x in
+    that of the search without pruning to MEASURED (`exhaustive_test`). It buys 2-20x in
     flat landscapes (every start otherwise climbs the broad top to `tol`).
   * Unconverged: still moving after `max_iterations`. Its value underestimates its mode, so
     the result counts it (`unconverged`) and evaluation refuses the draw
@@ -50,11 +50,11 @@ from typing import NamedTuple, Optional
 import numpy as np
 import tensorflow as tf
 
-from rdbounds.lower import mean_shift
-from rdbounds.lower import mixture
-from rdbounds.lower import starts as starts_lib
-from rdbounds.lower import stopping
-from rdbounds.lower.search_options import SearchOptions
+from rdbounds.lower.search import mean_shift
+from rdbounds.lower.search import mixture
+from rdbounds.lower.search import starts as starts_lib
+from rdbounds.lower.search import stopping
+from rdbounds.lower.search.options import SearchOptions
 
 
 @dataclasses.dataclass(frozen=True)

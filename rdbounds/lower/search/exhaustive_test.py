@@ -8,10 +8,10 @@ from absl.testing import parameterized
 import pytest
 import tensorflow as tf
 
-from rdbounds.lower import mixture_test
-from rdbounds.lower import mode_search
-from rdbounds.lower import search_cases
-from rdbounds.lower.search_options import SearchOptions
+from rdbounds.lower.search import mixture_test
+from rdbounds.lower.search import exhaustive
+from rdbounds.lower.search import cases
+from rdbounds.lower.search.options import SearchOptions
 
 log_f_numpy = mixture_test.log_f_numpy
 
@@ -49,7 +49,7 @@ class ModeSearchTest(tf.test.TestCase, parameterized.TestCase):
   @parameterized.parameters((0, 1.0), (1, 5.0), (2, 30.0))
   def test_global_maximum_against_a_dense_grid(self, seed, lmbda):
     x, log_w = clusters(seed)
-    result = mode_search.find_mode(x, log_w, lmbda)
+    result = exhaustive.find_mode(x, log_w, lmbda)
     lo, hi = x.min(0) - 0.5, x.max(0) + 0.5
     # Grid spacing well below the kernel width sqrt(n / lambda).
     spacing = 0.1 * math.sqrt(2.0 / lmbda)
@@ -66,12 +66,12 @@ class ModeSearchTest(tf.test.TestCase, parameterized.TestCase):
   @parameterized.parameters((0, 3.0, 2), (1, 30.0, 2), (2, 10.0, 16))
   def test_exhaustive_is_never_below_a_single_start(self, seed, lmbda, n):
     x, log_w = clusters(seed, k=200, n=n, num_clusters=6, spread=0.5)
-    exhaustive = float(mode_search.find_mode(x, log_w, lmbda).log_c)
+    best = float(exhaustive.find_mode(x, log_w, lmbda).log_c)
     at_samples = log_f_numpy(x, log_w, lmbda, x)
-    self.assertGreaterEqual(exhaustive, at_samples.max() - 1e-6)
+    self.assertGreaterEqual(best, at_samples.max() - 1e-6)
     for j in np.random.default_rng(seed).choice(len(x), 12, replace=False):
-      single = float(mode_search.find_mode(x, log_w, lmbda, starts=[j]).log_c)
-      self.assertGreaterEqual(exhaustive, single - 1e-6)
+      single = float(exhaustive.find_mode(x, log_w, lmbda, starts=[j]).log_c)
+      self.assertGreaterEqual(best, single - 1e-6)
       # A climb never ends below where it started.
       self.assertGreaterEqual(single, at_samples[j] - 1e-6)
 
@@ -83,11 +83,11 @@ class ModeSearchTest(tf.test.TestCase, parameterized.TestCase):
     k = 600
     x = np.random.default_rng(seed).normal(size=(k, n)).astype(np.float32)
     log_w = np.full(k, -math.log(k), np.float32)
-    reference = mode_search.find_mode(
+    reference = exhaustive.find_mode(
         x, log_w, lmbda, options=SearchOptions(tol=1e-13, prune_margin=math.inf,
                                                max_iterations=5000))
     for tol in (1e-6, 1e-5):
-      found = mode_search.find_mode(x, log_w, lmbda, options=SearchOptions(tol=tol))
+      found = exhaustive.find_mode(x, log_w, lmbda, options=SearchOptions(tol=tol))
       self.assertBetween(float(reference.log_c) - float(found.log_c), -1e-7, 3 * tol)
 
   @parameterized.parameters((0, 10.0, 16), (1, 3.0, 8), (2, 30.0, 2))
@@ -97,13 +97,13 @@ class ModeSearchTest(tf.test.TestCase, parameterized.TestCase):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(300, n)).astype(np.float32)
     log_w = (rng.normal(size=300) - math.log(300)).astype(np.float32)
-    pruned = mode_search.find_mode(x, log_w, lmbda)
-    unpruned = mode_search.find_mode(x, log_w, lmbda, options=without_speedups(300))
+    pruned = exhaustive.find_mode(x, log_w, lmbda)
+    unpruned = exhaustive.find_mode(x, log_w, lmbda, options=without_speedups(300))
     self.assertAllClose(pruned.log_c, unpruned.log_c, atol=1e-6)
     self.assertEqual(int(pruned.unconverged), 0)
     self.assertAllClose(pruned.log_c, plain_mean_shift_numpy(x, log_w, lmbda), atol=1e-6)
 
-  @parameterized.parameters(*[(kind, n) for kind in search_cases.KINDS for n in (2, 16, 256)])
+  @parameterized.parameters(*[(kind, n) for kind in cases.KINDS for n in (2, 16, 256)])
   def test_speedups_keep_the_sup(self, kind, n):
     # The fast version of `test_speedups_keep_the_sup_at_the_preset_k`.
     assert_speedups_keep_the_sup(self, kind, k=512, n=n)
@@ -114,14 +114,14 @@ class ModeSearchTest(tf.test.TestCase, parameterized.TestCase):
     x = (rng.normal(size=(40, 3)) @ rng.normal(size=(3, 100))).astype(np.float32)
     x += 0.05 * rng.normal(size=x.shape).astype(np.float32)
     log_w = rng.normal(size=40).astype(np.float32)
-    gram = mode_search.find_mode(x, log_w, lmbda, gram=True)
-    direct = mode_search.find_mode(x, log_w, lmbda, gram=False)
+    gram = exhaustive.find_mode(x, log_w, lmbda, gram=True)
+    direct = exhaustive.find_mode(x, log_w, lmbda, gram=False)
     self.assertAllClose(gram.log_c, direct.log_c, atol=1e-6)
     self.assertAllClose(gram.log_c, log_f_numpy(x, log_w, lmbda, gram.y)[0], atol=1e-9)
 
   def test_chunk_size_does_not_change_the_sup(self):
     x, log_w = clusters(6, k=257, n=3, num_clusters=5, spread=0.3)
-    values = [float(mode_search.find_mode(x, log_w, 12.0, options=SearchOptions(
+    values = [float(exhaustive.find_mode(x, log_w, 12.0, options=SearchOptions(
         chunk_size=c)).log_c) for c in (50, 100, 512)]
     self.assertAllClose(values, [values[0]] * 3, atol=1e-7)
 
@@ -129,29 +129,29 @@ class ModeSearchTest(tf.test.TestCase, parameterized.TestCase):
     x, log_w = clusters(7, k=100, n=2, num_clusters=3, spread=0.01)
     x = x + np.float32(300.0)
     lmbda = 1e5
-    result = mode_search.find_mode(x, log_w, lmbda)
+    result = exhaustive.find_mode(x, log_w, lmbda)
     self.assertAllClose(result.log_c, log_f_numpy(x, log_w, lmbda, result.y)[0], atol=1e-9)
     self.assertGreaterEqual(float(result.log_c), log_f_numpy(x, log_w, lmbda, x).max() - 1e-6)
 
   def test_starts_stopped_by_the_iteration_cap_are_reported(self):
-    x, log_w, lmbda = search_cases.case("optimal", 256, 2)
-    capped = mode_search.find_mode(x, log_w, lmbda, options=SearchOptions(max_iterations=1))
+    x, log_w, lmbda = cases.case("optimal", 256, 2)
+    capped = exhaustive.find_mode(x, log_w, lmbda, options=SearchOptions(max_iterations=1))
     self.assertGreater(int(capped.unconverged), 0)
     self.assertEqual(int(capped.num_starts), 256)
-    full = mode_search.find_mode(x, log_w, lmbda)
+    full = exhaustive.find_mode(x, log_w, lmbda)
     self.assertEqual(int(full.unconverged), 0)
     self.assertLessEqual(float(capped.log_c), float(full.log_c) + 1e-9)
 
   def test_log_w_of_the_wrong_shape_raises_one_line(self):
     with self.assertRaisesRegex(ValueError, r"^log_w must have shape \[5\][^\n]*$"):
-      mode_search.find_mode(np.zeros((5, 2), np.float32), np.zeros(4, np.float32), 1.0)
+      exhaustive.find_mode(np.zeros((5, 2), np.float32), np.zeros(4, np.float32), 1.0)
 
 
 def assert_speedups_keep_the_sup(test, kind, k, n):
   """The default search and the one without speed-ups agree on the sup to 1e-6 nats."""
-  x, log_w, lmbda = search_cases.case(kind, k, n)
-  fast = mode_search.find_mode(x, log_w, lmbda)
-  full = mode_search.find_mode(x, log_w, lmbda, options=without_speedups(k))
+  x, log_w, lmbda = cases.case(kind, k, n)
+  fast = exhaustive.find_mode(x, log_w, lmbda)
+  full = exhaustive.find_mode(x, log_w, lmbda, options=without_speedups(k))
   test.assertEqual(int(fast.unconverged), 0)
   test.assertEqual(int(full.unconverged), 0)
   test.assertAllClose(fast.log_c, full.log_c, atol=1e-6, rtol=0)
@@ -162,7 +162,7 @@ class ModeSearchAtPresetKTest(tf.test.TestCase, parameterized.TestCase):
   """Minutes: the no-speed-up search from 16384 starts climbs every one to tol."""
 
   @parameterized.parameters(*[(kind, k, n) for k in (4096, 16384)
-                              for kind in search_cases.KINDS for n in (2, 16, 256)])
+                              for kind in cases.KINDS for n in (2, 16, 256)])
   def test_speedups_keep_the_sup_at_the_preset_k(self, kind, k, n):
     assert_speedups_keep_the_sup(self, kind, k, n)
 

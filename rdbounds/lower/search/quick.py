@@ -5,14 +5,14 @@ sensitive to an error in y*; the value is recomputed at y* (`mixture.log_value`)
 search takes plain mean-shift steps (`mean_shift.step`, direct form) from the t samples
 where the mixture is highest (`starts.start_indices`), for at most `iterations` steps, with
 no pruning, no convergence bookkeeping and no exact evaluation. Evaluation uses
-`mode_search.find_mode`.
+`exhaustive.find_mode`.
 """
 
 import tensorflow as tf
 
-from rdbounds.lower import mean_shift
-from rdbounds.lower import mixture
-from rdbounds.lower import starts as starts_lib
+from rdbounds.lower.search import mean_shift
+from rdbounds.lower.search import mixture
+from rdbounds.lower.search import starts as starts_lib
 
 
 @tf.function(reduce_retracing=True)
