@@ -14,7 +14,6 @@ Every draw also satisfies xi <= ln k: C_k >= max_j 1/(k u(x_j)) >= exp(A) / k, a
 `-log alpha - C/alpha + 1 <= -log C`.
 """
 
-import dataclasses
 import math
 
 import tensorflow as tf
@@ -25,37 +24,21 @@ from rdbounds.lower.search import starts as starts_lib
 from rdbounds.lower.search.options import SearchOptions
 
 
-@dataclasses.dataclass(frozen=True)
-class Draw:
-  """What one draw contributes.
-
-  Attributes:
-    mean_neg_log_u: A = -(1/k) sum_i log u(x_i), nats (float32 scalar, differentiable).
-    log_c_k: log C_k, nats (float32 scalar, differentiable through log u at the fixed
-      maximizer; envelope theorem).
-    log_c_k_exact: float64 scalar, log C_k evaluated exactly at the maximizer (no gradient).
-    search: the `search.ModeSearchResult`.
-  """
-  mean_neg_log_u: tf.Tensor
-  log_c_k: tf.Tensor
-  log_c_k_exact: tf.Tensor
-  search: search.ModeSearchResult
-
-
 def draw(log_u, x, lmbda, starts: starts_lib.Starts = starts_lib.EXHAUSTIVE,
-         options: SearchOptions = SearchOptions()) -> Draw:
-  """Evaluates `log u` on one batch `[k, *event_shape]` and finds C_k's maximizer.
+         options: SearchOptions = SearchOptions()):
+  """`(A, log C_k)` of one batch `[k, *event_shape]`, C_k's maximizer by `search.find_mode`.
 
-  Runs inside a gradient tape: the sup's gradient with respect to the weights of `log u` is
-  the gradient of the sum at the maximizer y*, held constant (envelope theorem).
+  Both are float32 and differentiable: the sup's gradient with respect to the weights of
+  `log u` is the gradient of the sum at the maximizer y*, held constant (envelope theorem).
   """
   k = tf.shape(x)[0]
   log_u_x = log_u(x)
   log_w = -log_u_x - tf.math.log(tf.cast(k, tf.float32))
   result = search.find_mode(
       tf.stop_gradient(x), tf.stop_gradient(log_w), lmbda, starts, options)
-  log_c_k = mixture.log_value(x, log_w, tf.cast(lmbda, tf.float32), tf.stop_gradient(result.y))
-  return Draw(tf.reduce_mean(-log_u_x), log_c_k, result.log_c, result)
+  y = tf.stop_gradient(tf.cast(result.y, tf.float32))
+  log_c_k = mixture.log_value(x, log_w, tf.cast(lmbda, tf.float32), y)
+  return tf.reduce_mean(-log_u_x), log_c_k
 
 
 def training_draw(log_u, x, lmbda, starts: int = 20, iterations: int = 50,

@@ -116,8 +116,8 @@ class LowerBoundTrainer:
     variables = self.log_u.trainable_variables
     with tf.GradientTape() as tape:
       if self.starts == starts_lib.EXHAUSTIVE:
-        d = objective.draw(self.log_u, batch, lmbda, self.starts, self.search_options)
-        mean_neg_log_u, log_c_k = d.mean_neg_log_u, d.log_c_k
+        mean_neg_log_u, log_c_k = objective.draw(self.log_u, batch, lmbda, self.starts,
+                                                 self.search_options)
       else:
         mean_neg_log_u, log_c_k = objective.training_draw(
             self.log_u, batch, lmbda, starts=self.starts, iterations=self.quick_iterations,

@@ -4,47 +4,52 @@
 so its global maximum is a mode. Mean-shift (`mean_shift`) climbs monotonically from any start
 to a stationary point; climbing from every sample ("exhaustive") to `tol` is the search this
 package takes as the definition of C_k. (That the global mode's basin holds a sample is the
-usual assumption for Gaussian mixtures, not a theorem.) Any value the search returns is
-attained, so it can only fall short of the sup, and a shortfall overstates the lower bound:
-what the search does to save time must not lose the sup.
+usual assumption for Gaussian mixtures, not a theorem.) A shortfall of the search overstates
+the lower bound, so what it does to save time must not lose the sup.
 
 All starts run at once as one compiled loop (`tf.while_loop` over iterations, chunks of at
 most `chunk_size` starts to bound memory); a start leaves the loop when it stops, and the
-loop ends when none is left or after `max_iterations`.
+loop ends when none is left or after `max_iterations`. Every value the loop computes carries
+its proven rounding-error bound `delta` (`mixture.value_error_bound`), and every comparison
+that stops or drops a start holds for the exact values, whatever the rounding.
 
 Each start, and what is proven or measured about it:
   * Steps are over-relaxed, `y + eta (m(y) - y)` with eta growing while the value rises, and
     fall back to the plain step (which never lowers the value) when it does not (Salakhutdinov
     & Roweis 2003): near-optimal u makes the landscape nearly flat, where plain mean-shift
-    crawls. Accepted values increase monotonically (proven, `stopping.accepts`).
+    crawls.
   * Converged: its estimated remaining gain is below `tol` nats (`stopping.converged`; the
-    estimate is exact for a quadratic log f, asymptotic in general). It is recorded at its
-    image.
-  * Pruned: its value plus `prune_margin` times its estimated remaining gain is below a value
-    already attained (`stopping.hopeless`). Not proven. Measured: at the preset k (4096,
-    16384), n = 2, 16, 256 and random, near-optimal and random-network log u the sup equals
-    that of the search without pruning to MEASURED (`exhaustive_test`). It buys 2-20x in
-    flat landscapes (every start otherwise climbs the broad top to `tol`).
+    estimate is exact for a quadratic log f, asymptotic in general). It becomes a candidate
+    at the position its value was computed at.
+  * Pruned: even `prune_margin` times its estimated remaining gain cannot lift its value above
+    one already attained, both taken at the far end of their error bounds
+    (`stopping.hopeless`). The float comparison is proven to hold for the exact values; the
+    remaining-gain estimate is not proven. Measured: the sup equals that of the search
+    without pruning (`exhaustive_test`, several seeds; at the presets' k in the slow tests).
+    It buys 2-20x in flat landscapes (every start otherwise climbs the broad top to `tol`).
   * Unconverged: still moving after `max_iterations`. Its value underestimates its mode, so
     the result counts it (`unconverged`) and evaluation refuses the draw
     (`evaluator.UnconvergedSearchError`); its last accepted point is still a candidate.
-Tricks of earlier versions that are gone, because they were unsafe and bought under 1.5x:
-stopping a start in the grid cell of a found mode ("capture"; with n > 8 the cell was an
-unbounded slab of a random 8-d projection), and merging starts in the same small cell.
 
-The result:
-  * Candidates: the `num_candidates` converged positions of highest float32 value are
-    re-evaluated exactly. Proven: if every float32 value is within delta of the exact one,
-    the truncation loses at most 2 delta + tol against re-evaluating every converged start
-    (a start is ranked by its value before its last step, which gained less than tol).
-    Measured: delta <= MEASURED at the tested lambdas (float32 error of the expanded
-    distances grows with beta |x|^2).
-  * `log_c` is the float64 value at the returned y (`mixture.exact_log_value`, direct
-    differences): proven attained, to float64 rounding; it does not inherit the search's
-    float32 error.
+The result. No candidate is dropped on a float comparison that rounding could have decided:
+every candidate whose value could be the highest (its value plus its bound reaches the best
+value minus its bound) is evaluated again in float64, and
+
+    log_c = max over those of (float64 value + its float64 error bound) + tol.
+
+Proven: log_c >= log f at every candidate, to float64 rounding included. The `tol` covers the
+estimated gain a converged start had left (an estimate, as above). `y` is the best candidate;
+log_c exceeds log f(y) by at most tol plus twice the float64 bound (~1e-12 nats).
+
+Precision. The loop runs in float32 unless the typical float32 rounding of the distances at
+the samples (`mixture.distance_rounding`) exceeds `max_float32_error` nats; then in float64.
+It grows with beta |x|^2 (the expanded distances cancel), so at high lambda float32 cannot
+resolve a mode at all (N(0, I_2), k = 128, lambda = 1e4: a start never converged). Samples
+are centred first, which shrinks |x|. The choice changes speed, not validity.
 """
 
 import dataclasses
+import math
 from typing import NamedTuple, Optional
 
 import numpy as np
@@ -62,18 +67,23 @@ class ModeSearchResult:
   """Outcome of one search.
 
   Attributes:
-    log_c: float64 scalar, log f at `y` (nats): the best value found, exactly evaluated.
-    y: `[n]` float32, the maximizer found (flattened, in the input's coordinates).
+    log_c: float64 scalar (nats): at least log f at every candidate the search kept, at most
+      log f(y) + tol + 1e-12 (module docstring).
+    y: `[n]` float64, the best candidate (flattened, in the input's coordinates).
     iterations: int32 scalar, mean-shift iterations run.
     unconverged: int32 scalar, starts still moving after `max_iterations`. When > 0,
       `log_c` may be below the sup: evaluation must not use it.
     num_starts: int32 scalar, starts searched.
+    contenders: int32 scalar, candidates evaluated again in float64.
+    float64: bool scalar, the loop ran in float64 (float32 was too coarse).
   """
   log_c: tf.Tensor
   y: tf.Tensor
   iterations: tf.Tensor
   unconverged: tf.Tensor
   num_starts: tf.Tensor
+  contenders: tf.Tensor
+  float64: tf.Tensor
 
 
 class _Limits(NamedTuple):
@@ -82,13 +92,35 @@ class _Limits(NamedTuple):
   prune_margin: tf.Tensor
   max_iterations: tf.Tensor
   chunk_size: tf.Tensor
-  num_candidates: tf.Tensor
 
   @classmethod
-  def of(cls, options: SearchOptions) -> "_Limits":
-    return cls(tf.constant(options.tol, tf.float32), tf.constant(options.prune_margin, tf.float32),
-               tf.constant(options.max_iterations), tf.constant(options.chunk_size),
-               tf.constant(options.num_candidates))
+  def of(cls, options: SearchOptions, dtype) -> "_Limits":
+    return cls(tf.constant(options.tol, dtype), tf.constant(options.prune_margin, dtype),
+               tf.constant(options.max_iterations), tf.constant(options.chunk_size))
+
+
+class _Bound(NamedTuple):
+  """What `mixture.value_error_bound` needs besides a row's norm and value."""
+  beta: tf.Tensor
+  sample_norm: tf.Tensor
+  log_w_bound: tf.Tensor
+  n: tf.Tensor
+  k: tf.Tensor
+  gram: bool
+
+  @classmethod
+  def of(cls, x, log_w, beta, gram: bool) -> "_Bound":
+    return cls(beta, tf.reduce_max(tf.norm(x, axis=1)), tf.reduce_max(tf.abs(log_w)),
+               tf.shape(x)[1], tf.shape(x)[0], gram)
+
+  def at(self, positions, value, norm=None):
+    """`[A]` error bounds of the values at `[A, d]` positions (or points of `norm` `[A]`)."""
+    if norm is None and self.gram:
+      norm = tf.reduce_sum(tf.abs(positions), axis=1) * self.sample_norm
+    elif norm is None:
+      norm = tf.norm(positions, axis=1)
+    return mixture.value_error_bound(self.beta, self.sample_norm, norm, self.log_w_bound,
+                                     value, self.n, self.k, value.dtype, self.gram)
 
 
 class _Running(NamedTuple):
@@ -98,7 +130,8 @@ class _Running(NamedTuple):
     pos: `[A, d]` where the next step is taken.
     safe: `[A, d]` the plain image of the last accepted point (the fallback after a rejection).
     at_safe: `[A]` pos is that plain image (so its step is accepted whatever its value).
-    ref_value: `[A]` log value at the last accepted point (float32, nats).
+    ref_value: `[A]` log value at the last accepted point (nats).
+    ref_error: `[A]` its error bound (nats).
     eta: `[A]` over-relaxation factor of the step that led to pos (1: a plain step).
     last_moved: `[A]` moved at the last accepted point (0 before the first).
   """
@@ -106,16 +139,17 @@ class _Running(NamedTuple):
   safe: tf.Tensor
   at_safe: tf.Tensor
   ref_value: tf.Tensor
+  ref_error: tf.Tensor
   eta: tf.Tensor
   last_moved: tf.Tensor
 
   @classmethod
   def at(cls, positions) -> "_Running":
     ones = tf.ones([tf.shape(positions)[0]], positions.dtype)
-    return cls(positions, positions, tf.ones_like(ones, tf.bool), -np.inf * ones, ones,
-               0.0 * ones)
+    return cls(positions, positions, tf.ones_like(ones, tf.bool), -np.inf * ones, 0.0 * ones,
+               ones, 0.0 * ones)
 
-  def advanced(self, step: mean_shift.Step, accepted) -> "_Running":
+  def advanced(self, step: mean_shift.Step, error, accepted) -> "_Running":
     """After `step`: an accepted point moves on by an over-relaxed step; a rejected one
     falls back to `safe`."""
     eta = stopping.next_eta(accepted, self.eta)
@@ -125,6 +159,7 @@ class _Running(NamedTuple):
         safe=tf.where(column, step.image, self.safe),
         at_safe=tf.logical_not(accepted),
         ref_value=tf.where(accepted, step.log_value, self.ref_value),
+        ref_error=tf.where(accepted, error, self.ref_error),
         eta=eta,
         last_moved=tf.where(accepted, step.moved, self.last_moved))
 
@@ -136,72 +171,98 @@ class _Running(NamedTuple):
 
 
 class _Candidates(NamedTuple):
-  """The highest positions found so far, `[T, d]`, and their float32 values `[T]`."""
-  pos: tf.Tensor
-  value: tf.Tensor
+  """Positions `[T, d]` of stopped starts, their values `[T]` and error bounds `[T]`, one
+  `TensorArray` entry per iteration (appending costs only the new rows)."""
+  pos: tf.TensorArray
+  value: tf.TensorArray
+  error: tf.TensorArray
 
-  def with_(self, pos, value, limit) -> "_Candidates":
-    """The `limit` highest of these and the new ones."""
-    pos = tf.concat([self.pos, pos], 0)
-    value = tf.concat([self.value, value], 0)
-    top = tf.math.top_k(value, k=tf.minimum(limit, tf.shape(value)[0])).indices
-    return _Candidates(tf.gather(pos, top), tf.gather(value, top))
+  @classmethod
+  def empty(cls, dtype) -> "_Candidates":
+    def array(shape):
+      return tf.TensorArray(dtype, size=0, dynamic_size=True, infer_shape=False,
+                            element_shape=shape)
+    return cls(array(tf.TensorShape([None, None])), array(tf.TensorShape([None])),
+               array(tf.TensorShape([None])))
 
+  def with_(self, i, pos, value, error) -> "_Candidates":
+    return _Candidates(self.pos.write(i, pos), self.value.write(i, value),
+                       self.error.write(i, error))
 
-def _best_attained(candidates: _Candidates, step: mean_shift.Step, accepted):
-  """The highest value attained so far: a lower bound on the sup, used for pruning."""
-  return tf.reduce_max(tf.concat(
-      [candidates.value, tf.boolean_mask(step.log_value, accepted), [-np.inf]], 0))
+  def stacked(self):
+    return self.pos.concat(), self.value.concat(), self.error.concat()
 
 
 @tf.function(reduce_retracing=True)
 def _search(x, log_w, beta, start_index, limits: _Limits, gram: bool):
-  """The batched search from `x[start_index]`; see the module docstring.
+  """The batched search from `x[start_index]`, in the dtype of `x`; see the module docstring.
 
   Args:
-    x: `[k, n]` centred float32 samples. log_w: `[k]`. beta: lambda / n.
+    x: `[k, n]` centred samples. log_w: `[k]`. beta: lambda / dims.
     start_index: `[S]` int32. limits: the options. gram: positions in Gram coordinates.
   Returns:
-    (candidate points `[T, n]` (centred), iterations, unconverged count).
+    (contender positions `[T, d]`, iterations, unconverged count).
   """
   form = mean_shift.Form.build(x, log_w, beta, gram)
+  bound = _Bound.of(x, log_w, beta, gram)
 
-  def body(i, running: _Running, candidates: _Candidates):
+  def body(i, running: _Running, best_low, candidates: _Candidates):
     step = mean_shift.chunked_step(form, running.pos, limits.chunk_size)
+    error = bound.at(running.pos, step.log_value)
     accepted = stopping.accepts(running.at_safe, step.log_value, running.ref_value)
+    best_low = tf.reduce_max(tf.concat(
+        [[best_low], tf.boolean_mask(step.log_value - error, accepted)], 0))
     remaining = stopping.remaining_gain(step.moved, running.last_moved, running.eta)
     converged = stopping.converged(accepted, remaining, step.moved, limits.tol)
-    pruned = stopping.hopeless(accepted, step.log_value, remaining,
-                               _best_attained(candidates, step, accepted), limits.prune_margin)
-    # A converged start is recorded at its image, with the (no larger) value at its position.
-    candidates = candidates.with_(tf.boolean_mask(step.image, converged),
+    pruned = stopping.hopeless(accepted, step.log_value + error, remaining, best_low,
+                               limits.prune_margin)
+    candidates = candidates.with_(i, tf.boolean_mask(running.pos, converged),
                                   tf.boolean_mask(step.log_value, converged),
-                                  limits.num_candidates)
-    running = running.advanced(step, accepted).kept(
+                                  tf.boolean_mask(error, converged))
+    running = running.advanced(step, error, accepted).kept(
         tf.logical_not(tf.logical_or(converged, pruned)))
-    return i + 1, running, candidates
+    return i + 1, running, best_low, candidates
 
-  def cond(i, running, candidates):
-    del candidates
+  def cond(i, running, best_low, candidates):
+    del best_low, candidates
     return tf.logical_and(i < limits.max_iterations, tf.shape(running.pos)[0] > 0)
 
   running = _Running.at(form.positions_at_samples(start_index))
-  d = tf.shape(running.pos)[1]
-  candidates = _Candidates(tf.zeros([0, d], x.dtype), tf.zeros([0], x.dtype))
-  iterations, running, candidates = tf.while_loop(
-      cond, body, [tf.constant(0), running, candidates],
-      shape_invariants=[tf.TensorShape([]), running.shape_invariants(),
-                        _Candidates(tf.TensorShape([None, None]), tf.TensorShape([None]))])
+  iterations, running, _, candidates = tf.while_loop(
+      cond, body, [tf.constant(0), running, tf.constant(-np.inf, x.dtype),
+                   _Candidates.empty(x.dtype)],
+      shape_invariants=[tf.TensorShape([]), running.shape_invariants(), tf.TensorShape([]),
+                        _Candidates(*[tf.TensorShape(None)] * 3)])
   # Unconverged starts are counted (the caller decides); their last accepted points are
-  # attained values and stay candidates.
-  candidates = candidates.with_(running.safe, running.ref_value, limits.num_candidates)
-  return form.points(candidates.pos), iterations, tf.shape(running.pos)[0]
+  # attained values and stay candidates (at their plain image, whose value is no lower).
+  pos, value, error = candidates.with_(iterations, running.safe, running.ref_value,
+                                       running.ref_error).stacked()
+  could_be_best = value + error >= tf.reduce_max(value - error)
+  return tf.boolean_mask(pos, could_be_best), iterations, tf.shape(running.pos)[0]
+
+
+@tf.function(reduce_retracing=True)
+def _bounded_float64_values(x, log_w, beta, points, chunk_size, gram: bool):
+  """`[T]` float64 log f at `[T, n]` centred points plus each value's proven error bound.
+
+  Points made from Gram coefficients (`gram`) take the Gram form's bound, which also covers
+  the rounding of the float64 product c X that made them.
+  """
+  bound = _Bound.of(x, log_w, beta, gram)
+
+  def chunk(rows):
+    value = mixture.log_values(x, log_w, beta, rows)
+    return value + bound.at(rows, value, norm=tf.norm(rows, axis=1))
+
+  values = tf.map_fn(chunk, mean_shift.pad_to_chunks(points, chunk_size),
+                     parallel_iterations=1, fn_output_signature=tf.TensorSpec(None, x.dtype))
+  return tf.reshape(values, [-1])[:tf.shape(points)[0]]
 
 
 def find_mode(x, log_w, lmbda, starts: starts_lib.Starts = starts_lib.EXHAUSTIVE,
-              options: SearchOptions = SearchOptions(),
-              gram: Optional[bool] = None) -> ModeSearchResult:
-  """log sup_y sum_i exp(log_w_i - lambda rho(x_i, y)), rho = MSE per dimension.
+              options: SearchOptions = SearchOptions(), gram: Optional[bool] = None,
+              dims: Optional[int] = None) -> ModeSearchResult:
+  """log sup_y sum_i exp(log_w_i - lambda |x_i - y|^2 / dims); see the module docstring.
 
   Args:
     x: `[k, *event_shape]` samples (flattened to n = prod(event_shape) coordinates).
@@ -209,31 +270,45 @@ def find_mode(x, log_w, lmbda, starts: starts_lib.Starts = starts_lib.EXHAUSTIVE
     lmbda: lambda >= 0.
     starts: "exhaustive" (every sample: evaluation), t (the t samples where f is highest),
       or a sequence of sample indices.
-    options: tolerance, pruning, iteration cap, memory (`SearchOptions`).
+    options: tolerance, pruning, iteration cap, memory, precision (`SearchOptions`).
     gram: search in Gram coordinates; default: when n > k.
+    dims: the number of coordinates the distortion averages over (default n); a search on
+      a lower-dimensional image of the samples (`projection`) keeps the original's.
   Returns:
     `ModeSearchResult`. Differentiable use: hold `y` fixed and recompute the value with
     `mixture.log_value` inside a tape (envelope theorem).
   """
-  x = tf.convert_to_tensor(x, tf.float32)
+  x = tf.cast(tf.convert_to_tensor(x), tf.float64)
   k = int(x.shape[0])
   x = tf.reshape(x, [k, -1])
   n = int(x.shape[1])
-  log_w = tf.cast(tf.convert_to_tensor(log_w), tf.float32)
+  log_w = tf.cast(tf.convert_to_tensor(log_w), tf.float64)
   if log_w.shape.rank != 1 or (log_w.shape[0] is not None and log_w.shape[0] != k):
     raise ValueError(f"log_w must have shape [{k}] (one per sample), got {log_w.shape}")
-  # f is translation invariant: centring shrinks |x|^2, hence the float32 error of the
-  # expanded distances.
+  gram = bool(n > k if gram is None else gram)
+  # f is translation invariant: centring shrinks |x|^2, hence the error of the expanded
+  # distances.
   centre = tf.reduce_mean(x, axis=0)
-  xc = x - centre
-  beta = tf.cast(lmbda, tf.float32) / n
-  index = starts_lib.start_indices(xc, log_w, beta, starts, options.chunk_size)
-  points, iterations, unconverged = _search(
-      xc, log_w, beta, index, _Limits.of(options), bool(n > k if gram is None else gram))
-  # Evaluated at the returned y, in the input's coordinates, so that value and y agree
-  # exactly (adding the centre back rounds y).
-  points = points + centre
-  values = mixture.exact_log_value(x, log_w, tf.cast(lmbda, tf.float64), points)
-  best = tf.argmax(values)
-  return ModeSearchResult(log_c=values[best], y=points[best], iterations=iterations,
-                          unconverged=unconverged, num_starts=tf.shape(index)[0])
+  centred = x - centre
+  beta = tf.cast(lmbda, tf.float64) / (dims or n)
+  float64 = mixture.distance_rounding(beta, tf.reduce_max(tf.norm(centred, axis=1)), n,
+                                      tf.float32) > options.max_float32_error
+
+  def search_in(dtype):
+    cast = lambda t: tf.cast(t, dtype)
+    index = starts_lib.start_indices(cast(centred), cast(log_w), cast(beta), starts,
+                                     options.chunk_size)
+    positions, iterations, unconverged = _search(
+        cast(centred), cast(log_w), cast(beta), index, _Limits.of(options, dtype), gram)
+    return tf.cast(positions, tf.float64), iterations, unconverged, tf.shape(index)[0]
+
+  positions, iterations, unconverged, num_starts = tf.cond(
+      float64, lambda: search_in(tf.float64), lambda: search_in(tf.float32))
+  points = tf.matmul(positions, centred) if gram else positions
+  upper = _bounded_float64_values(centred, log_w, beta, points,
+                                  tf.constant(options.chunk_size), gram)
+  best = tf.argmax(upper)
+  return ModeSearchResult(log_c=upper[best] + options.tol, y=points[best] + centre,
+                          iterations=iterations, unconverged=unconverged,
+                          num_starts=num_starts, contenders=tf.shape(points)[0],
+                          float64=float64)

@@ -85,18 +85,15 @@ def step(form: Form, positions) -> Step:
     y_sq = tf.reduce_sum(projected * positions, axis=1) / (2.0 * form.beta)  # c G c^T
   else:
     y_sq = tf.reduce_sum(tf.square(positions), axis=1)
-  # One exp per entry serves both the value (log-sum-exp) and the image (softmax).
-  shift = tf.reduce_max(logits, axis=1, keepdims=True)
-  kernel = tf.exp(logits - shift)
-  total = tf.reduce_sum(kernel, axis=1, keepdims=True)
-  log_value = shift[:, 0] + tf.math.log(total[:, 0]) - form.beta * y_sq
+  kernel = mixture.kernel_of(logits)
+  log_value = kernel.log_sum_exp - form.beta * y_sq
   if form.gram:
-    image = kernel / total
+    image = kernel.kernel / kernel.total
     delta = image - positions
     # beta |m - y|^2 = beta (r - c) G (r - c)^T, from the difference of the coefficients.
     moved = 0.5 * tf.reduce_sum(delta * tf.matmul(delta, form.scaled_basis), axis=1)
   else:
-    image = tf.matmul(kernel, form.x) / total
+    image = tf.matmul(kernel.kernel, form.x) / kernel.total
     moved = form.beta * tf.reduce_sum(tf.square(image - positions), axis=1)
   return Step(image, log_value, moved)
 

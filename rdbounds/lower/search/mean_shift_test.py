@@ -83,7 +83,8 @@ class MeanShiftTest(tf.test.TestCase, parameterized.TestCase):
     for chunk_size in (1, 5, 22, 23, 100):
       chunked = mean_shift.chunked_step(f, positions, tf.constant(chunk_size))
       for a, b in zip(whole, chunked):
-        self.assertAllClose(a, b, atol=1e-6)
+        # Up to float32 rounding: the blocks of differently sized matmuls sum in other orders.
+        self.assertAllClose(a, b, atol=1e-5)
 
   def test_centre_of_an_isolated_cluster_is_a_fixed_point(self):
     # Three tight clusters 10 apart: at lambda = 8 the cross terms are below e^-300, so each

@@ -16,6 +16,17 @@ def log_f_numpy(x, log_w, lmbda, y):
   return (top + np.log(np.exp(logits - top).sum(1, keepdims=True)))[:, 0]
 
 
+def log_f_longdouble(x, log_w, beta, y):
+  """`[T]` log f with direct differences in long double (64-bit significand on x86)."""
+  x = np.asarray(x, np.longdouble)
+  out = []
+  for row in np.asarray(y, np.longdouble):
+    logits = np.asarray(log_w, np.longdouble) - beta * ((x - row)**2).sum(1)
+    top = logits.max()
+    out.append(top + np.log(np.exp(logits - top).sum()))
+  return np.array(out)
+
+
 class MixtureTest(tf.test.TestCase):
 
   def test_expanded_value_matches_float64_on_centred_samples(self):
@@ -27,19 +38,39 @@ class MixtureTest(tf.test.TestCase):
       got = mixture.log_values(x, log_w, lmbda / 5, y)
       self.assertAllClose(got, log_f_numpy(x, log_w, lmbda, y), atol=2e-5)
 
-  def test_exact_value_keeps_large_lambda_far_from_the_origin(self):
-    # Samples 0.01 apart around 300: at lambda = 1e5 the expanded float32 distances lose the
-    # value entirely to cancellation; the float64 direct evaluation must not.
+  def test_rounding_error_stays_within_the_proven_bound(self):
+    # float32 and float64 values by expansion against a reference with 11 more bits
+    # (long double), on centred and far-from-centre samples, up to lambda = 1e5.
     rng = np.random.default_rng(1)
-    x = (300.0 + 0.01 * rng.normal(size=(50, 2))).astype(np.float32)
-    log_w = rng.normal(size=50).astype(np.float32)
-    y = x[:3] + np.float32(0.002)
-    lmbda = 1e5
-    reference = log_f_numpy(x, log_w, lmbda, y)
-    exact = mixture.exact_log_value(x, log_w, tf.constant(lmbda, tf.float64), y)
-    self.assertAllClose(exact, reference, atol=1e-10, rtol=0)
-    expanded = mixture.log_values(x, log_w, lmbda / 2, y)
-    self.assertGreater(np.max(np.abs(expanded.numpy() - reference)), 1.0)
+    for n, k, lmbda, offset in ((2, 500, 3.0, 0.0), (2, 500, 1e5, 0.0), (64, 300, 50.0, 0.0),
+                                (3072, 64, 600.0, 0.0), (2, 200, 1e3, 30.0)):
+      x = (offset + rng.normal(size=(k, n))).astype(np.float32)
+      log_w = rng.normal(scale=3.0, size=k).astype(np.float32)
+      y = (x[:8] + 0.3 * rng.normal(size=(8, n)) / np.sqrt(lmbda / n)).astype(np.float32)
+      reference = log_f_longdouble(x, log_w, lmbda / n, y)
+      for dtype in (tf.float32, tf.float64):
+        beta = tf.constant(lmbda / n, dtype)
+        value = mixture.log_values(tf.constant(x, dtype), tf.constant(log_w, dtype), beta,
+                                   tf.constant(y, dtype))
+        bound = mixture.value_error_bound(
+            beta, np.linalg.norm(x, axis=1).max(), tf.norm(tf.constant(y, dtype), axis=1),
+            np.abs(log_w).max(), value, n, k, dtype).numpy()
+        error = np.abs(value.numpy() - reference).astype(np.float64)
+        self.assertTrue(np.all(error <= bound), f"n={n} lambda={lmbda} {dtype.name}: "
+                        f"errors {error} above their bounds {bound}")
+
+  def test_error_bound_is_small_where_the_search_runs_in_float32(self):
+    # At moderate lambda on centred unit-scale samples the float32 bound is well under the
+    # search's float32 threshold (1e-3 nats), and grows with beta |x|^2.
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(4096, 2))
+    def bound(lmbda):
+      return float(mixture.value_error_bound(
+          lmbda / 2, np.linalg.norm(x, axis=1).max(),
+          tf.constant([np.linalg.norm(x, axis=1).max()]), 8.0, tf.constant([1.0], tf.float64),
+          2, 4096, tf.float32)[0])
+    self.assertLess(bound(3.0), 3e-4)
+    self.assertGreater(bound(1e4), 100 * bound(3.0))
 
   def test_gradient_of_log_value_is_the_posterior_over_samples(self):
     # d log f / d log_w_i = r_i (softmax weights) and d log f / dy = 2 beta (m(y) - y).

@@ -19,15 +19,18 @@ class SearchOptions(config.Config):
       1000, "Mode search: mean-shift iteration cap; a start still moving then makes an "
       "evaluation fail (its C_k could be too low).")
   chunk_size: int = config.option(512, "Mode search: starts per chunk (memory ~ chunk x k floats).")
-  num_candidates: int = config.option(
-      8, "Mode search: converged positions of highest float32 value re-evaluated exactly "
-      "in float64.")
+  max_float32_error: float = config.option(
+      3e-3, "Mode search: run in float32 when the typical float32 rounding of the distances "
+      "at the samples is below this (nats), else in float64 (high lambda); a choice of "
+      "speed, the bound is valid either way.")
 
   def validate(self):
     if not self.tol > 0:
       raise ValueError(f"tol must be > 0, got {self.tol}")
     if not self.prune_margin >= 0:
       raise ValueError(f"prune_margin must be >= 0, got {self.prune_margin}")
-    for name in ("max_iterations", "chunk_size", "num_candidates"):
+    if not self.max_float32_error > 0:
+      raise ValueError(f"max_float32_error must be > 0, got {self.max_float32_error}")
+    for name in ("max_iterations", "chunk_size"):
       if getattr(self, name) < 1:
         raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")

@@ -9,7 +9,7 @@ from rdbounds.lower.search.options import SearchOptions
 
 @pytest.mark.parametrize("name, value", [("tol", 0.0), ("prune_margin", -1.0),
                                          ("max_iterations", 0), ("chunk_size", 0),
-                                         ("num_candidates", 0)])
+                                         ("max_float32_error", 0.0)])
 def test_meaningless_values_raise_one_line(name, value):
   with pytest.raises(ValueError, match=f"^{name} must be [^\n]*$"):
     SearchOptions().override(**{name: value})
