@@ -48,6 +48,7 @@ import numpy as np
 import tensorflow as tf
 
 from rdbounds.lower import evaluator
+from rdbounds.lower import interval
 from rdbounds.sources import base
 from rdbounds.sources import gaussian
 
@@ -173,10 +174,10 @@ def coverage(interval, table, m, truth_a, truth_c, truth_f, finite_mean) -> Cove
 INTERVALS = {
     # label: (interval, nominal one-sided level of its low end). The evaluator reports the
     # 95% union interval; the 90% rows show the low ends at a one-sided 95% level.
-    "t 95%": (evaluator.student_t_interval, 0.975),
-    "new 95%": (evaluator.confidence_interval, 0.975),
-    "t 90%": (lambda xi: evaluator.student_t_interval(xi, 0.90), 0.95),
-    "new 90%": (lambda xi: evaluator.confidence_interval(xi, 0.90), 0.95),
+    "t 95%": (interval.student_t_interval, 0.975),
+    "new 95%": (interval.confidence_interval, 0.975),
+    "t 90%": (lambda xi: interval.student_t_interval(xi, 0.90), 0.95),
+    "new 90%": (lambda xi: interval.confidence_interval(xi, 0.90), 0.95),
 }
 
 

@@ -159,9 +159,15 @@ class Trainer:
     return self._compiled[steps]
 
   def restore(self) -> int:
-    """Restores the latest checkpoint if there is one; returns the step reached."""
+    """Restores the latest checkpoint if there is one; returns the step reached.
+
+    Checked: every object being restored (model, optimizer, ...) must find its values, so a
+    checkpoint of another architecture raises rather than leaving weights at their
+    initialization (resumed training, or a re-evaluation of a finished job).
+    """
     if self.manager and self.manager.latest_checkpoint:
-      self.checkpoint.restore(self.manager.latest_checkpoint).expect_partial()
+      status = self.checkpoint.restore(self.manager.latest_checkpoint)
+      status.assert_existing_objects_matched().expect_partial()
     return int(self.step.numpy())
 
   def saved_step(self) -> int:

@@ -93,10 +93,10 @@ def run(source, job, context) -> List[curves.Record]:
       if not os.path.exists(path + ".index"):
         raise ValueError(f"lower_bound: job {config.trained_by} holds no trained log u for "
                          f"lambda={lmbda:g}; finish its sweep first")
-      tf.train.Checkpoint(log_u=snapshot).read(path).expect_partial()
+      read_snapshot(snapshot, path)
     elif path and os.path.exists(path + ".index") and train.trainer.saved_step() >= step:
       # Resumed past this lambda: its snapshot was written before.
-      tf.train.Checkpoint(log_u=snapshot).read(path).expect_partial()
+      read_snapshot(snapshot, path)
     else:
       result = train.run_until(step)
       snapshot_from(train.log_u, snapshot)
@@ -107,7 +107,7 @@ def run(source, job, context) -> List[curves.Record]:
       evaluation = evaluator.evaluate(
           snapshot, units, units.lmbda(lmbda), eval_k, config.m,
           seeds=[job.seed * 1000 + config.eval_seed + s for s in range(config.eval_seeds)],
-          starts=_starts(config.eval_search, config), search_options=search_options,
+          search_options=search_options,
           fit=config.fit_to_data, log=context.log)
     except evaluator.UnconvergedSearchError as e:  # name the lambda the user asked for
       raise evaluator.UnconvergedSearchError(e.unconverged, e.num_starts, e.max_iterations,
@@ -145,6 +145,13 @@ def _trainer(source, job, schedule, search_options, workdir, log):
       f"{','.join(f'{l:g}' for l in lambdas)}, {schedule.num_steps} steps"
       + (f", annealed from {config.anneal_from or lambdas[0]:g}" if config.anneal else ""))
   return train
+
+
+def read_snapshot(log_u, path: str):
+  """Restores the snapshot at `path` into `log_u`, checked: every variable of `log_u` gets a
+  value and every value is used, so a log u of another shape (a changed preset) raises
+  instead of evaluating a partly restored model."""
+  tf.train.Checkpoint(log_u=log_u).read(path).assert_consumed()
 
 
 def snapshot_from(log_u, snapshot):

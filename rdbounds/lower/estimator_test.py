@@ -4,9 +4,13 @@ import os
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from rdbounds import estimators
+from rdbounds.lower import estimator
 from rdbounds.lower import evaluator
+from rdbounds.lower import models
+from rdbounds.lower import particle_log_u
 from rdbounds.sources import arrays
 
 
@@ -34,3 +38,16 @@ def test_fit_to_data_lowers_m_to_what_the_rows_allow(tmp_path):
   record, = entry(source, job, estimators.JobContext(log=lines.append))
   assert "lower_bound: 300 held-out samples allow k=64, M=2 (asked k=64, M=4)" in lines
   assert record.intercept_nats < record.ceiling_nats
+
+
+
+def test_a_snapshot_of_another_log_u_is_refused(tmp_path):
+  # A re-evaluation restores the snapshot a finished job wrote; a log u of another shape
+  # (8 particles for a snapshot of 4, or an MLP) must raise, not evaluate a partly restored u.
+  path = str(tmp_path / "snapshot")
+  tf.train.Checkpoint(log_u=particle_log_u.unset_log_u(4, 2)).write(path)
+  estimator.read_snapshot(particle_log_u.unset_log_u(4, 2), path)  # the same shape restores
+  with pytest.raises((ValueError, AssertionError)):
+    estimator.read_snapshot(particle_log_u.unset_log_u(8, 2), path)
+  with pytest.raises(AssertionError):
+    estimator.read_snapshot(models.mlp_log_u((2,), (8,)), path)
