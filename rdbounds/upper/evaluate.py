@@ -57,7 +57,7 @@ def evaluate(model: model_lib.BetaVAE, source: base.Source, lmbda: float, num_sa
   def batch_sums(x, index):
     noise_seed = base.stateless_seed(tf.stack([tf.constant(seed, tf.int64), index]),
                                      streams.UB_EVALUATION_NOISE)
-    out = model(x, noise_seed)
+    out = model(x, noise_seed, exact_rate=True)
     sums = [held_out.sums(out["distortion"]), held_out.sums(out["rate"]),
             held_out.sums(out["rate"] + lmbda * out["distortion"])]
     if model.noisy:

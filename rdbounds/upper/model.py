@@ -91,9 +91,17 @@ class BetaVAE(tf.Module):
   def closed_form_kl(self) -> bool:
     return self.posterior == "gaussian" and self.prior.is_gaussian
 
-  def _gibbs(self, x: tf.Tensor):
-    """The Gibbs posterior's parts for `x` `[B, n]`: `(q, rate [B], distortion [B])`."""
+  def _gibbs(self, x: tf.Tensor, exact_rate: bool = False):
+    """The Gibbs posterior's parts for `x` `[B, n]`: `(q, rate [B], distortion [B])`.
+
+    The rate is a difference of two terms that nearly cancel at high lambda: with
+    `exact_rate` (evaluation) it is computed in float64, and a KL below 0 by more than float64
+    rounding of those terms (1e-10 of their size) raises instead of being reported; otherwise
+    (training) in float32, clipped at 0.
+    """
     logits, locs, scales = self.prior.gaussian_components()        # [K], [K, n], [K, n]
+    if exact_rate:
+      x, logits, locs, scales = (tf.cast(t, tf.float64) for t in (x, logits, locs, scales))
     n = float(self.latent_shape[0])
     delta = n / (2.0 * self.lmbda)
     variances = tf.square(scales)
@@ -107,9 +115,19 @@ class BetaVAE(tf.Module):
     variance = variances * shrink                                    # v_j
     sq_error = tf.reduce_sum(tf.square(shrink[None] * diff) + variance[None], -1)  # [B, K]
     distortion = tf.reduce_sum(weights * sq_error, -1) / n
-    log_z = tf.reduce_logsumexp(log_evidence, -1) + 0.5 * n * tf.math.log(2 * np.pi * delta)
-    # KL(q || p) >= 0 holds exactly; the clip only removes float32 rounding.
-    rate = tf.maximum(-self.lmbda * distortion - log_z, 0.0)
+    log_z = tf.reduce_logsumexp(log_evidence, -1) + 0.5 * n * np.log(2 * np.pi * delta)
+    rate = -self.lmbda * distortion - log_z
+    if exact_rate:
+      rounding = 1e-10 * (self.lmbda * distortion + tf.abs(log_z) + 1.0)
+      tf.debugging.assert_greater_equal(
+          rate, -rounding, message="the Gibbs channel's KL(q || p) came out negative beyond "
+          "float64 rounding: its closed form does not hold for this prior")
+      rate, distortion = (tf.cast(t, tf.float32) for t in (tf.maximum(rate, 0.0), distortion))
+      x, log_evidence, shrink, diff, variance = (
+          tf.cast(t, tf.float32) for t in (x, log_evidence, shrink, diff, variance))
+    else:
+      # KL(q || p) >= 0 holds exactly; the clip only removes float32 rounding.
+      rate = tf.maximum(rate, 0.0)
     q = tfd.MixtureSameFamily(
         mixture_distribution=tfd.Categorical(logits=log_evidence),
         components_distribution=tfd.MultivariateNormalDiag(
@@ -149,12 +167,14 @@ class BetaVAE(tf.Module):
   def decode(self, z: tf.Tensor) -> tf.Tensor:
     return z if self.decoder is None else self.decoder(z)
 
-  def __call__(self, x: tf.Tensor, seed: tf.Tensor) -> Dict[str, tf.Tensor]:
+  def __call__(self, x: tf.Tensor, seed: tf.Tensor, exact_rate: bool = False
+               ) -> Dict[str, tf.Tensor]:
     """One reparameterized pass.
 
     Args:
       x: `[B, *event_shape]` samples.
       seed: `[2]` int32 stateless seed of the posterior sample.
+      exact_rate: the Gibbs posterior's rate in float64 (evaluation; see `_gibbs`).
 
     Returns:
       dict with `rate` `[B]` (KL(q(z|x) || p) in nats: closed form when q and p are Gaussian,
@@ -162,7 +182,7 @@ class BetaVAE(tf.Module):
       `z` the latent sample and `y` the reconstruction.
     """
     if self.posterior == "gibbs":
-      q, rate, rho = self._gibbs(x)
+      q, rate, rho = self._gibbs(x, exact_rate)
       z = tf.stop_gradient(q.sample(seed=seed))
       return {"rate": rate, "distortion": rho, "z": z, "y": z}
     q = self.posterior_distribution(x)

@@ -31,6 +31,29 @@ def test_gibbs_posterior_with_the_optimal_prior_attains_gaussian_rd():
   assert np.mean(out["rate"]) == pytest.approx(float(rd.rate(theta)), rel=1e-2)
 
 
+def test_gibbs_rate_in_evaluation_is_the_per_sample_kl_to_float64_precision():
+  # The optimal Gaussian test channel at lambda = 1e5: per sample, KL(q(.|x) || p) of
+  # q = N(x s^2 / (s^2 + delta), s^2 delta / (s^2 + delta)) against p = N(0, s^2), in numpy
+  # float64. Its closed form is a difference of two terms of ~20 nats that cancel to the
+  # rate; float32 leaves errors near 1e-6 of them, the evaluation's float64 below 1e-12.
+  variances = np.array([1.0, 0.5, 2.0])
+  lmbda = 1e5
+  delta = 3 / (2 * lmbda)
+  model = _gibbs_model(3, lmbda, prior="gaussian")
+  model.prior.loc.assign(np.zeros(3, np.float32))
+  model.prior.scale.assign(np.sqrt(variances - delta).astype(np.float32))
+  prior_var = np.square(model.prior.scale.numpy().astype(np.float64))
+  x = (np.random.default_rng(1).standard_normal((1000, 3)) * np.sqrt(variances)).astype(
+      np.float32)
+  shrink = delta / (prior_var + delta)
+  mean, var = x * (1 - shrink), prior_var * shrink
+  kl = 0.5 * np.sum(np.log(prior_var / var) + (var + mean**2) / prior_var - 1, axis=1)
+  exact = model(tf.constant(x), tf.constant([1, 2]), exact_rate=True)["rate"].numpy()
+  assert np.max(np.abs(exact - kl)) < 2e-5  # float32 output: its last digit
+  rough = model(tf.constant(x), tf.constant([1, 2]))["rate"].numpy()
+  assert np.max(np.abs(rough - kl)) > 2 * np.max(np.abs(exact - kl))
+
+
 def test_gibbs_closed_forms_match_monte_carlo_over_the_posterior():
   model = _gibbs_model(2, lmbda=3.0)
   # A mixture far from N(0, I), so the posteriors are genuinely multimodal for some x.
