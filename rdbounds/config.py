@@ -17,7 +17,7 @@ This module imports no TensorFlow, so binaries can check flags before loading it
 import dataclasses
 import math
 import typing
-from typing import Any, Dict, Iterator, Tuple
+from typing import Any, Dict, Tuple
 
 _HELP = "help"
 _FLAG = "flag"
@@ -239,11 +239,3 @@ def parse_value(value, kind, name: str):
     raise ValueError(f"{name}: expected {describe_type(kind)}, got {given!r}") from None
   raise TypeError(f"{name}: unsupported option type {kind}")
 
-
-def iter_leaves(config: Config) -> Iterator[Tuple[str, Any]]:
-  """(option name, value) of every leaf option of `config`."""
-  for opt in config.flat_options():
-    value = config
-    for attribute in opt.path:
-      value = getattr(value, attribute)
-    yield opt.name, value
