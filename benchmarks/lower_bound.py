@@ -88,9 +88,9 @@ def main(argv):
   for source, lmbda in runs():
     truth = float(source.analytic.intercept(lmbda))
     for name, config in configs:
-      job, = entry.plan_jobs([lmbda], FLAGS.seed, config, source.describe())
+      job, = entry.plan_jobs([lmbda], FLAGS.seed, config, source.spec)
       again = dict(m=FLAGS.eval_m) if FLAGS.eval_m else {}
-      jobs = [job] + [entry.reevaluation(job, source.describe(), eval_k=int(k), **again)
+      jobs = [job] + [entry.reevaluation(job, source.spec, eval_k=int(k), **again)
                       for k in FLAGS.eval_ks]
       for each in jobs:
         started = time.time()

@@ -84,7 +84,7 @@ def run_job(name, source, lmbda, overrides):
   """The job's record as a dict, from the cache under --out or by running it."""
   entry = estimators.get(name)
   config = entry.config(FLAGS.preset, **overrides)
-  job, = entry.plan_jobs([lmbda], FLAGS.seed, config, source.describe())
+  job, = entry.plan_jobs([lmbda], FLAGS.seed, config, source.spec)
   path = os.path.join(FLAGS.out, "rows", f"{job.job_id}.json")
   if os.path.exists(path):
     with open(path) as f:

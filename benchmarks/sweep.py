@@ -17,6 +17,7 @@ from absl import flags
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from rdbounds import estimators  # pylint: disable=g-import-not-at-top
+from rdbounds import sources
 from rdbounds import sweep
 
 flags.DEFINE_string("estimator", "upper_bound", "Estimator of the six jobs.")
@@ -24,21 +25,21 @@ flags.DEFINE_string("preset", "quick", "Preset of the jobs.")
 flags.DEFINE_integer("workers", 2, "Dask workers.")
 FLAGS = flags.FLAGS
 
-SOURCE = {"kind": "banana"}
+SOURCE = sources.SourceSpec("banana")
 
 
 def main(argv):
   del argv
   estimator = estimators.get(FLAGS.estimator)
   config = estimator.config(FLAGS.preset)
-  describe = {"name": "banana", "event_shape": [2], "kind": "banana"}
+  spec = SOURCE.build().spec
   jobs = [job for seed in (0, 1)
-          for job in estimator.plan_jobs((1.0, 3.0, 10.0), seed, config, describe)]
+          for job in estimator.plan_jobs((1.0, 3.0, 10.0), seed, config, spec)]
   timings, rows = {}, {}
   with tempfile.TemporaryDirectory() as root:
     for executor in ("inprocess", f"local:{FLAGS.workers}"):
       started = time.time()
-      outcomes = sweep.run_sweep(SOURCE, jobs, os.path.join(root, executor.replace(":", "-")),
+      outcomes = sweep.run_sweep(jobs, os.path.join(root, executor.replace(":", "-")),
                                  executor=executor, log=lambda line: None)
       timings[executor] = time.time() - started
       failed = [o for o in outcomes if o.status != "done"]

@@ -67,7 +67,7 @@ def main(argv):
   seed = run_config.get("flags", {}).get("seed", 0)
   jobs = [job for e in chosen
           for job in e.plan_jobs(lambdas, seed, e.preset_for(preset, source),
-                                 source.describe())]
+                                 source.spec)]
   if any(job.lmbda is not None for job in jobs) and not lambdas:
     raise ValueError("learned codecs need lambdas (none in config.json; pass --lambdas)")
   log(f"{source.name}: codecs {', '.join(e.name for e in chosen)} ({preset} preset) -> {FLAGS.run}")
@@ -82,9 +82,8 @@ def main(argv):
   png = os.path.join(FLAGS.run, "curves.png")
   units = run_config.get("flags", {}).get("units") or "nats"
   draw = lambda records: plots.plot_curves(records, png, source=source, units=units)
-  outcomes = sweep.run_sweep(run_config["source_options"], jobs, FLAGS.run,
-                             executor=FLAGS.dask or "inprocess", log=log, on_merge=draw,
-                             merged=run_folder.merged_ids(run_config))
+  outcomes = sweep.run_sweep(jobs, FLAGS.run, executor=FLAGS.dask or "inprocess", log=log,
+                             on_merge=draw, merged=run_folder.merged_ids(run_config))
   records = curves.read_csv(os.path.join(FLAGS.run, "curves.csv"))
   text = report.markdown(records, source)
   curves.atomic_write_text(os.path.join(FLAGS.run, "report.md"), text)

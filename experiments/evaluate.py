@@ -56,10 +56,11 @@ def main(argv):
     if options["kind"] != "npy":
       raise ValueError(f"--test applies to npy sources; this run's source is {options['kind']}")
     options["test"] = FLAGS.test
-  sources_lib.check_options(**options)
+  spec = sources_lib.SourceSpec.from_options(**options)
+  spec.check()
 
   from rdbounds import plots, sweep  # pylint: disable=g-import-not-at-top
-  source = sources_lib.make_source(**options)
+  source = spec.build()
   jobs = []
   for job_id, described in run_folder.finished_jobs(FLAGS.run, run_config):
     estimator = next((e for e in chosen if e.name == described["estimator"]), None)
@@ -67,7 +68,7 @@ def main(argv):
       trained = estimators.Job.from_json(described)
       if trained.job_id != job_id:
         raise ValueError(f"{FLAGS.run}/jobs/{job_id}/job.json does not match its id")
-      jobs.append(estimator.reevaluation(trained, source.describe(), **overrides[estimator.name]))
+      jobs.append(estimator.reevaluation(trained, source.spec, **overrides[estimator.name]))
   if not jobs:
     raise ValueError(f"{FLAGS.run} has no finished job of {', '.join(FLAGS.estimators)}")
   run_config["added_jobs"] += [j.job_id for j in jobs if j.job_id not in run_config["added_jobs"]]
@@ -77,7 +78,7 @@ def main(argv):
   png = os.path.join(FLAGS.run, "curves.png")
   units = run_config.get("flags", {}).get("units") or "nats"
   draw = lambda records: plots.plot_curves(records, png, source=source, units=units)
-  outcomes = sweep.run_sweep(options, jobs, FLAGS.run, executor=FLAGS.dask or "inprocess",
+  outcomes = sweep.run_sweep(jobs, FLAGS.run, executor=FLAGS.dask or "inprocess",
                              log=log, on_merge=draw, merged=run_folder.merged_ids(run_config))
   log(sweep.summary_table(outcomes))
   return 1 if any(o.status == "failed" for o in outcomes) else 0

@@ -109,7 +109,7 @@ def plan_jobs(chosen, source, preset_name, lambda_values, log):
                                 **config_flags.overrides(estimator))
     except ValueError as e:
       raise ValueError(f"{estimator.name}: {e}") from None
-    jobs.extend(estimator.plan_jobs(lambda_values, FLAGS.seed, config, source.describe()))
+    jobs.extend(estimator.plan_jobs(lambda_values, FLAGS.seed, config, source.spec))
   return jobs
 
 
@@ -133,10 +133,11 @@ def main(argv):
   for estimator in chosen:
     config_flags.overrides(estimator)
   options = source_options()
-  sources_lib.check_options(**options)
+  spec = sources_lib.SourceSpec.from_options(**options)
+  spec.check()  # Reads the data files with numpy: bad data is refused before TF loads.
 
   from rdbounds import curves, plots, sweep  # pylint: disable=g-import-not-at-top
-  source = sources_lib.make_source(**options)  # Reads and validates the data.
+  source = spec.build()
   if not FLAGS["lambdas"].present and source.default_lambdas:
     lambda_values = list(source.default_lambdas)
     log(f"{source.name}: lambdas {', '.join(f'{l:g}' for l in lambda_values)} (the image "
@@ -158,7 +159,7 @@ def main(argv):
 
   png = os.path.join(FLAGS.out, "curves.png")
   draw = lambda records: plots.plot_curves(records, png, source=source, units=FLAGS.units)
-  outcomes = sweep.run_sweep(options, jobs, FLAGS.out, executor=FLAGS.dask or "inprocess",
+  outcomes = sweep.run_sweep(jobs, FLAGS.out, executor=FLAGS.dask or "inprocess",
                              log=log, on_merge=draw, merged=run_folder.merged_ids(config))
   log(sweep.summary_table(outcomes))
   for outcome in outcomes:

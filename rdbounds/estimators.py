@@ -7,9 +7,10 @@ class (a frozen `rdbounds.config.Config`), its presets (instances: `quick`, `def
 how a sweep plans its jobs. Codecs are estimators like the others (`codec:<name>`).
 
 A `Job` is one unit of a sweep: an estimator at one lambda (or none, for codecs swept over a
-quality setting) and seed, with its config and the description of its source. Estimators
-never touch flags or output files: they get a working directory for checkpoints (or None)
-and a `log` callable through `JobContext`.
+quality setting) and seed, with its config, the spec of its source and its wiring to other
+jobs (`warm_from`, `trained_by`, `lambdas`). Estimators never touch flags or output files:
+the sweep resolves that wiring into folders, and they get those, a working directory for
+checkpoints (or None) and a `log` callable through `JobContext`.
 
 The built-in estimators are listed in `PLUGINS` (modules defining `ESTIMATORS`); `register`
 adds others.
@@ -19,10 +20,10 @@ import dataclasses
 import hashlib
 import importlib
 import json
-import os
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from rdbounds import config as config_lib
+from rdbounds.sources import spec as source_spec
 
 PRESET_NAMES = ("quick", "default", "paper")
 
@@ -39,43 +40,69 @@ PLUGINS = (
 
 @dataclasses.dataclass(frozen=True)
 class Job:
-  """One estimator run.
+  """One estimator run, and how it is wired to the other jobs of its sweep.
 
   Attributes:
     estimator: registered estimator name.
-    lmbda: the multiplier lambda, or None (codecs swept over a quality setting).
+    lmbda: the multiplier lambda (the largest of `lambdas` for an annealed job), or None
+      (codecs swept over a quality setting).
     seed: seed of everything random in the job.
     config: the estimator's `Config` instance (preset plus overrides).
-    source: the source's description (part of the identity of the job).
+    source: the `SourceSpec` of its source (built: its description is part of the job's id).
+    warm_from: id of the job whose trained model this job's training starts from (the upper
+      bound's warm-start chain); the sweep runs that job first.
+    trained_by: id of the job whose trained model this job evaluates again, without
+      training (experiments/evaluate.py).
+    lambdas: the requested lambdas of a job that gives one record for each (the lower
+      bound's annealing), ascending; None: just `lmbda`.
   """
   estimator: str
   lmbda: Optional[float]
   seed: int
   config: config_lib.Config
-  source: dict
+  source: source_spec.SourceSpec
+  warm_from: Optional[str] = None
+  trained_by: Optional[str] = None
+  lambdas: Optional[Tuple[float, ...]] = None
+
+  def _wiring(self) -> dict:
+    """The wiring fields that are set (absent ones leave the id of a plain job as it was)."""
+    wiring = {"warm_from": self.warm_from, "trained_by": self.trained_by,
+              "lambdas": None if self.lambdas is None else list(self.lambdas)}
+    return {name: value for name, value in wiring.items() if value is not None}
 
   def to_json(self) -> dict:
     return {"estimator": self.estimator, "lmbda": self.lmbda, "seed": self.seed,
-            "config": self.config.to_json(), "source": self.source}
+            "config": self.config.to_json(), "source": self.source.to_json(), **self._wiring()}
 
   @classmethod
   def from_json(cls, data: dict) -> "Job":
-    config = get(data["estimator"]).config_class.from_json(data["config"])
-    return cls(data["estimator"], data["lmbda"], data["seed"], config, data["source"])
+    config = get(data["estimator"]).config_from_json(data["config"])
+    lambdas = data.get("lambdas")
+    return cls(data["estimator"], data["lmbda"], data["seed"], config,
+               source_spec.SourceSpec.from_json(data["source"]), data.get("warm_from"),
+               data.get("trained_by"), None if lambdas is None else tuple(lambdas))
 
   @property
   def depends_on(self) -> Optional[str]:
-    """Id of the job whose trained model this one starts training from (`config.warm_from`):
-    a sweep runs that job first. None: the job stands alone, or trains nothing (it evaluates
-    a finished job's model again: `config.trained_by`)."""
-    if getattr(self.config, "trained_by", None):
-      return None
-    return getattr(self.config, "warm_from", None)
+    """Id of the job whose trained model this one starts training from (`warm_from`): a sweep
+    runs that job first. None: the job stands alone, or trains nothing (`trained_by`)."""
+    return None if self.trained_by else self.warm_from
+
+  @property
+  def requested_lambdas(self) -> Tuple[float, ...]:
+    """The lambdas this job gives records for, ascending."""
+    return tuple(sorted(self.lambdas)) if self.lambdas else (self.lmbda,)
 
   @property
   def job_id(self) -> str:
-    """Stable identifier: a readable prefix and a hash of everything that defines the job."""
-    blob = json.dumps(self.to_json(), sort_keys=True, default=str)
+    """Stable identifier: a readable prefix and a hash of everything that defines the job
+    (the source by its description, i.e. by content, not by the paths that rebuild it)."""
+    if self.source.description is None:
+      raise ValueError(f"{self.estimator}: a job's source must be built (SourceSpec.build) "
+                       f"before the job has an id")
+    identity = dict(self.to_json(), source=self.source.description)
+    blob = json.dumps(identity, sort_keys=True, default=str)
     digest = hashlib.sha256(blob.encode()).hexdigest()[:10]
     lmbda = "" if self.lmbda is None else f"-lambda={self.lmbda:g}"
     return f"{self.estimator.replace(':', '_')}{lmbda}-seed={self.seed}-{digest}"
@@ -83,31 +110,26 @@ class Job:
 
 @dataclasses.dataclass
 class JobContext:
-  """What an estimator may use besides the source and the job.
+  """What an estimator may use besides the source and the job: folders the sweep resolved
+  from the job's wiring, and a log.
 
   Attributes:
-    workdir: directory for this job's checkpoints and summaries, or None (no checkpoints).
+    workdir: this job's folder for checkpoints and summaries, or None (no checkpoints).
     log: callable taking one progress line.
+    trained_dir: with `Job.trained_by`, the folder of that finished job, whose trained model
+      this job evaluates (read only); else None.
+    warm_start_dir: with `Job.warm_from`, the folder of that finished job, whose trained
+      model this job's training starts from; else None.
   """
   workdir: Optional[str] = None
   log: Callable[[str], None] = lambda line: None
+  trained_dir: Optional[str] = None
+  warm_start_dir: Optional[str] = None
 
-
-def sibling_dir(job: Job, context: JobContext, other_job_id: str, why: str) -> str:
-  """The folder of another job of the same run (the sweep's layout), which `job` reads for
-  `why` (a phrase for the error when there are no job folders)."""
-  if context.workdir is None:
-    raise ValueError(f"{job.estimator}: {why} job {other_job_id} needs the run's job folders")
-  return os.path.join(os.path.dirname(context.workdir), other_job_id)
-
-
-def training_dir(job: Job, context: JobContext) -> Optional[str]:
-  """The folder of the job's trained model: its own, or that of the job it re-evaluates
-  (`config.trained_by`, a sibling folder in the sweep's layout), which it only reads."""
-  trained_by = getattr(job.config, "trained_by", None)
-  if not trained_by:
-    return context.workdir
-  return sibling_dir(job, context, trained_by, "evaluating again the model of")
+  @property
+  def model_dir(self) -> Optional[str]:
+    """Where the job's trained model is: the job it evaluates again, or its own folder."""
+    return self.trained_dir or self.workdir
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,8 +138,8 @@ class NoOptions(config_lib.Config):
 
 
 def one_job_per_lambda(estimator: "Estimator", lambdas: Sequence[float], seed: int,
-                       config: config_lib.Config, source_description: dict) -> List[Job]:
-  return [Job(estimator.name, float(l), seed, config, source_description) for l in lambdas]
+                       config: config_lib.Config, source: source_spec.SourceSpec) -> List[Job]:
+  return [Job(estimator.name, float(l), seed, config, source) for l in lambdas]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,9 +157,9 @@ class Estimator:
     flag_prefix: prefix of the command-line flags generated from `config_class` ("ub_"), or
       None for no flags.
     not_applicable: returns a one-line reason when the estimator cannot run on a source.
-    plan: `(estimator, lambdas, seed, config, source_description) -> [Job]`.
+    plan: `(estimator, lambdas, seed, config, source spec) -> [Job]`.
     evaluation_options: options that change only how a trained model is evaluated; a job
-      whose config sets `trained_by` evaluates another job's model with them, without
+      with `trained_by` evaluates another job's model with them, without
       training (experiments/evaluate.py). Empty: the estimator cannot be re-evaluated.
     description: one line for help texts.
   """
@@ -175,10 +197,13 @@ class Estimator:
     return self.preset(preset, image, photos).override(**overrides)
 
   def plan_jobs(self, lambdas: Sequence[float], seed: int, config: config_lib.Config,
-                source_description: dict) -> List[Job]:
-    return self.plan(self, lambdas, seed, config, source_description)
+                source: source_spec.SourceSpec) -> List[Job]:
+    return self.plan(self, lambdas, seed, config, source)
 
-  def reevaluation(self, trained: Job, source_description: dict, **overrides) -> Job:
+  def config_from_json(self, data: dict) -> config_lib.Config:
+    return self.config_class.from_json(data)
+
+  def reevaluation(self, trained: Job, source: source_spec.SourceSpec, **overrides) -> Job:
     """A job that evaluates `trained`'s model again with other evaluation options.
 
     Raises:
@@ -190,8 +215,8 @@ class Estimator:
     if changed:
       raise ValueError(f"{self.name}: {', '.join(changed)} would change the training; an "
                        f"evaluation may change only {', '.join(self.evaluation_options)}")
-    config = trained.config.override(**overrides, trained_by=trained.job_id)
-    return Job(self.name, trained.lmbda, trained.seed, config, source_description)
+    return Job(self.name, trained.lmbda, trained.seed, trained.config.override(**overrides),
+               source, trained_by=trained.job_id, lambdas=trained.lambdas)
 
   def __call__(self, source, job: Job, context: JobContext):
     run = self.run

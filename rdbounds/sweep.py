@@ -61,21 +61,49 @@ class JobOutcome:
 _SOURCE_CACHE: Dict[str, sources.Source] = {}
 
 
-def _source_for(source_options: dict) -> sources.Source:
-  """Builds (once per process) the source a job runs on."""
-  key = repr(sorted(source_options.items()))
+def _source_for(spec: sources.SourceSpec) -> sources.Source:
+  """Builds (once per process) the source a job runs on, and checks that it is the source the
+  job was planned on (its spec's description)."""
+  key = repr(sorted(spec.options().items()))
   if key not in _SOURCE_CACHE:
-    _SOURCE_CACHE[key] = sources.make_source(**source_options)
-  return _SOURCE_CACHE[key]
+    _SOURCE_CACHE[key] = dataclasses.replace(spec, description=None).build()
+  source = _SOURCE_CACHE[key]
+  spec.check_description(source.describe())
+  return source
 
 
-def run_job(source_options: dict, job: estimators.Job, jobs_dir: str,
-            log: Callable[[str], None] = print, after: Optional[JobOutcome] = None
-            ) -> JobOutcome:
+def _finished_job_dir(jobs_dir: str, job: estimators.Job, other_id: str, why: str) -> str:
+  """The folder of the job `other_id` of the same sweep, which must have finished."""
+  other_dir = os.path.join(jobs_dir, other_id)
+  if not os.path.exists(os.path.join(other_dir, RECORDS)):
+    raise ValueError(f"{job.estimator}: job {other_id}, whose trained model this job {why}, "
+                     f"has not finished (see its folder {other_dir}); finish its sweep first")
+  return other_dir
+
+
+def job_context(job: estimators.Job, jobs_dir: str, log: Callable[[str], None]
+                ) -> estimators.JobContext:
+  """The folders of `job` and of the jobs it is wired to, in the layout of `jobs_dir`.
+
+  Raises:
+    ValueError when a job whose model it evaluates or starts from has not finished.
+  """
+  context = estimators.JobContext(workdir=os.path.join(jobs_dir, job.job_id),
+                                  log=lambda line: log(f"  [{job.job_id}] {line}"))
+  if job.trained_by:
+    context.trained_dir = _finished_job_dir(jobs_dir, job, job.trained_by, "evaluates")
+  elif job.warm_from:
+    context.warm_start_dir = _finished_job_dir(jobs_dir, job, job.warm_from, "starts from")
+  return context
+
+
+def run_job(job: estimators.Job, jobs_dir: str, log: Callable[[str], None] = print,
+            after: Optional[JobOutcome] = None) -> JobOutcome:
   """Runs one job unless it already finished; never raises for a failing estimator.
 
-  `after` is unused: the outcome of the job this one depends on, passed so that Dask runs
-  the two in order.
+  The job's source is rebuilt from its spec (once per process) and must match the
+  description its id hashes. `after` is unused: the outcome of the job this one depends on,
+  passed so that Dask runs the two in order.
   """
   del after
   started = time.time()
@@ -88,12 +116,11 @@ def run_job(source_options: dict, job: estimators.Job, jobs_dir: str,
     # The job id is a hash; this says what it stands for (flags such as --lb_tol included).
     curves.atomic_write_text(os.path.join(job_dir, JOB), json.dumps(
         job.to_json(), indent=2, sort_keys=True, default=str) + "\n")
+    context = job_context(job, jobs_dir, log)
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
     # Seeds initializers too, so a job gives the same rows in any process.
     tf.keras.utils.set_random_seed(job.seed)
-    source = _source_for(source_options)
-    context = estimators.JobContext(workdir=job_dir, log=lambda line: log(f"  [{job.job_id}] {line}"))
-    records = estimators.get(job.estimator)(source, job, context)
+    records = estimators.get(job.estimator)(_source_for(job.source), job, context)
     curves.write_csv(records_path, records)
     error_path = os.path.join(job_dir, ERROR)
     if os.path.exists(error_path):
@@ -237,15 +264,15 @@ def _dask_client(executor: str):
   raise ValueError(f"executor must be 'inprocess', 'local:N' or 'tcp://HOST:PORT', got {executor!r}")
 
 
-def run_sweep(source_options: dict, jobs: Sequence[estimators.Job], out_dir: str,
+def run_sweep(jobs: Sequence[estimators.Job], out_dir: str,
               executor: str = "inprocess", log: Callable[[str], None] = print,
               on_merge: Optional[Callable[[List[curves.Record]], None]] = None,
               merged: Optional[Sequence[str]] = None) -> List[JobOutcome]:
   """Runs all jobs, merging finished rows into OUT/curves.csv after each one.
 
   Args:
-    source_options: keyword arguments of `sources.make_source` (rebuilt in each worker).
-    jobs: the jobs to run (or find finished).
+    jobs: the jobs to run (or find finished); each rebuilds its source from its spec (in
+      each worker).
     out_dir: output directory.
     executor: "inprocess", "local:N" or "tcp://HOST:PORT".
     log: progress line sink.
@@ -284,7 +311,7 @@ def run_sweep(source_options: dict, jobs: Sequence[estimators.Job], out_dir: str
     for job in in_dependency_order(jobs):
       if not os.path.exists(os.path.join(jobs_dir, job.job_id, RECORDS)):
         progress.start(job)
-      finished(run_job(source_options, job, jobs_dir, log))
+      finished(run_job(job, jobs_dir, log))
   else:
     from dask import distributed  # pylint: disable=g-import-not-at-top
     client, cluster = _dask_client(executor)
@@ -293,7 +320,7 @@ def run_sweep(source_options: dict, jobs: Sequence[estimators.Job], out_dir: str
       for job in in_dependency_order(jobs):
         progress.start(job)
         futures[job.job_id] = client.submit(
-            run_job, source_options, job, jobs_dir, after=futures.get(job.depends_on),
+            run_job, job, jobs_dir, after=futures.get(job.depends_on),
             pure=False, key=f"rdbounds-{job.job_id}-{time.time_ns()}")
       for future in distributed.as_completed(futures.values()):
         finished(future.result())

@@ -4,6 +4,7 @@ import os
 
 from rdbounds import curves
 from rdbounds import estimators
+from rdbounds import sources
 from rdbounds import sweep
 
 
@@ -29,10 +30,11 @@ def test_eta_scales_with_each_jobs_training_steps_and_leaves_untimed_estimators_
   from rdbounds.lower import config as lower_config  # pylint: disable=g-import-not-at-top
   from rdbounds.upper import config as upper_config  # pylint: disable=g-import-not-at-top
   first = upper_config.UpperBoundConfig(steps=45_000)
-  chain = [estimators.Job("upper_bound", 3.0, 0, first, {}),
-           estimators.Job("upper_bound", 1.0, 0, first.override(steps=9000), {}),
-           estimators.Job("upper_bound", 3.0, 1, first.override(steps=9000), {})]
-  lower = estimators.Job("lower_bound", 3.0, 0, lower_config.LowerBoundConfig(), {})
+  source = sources.SourceSpec("banana", description={"name": "banana"})
+  chain = [estimators.Job("upper_bound", 3.0, 0, first, source),
+           estimators.Job("upper_bound", 1.0, 0, first.override(steps=9000), source),
+           estimators.Job("upper_bound", 3.0, 1, first.override(steps=9000), source)]
+  lower = estimators.Job("lower_bound", 3.0, 0, lower_config.LowerBoundConfig(), source)
   lines = []
   progress = sweep._Progress(chain + [lower], lines.append)
   progress.finish(sweep.JobOutcome(chain[0], "done", [], seconds=500.0))

@@ -128,9 +128,9 @@ class ImageSandwichTest(tf.test.TestCase):
     context = estimators.JobContext(None, lambda line: None)
     points = []
     for lmbda in lambdas:
-      points += ub_est(source, estimators.Job("upper_bound", lmbda, 0, ub_tiny(), {}), context)
+      points += ub_est(source, estimators.Job("upper_bound", lmbda, 0, ub_tiny(), source.spec), context)
     lines = []
-    for job in lb_est.plan_jobs(lambdas, 0, lb_tiny(), source.describe()):
+    for job in lb_est.plan_jobs(lambdas, 0, lb_tiny(), source.spec):
       lines += lb_est(source, job, context)
     self.assertLen(points, 2)
     self.assertEqual(sorted(r.lmbda for r in lines), lambdas)

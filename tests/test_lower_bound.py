@@ -26,7 +26,7 @@ class LowerBoundTest(tf.test.TestCase):
     entry = estimators.get("lower_bound")
     config = entry.config("quick", k=128, eval_k=None, m=3, steps=40, anneal=True, anneal_steps=40,
                           widths=[16], log_every=1000)
-    jobs = entry.plan_jobs([1.0, 4.0], 0, config, source.describe())
+    jobs = entry.plan_jobs([1.0, 4.0], 0, config, source.spec)
     self.assertLen(jobs, 1)
     workdir = tempfile.mkdtemp()
     records = entry(source, jobs[0], estimators.JobContext(workdir=workdir))

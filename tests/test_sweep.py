@@ -13,11 +13,12 @@ import tensorflow as tf
 from rdbounds import curves
 from rdbounds import estimators
 from rdbounds import references
+from rdbounds import sources
 from rdbounds import sweep
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BA_CONFIG = references.BlahutArimotoConfig(samples=100_000, bins=40, max_iterations=3000)
-SOURCE = {"kind": "gaussian", "dim": 2}
+SOURCE = sources.make_source("gaussian", dim=2).spec
 
 
 def _ba_jobs(lambdas, seed=0):
@@ -39,7 +40,7 @@ class SweepTest(tf.test.TestCase):
     jobs = (_ba_jobs([1.0]) + [estimators.Job("always_fails", 2.0, 0, NO_OPTIONS, SOURCE)]
             + _ba_jobs([3.0]))
     lines = []
-    outcomes = sweep.run_sweep(SOURCE, jobs, out, log=lines.append)
+    outcomes = sweep.run_sweep(jobs, out, log=lines.append)
     self.assertEqual([o.status for o in outcomes], ["done", "failed", "done"])
     self.assertIn("NaN (on purpose)", outcomes[1].error)
     self.assertTrue(any("failed" in line and "NaN (on purpose)" in line for line in lines))
@@ -60,15 +61,15 @@ class SweepTest(tf.test.TestCase):
   def test_rerun_skips_finished_jobs(self):
     out = self.get_temp_dir()
     jobs = _ba_jobs([1.0, 3.0])
-    first = sweep.run_sweep(SOURCE, jobs, out, log=lambda line: None)
-    again = sweep.run_sweep(SOURCE, jobs, out, log=lambda line: None)
+    first = sweep.run_sweep(jobs, out, log=lambda line: None)
+    again = sweep.run_sweep(jobs, out, log=lambda line: None)
     self.assertEqual([o.status for o in again], ["cached", "cached"])
     self.assertEqual([o.records for o in again], [o.records for o in first])
 
   def test_job_file_says_what_the_id_stands_for(self):
     out = self.get_temp_dir()
     job = _ba_jobs([3.0])[0]
-    sweep.run_sweep(SOURCE, [job], out, log=lambda line: None)
+    sweep.run_sweep([job], out, log=lambda line: None)
     with open(os.path.join(out, "jobs", job.job_id, sweep.JOB)) as f:
       described = estimators.Job.from_json(json.load(f))
     self.assertEqual(described.job_id, job.job_id)
@@ -77,8 +78,8 @@ class SweepTest(tf.test.TestCase):
   @pytest.mark.slow  # an end-to-end run of tens of seconds: `make test-slow` (CI runs it)
   def test_dask_local_cluster_gives_the_same_rows(self):
     jobs = _ba_jobs([1.0, 3.0, 10.0])
-    local = sweep.run_sweep(SOURCE, jobs, os.path.join(self.get_temp_dir(), "a"), log=lambda l: None)
-    dask = sweep.run_sweep(SOURCE, jobs, os.path.join(self.get_temp_dir(), "b"),
+    local = sweep.run_sweep(jobs, os.path.join(self.get_temp_dir(), "a"), log=lambda l: None)
+    dask = sweep.run_sweep(jobs, os.path.join(self.get_temp_dir(), "b"),
                            executor="local:2", log=lambda l: None)
     for a, b in zip(local, dask):
       self.assertEqual(b.status, "done")

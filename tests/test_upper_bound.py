@@ -16,7 +16,7 @@ class QuickPresetTest(tf.test.TestCase):
     source = GaussianSource.standard(2)
     est = estimators.get("upper_bound")
     lmbda = 3.0
-    job, = est.plan_jobs([lmbda], 0, est.config("quick"), source.describe())
+    job, = est.plan_jobs([lmbda], 0, est.config("quick"), source.spec)
     record, = est(source, job, estimators.JobContext())
     self.assertEqual(record.estimator, "upper_bound")
     true_rate = float(source.analytic.rate(record.distortion))

@@ -133,7 +133,8 @@ class ValidationTest(tf.test.TestCase, parameterized.TestCase):
     est = estimators.get("upper_bound")
     with self.assertRaisesRegex(ValueError, "unknown option.*prior_name"):
       est.config("quick", prior_name="gaussian")
-    job = estimators.Job("upper_bound", -3.0, 0, tiny_config(), {})
+    job = estimators.Job("upper_bound", -3.0, 0, tiny_config(),
+                         GaussianSource.standard(2).spec)
     with self.assertRaisesRegex(ValueError, "lambda"):
       est(GaussianSource.standard(2), job, estimators.JobContext())
 

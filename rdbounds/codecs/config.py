@@ -162,10 +162,10 @@ def _ntc_not_applicable(source):
   return _images("ntc", 4)(source) if source.is_image else None
 
 
-def one_job(estimator, lambdas, seed, config_, source_description) -> List[estimators.Job]:
+def one_job(estimator, lambdas, seed, config_, source) -> List[estimators.Job]:
   """Classical codecs sweep their own quality setting: one job, no lambda."""
   del lambdas
-  return [estimators.Job(estimator.name, None, seed, config_, source_description)]
+  return [estimators.Job(estimator.name, None, seed, config_, source)]
 
 
 _RUN = "rdbounds.codecs.estimator:run"

@@ -74,11 +74,6 @@ class LowerBoundConfig(config.Config):
       None, "Lower bound: starting lambda of annealing (none: the smallest of --lambdas).")
   anneal_steps: Optional[int] = config.option(
       None, "Lower bound: steps of linear lambda growth (none: --lb_steps).")
-  lambdas: Optional[Tuple[float, ...]] = config.option(
-      None, "The requested lambdas of an annealed job (set by the sweep).", flag=False)
-  trained_by: Optional[str] = config.option(
-      None, "Id of the job whose trained log u this job evaluates, without training "
-      "(set by evaluate.py).", flag=False)
   checkpoint_every: int = config.option(500, "Lower bound: steps between checkpoints.")
   log_every: int = config.option(250, "Lower bound: steps between progress lines.")
   steps_per_call: int = config.option(25, "Lower bound: training steps per compiled call.")
@@ -145,14 +140,13 @@ PHOTO_PRESETS = {
 }
 
 
-def plan(estimator, lambdas, seed, config_: LowerBoundConfig, source_description
-         ) -> List[estimators.Job]:
+def plan(estimator, lambdas, seed, config_: LowerBoundConfig, source) -> List[estimators.Job]:
   """One job per lambda, or with `anneal` one job for all of them (one record per lambda)."""
   if config_.anneal:
     requested = tuple(sorted(float(l) for l in lambdas))
-    return [estimators.Job(estimator.name, requested[-1], seed,
-                           dataclasses.replace(config_, lambdas=requested), source_description)]
-  return estimators.one_job_per_lambda(estimator, lambdas, seed, config_, source_description)
+    return [estimators.Job(estimator.name, requested[-1], seed, config_, source,
+                           lambdas=requested)]
+  return estimators.one_job_per_lambda(estimator, lambdas, seed, config_, source)
 
 
 def _not_applicable(source):

@@ -15,7 +15,6 @@ from typing import List
 import tensorflow as tf
 
 from rdbounds import curves
-from rdbounds import estimators
 from rdbounds.lower import config as config_lib
 from rdbounds.lower import conv
 from rdbounds.lower import evaluator
@@ -56,7 +55,7 @@ def schedule_for(job, units: rescaled.Rescaled) -> trainer_lib.LambdaSchedule:
   if not config.anneal:
     lmbda = units.lmbda(job.lmbda)
     return trainer_lib.LambdaSchedule(lmbda, lmbda, config.steps)
-  lambdas = sorted(config.lambdas or [job.lmbda])
+  lambdas = job.requested_lambdas
   start = config.anneal_from or lambdas[0]
   anneal_steps = config.anneal_steps or config.steps
   return trainer_lib.LambdaSchedule(units.lmbda(start), units.lmbda(lambdas[-1]), config.steps,
@@ -66,7 +65,7 @@ def schedule_for(job, units: rescaled.Rescaled) -> trainer_lib.LambdaSchedule:
 def run(source, job, context) -> List[curves.Record]:
   """Trains log u (annealed over the requested lambdas if `anneal`) and evaluates each line.
 
-  With `trained_by`, evaluates the snapshots that job wrote instead (nothing is trained).
+  With `job.trained_by`, evaluates the snapshots that job wrote instead (nothing is trained).
   Training and evaluation run in standardized units (`Rescaled`): the intercept of a line
   is the same in both, and the record carries the requested lambda.
   """
@@ -78,10 +77,10 @@ def run(source, job, context) -> List[curves.Record]:
   # Finite data too few for the evaluation's disjoint draws: refuse before training.
   evaluator.fit_to_data(units, eval_k, config.m, config.eval_seeds, config.fit_to_data)
   schedule = schedule_for(job, units)
-  lambdas = sorted(config.lambdas or [job.lmbda]) if config.anneal else [job.lmbda]
+  lambdas = job.requested_lambdas
   snapshot = build_log_u(units, config, job.seed)  # evaluated copy, taken at each lambda
-  workdir = estimators.training_dir(job, context)
-  if config.trained_by:
+  workdir = context.model_dir
+  if job.trained_by:
     train = None
   else:
     train = _trainer(units, job, schedule, search_options, workdir, context.log)
@@ -91,7 +90,7 @@ def run(source, job, context) -> List[curves.Record]:
     path = os.path.join(workdir, "anneal", f"lambda={lmbda:g}") if workdir else None
     if train is None:
       if not os.path.exists(path + ".index"):
-        raise ValueError(f"lower_bound: job {config.trained_by} holds no trained log u for "
+        raise ValueError(f"lower_bound: job {job.trained_by} holds no trained log u for "
                          f"lambda={lmbda:g}; finish its sweep first")
       read_snapshot(snapshot, path)
     elif path and os.path.exists(path + ".index") and train.trainer.saved_step() >= step:
@@ -127,7 +126,7 @@ def run(source, job, context) -> List[curves.Record]:
 def _trainer(source, job, schedule, search_options, workdir, log):
   """The job's `LowerBoundTrainer` (checkpoints in `workdir`)."""
   config = job.config
-  lambdas = sorted(config.lambdas or [job.lmbda]) if config.anneal else [job.lmbda]
+  lambdas = job.requested_lambdas
   log_u = build_log_u(source, config, job.seed)
   train = trainer_lib.LowerBoundTrainer(
       log_u, source, schedule, k=config.k, seed=job.seed, lr=config.lr,

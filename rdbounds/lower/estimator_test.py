@@ -20,7 +20,7 @@ def _job_on_rows(tmp_path, rows, **overrides):
   source = arrays.ArraySource(str(tmp_path / "x.npy"), test_fraction=0.5)
   entry = estimators.get("lower_bound")
   config = entry.config("quick", k=64, eval_k=None, m=4, steps=30, **overrides)
-  job, = entry.plan_jobs([3.0], 0, config, source.describe())
+  job, = entry.plan_jobs([3.0], 0, config, source.spec)
   return entry, source, job
 
 

@@ -58,7 +58,7 @@ class ParticleLogUTest(tf.test.TestCase):
     entry = estimators.get("lower_bound")
     config = entry.config("quick", model="particles", particles=32, particle_steps=100, k=256,
                           m=5, steps=50, log_every=1000)
-    job, = entry.plan_jobs([lmbda], 0, config, source.describe())
+    job, = entry.plan_jobs([lmbda], 0, config, source.spec)
     workdir = tempfile.mkdtemp()
     record, = entry(source, job, estimators.JobContext(workdir=workdir))
     self.assertLess(record.intercept_ci_low, float(source.analytic.intercept(lmbda)))

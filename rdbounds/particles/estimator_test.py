@@ -15,7 +15,7 @@ SMALL = config.WGDConfig(particles=256, steps=300, batch=512, eval_samples=100_0
 
 
 def _run(source, lmbda, cfg, lines=None):
-  job = estimators.Job("wgd", lmbda, 0, cfg, source.describe())
+  job = estimators.Job("wgd", lmbda, 0, cfg, source.spec)
   context = estimators.JobContext(log=(lines.append if lines is not None else lambda _: None))
   (record,) = estimators.get("wgd")(source, job, context)
   return record

@@ -14,47 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from rdbounds.sources import base
-
-_CHECK_ROWS = 1 << 16  # Rows per chunk when scanning a memory-mapped file for NaN/inf.
-
-
-class DataError(ValueError):
-  """A data file that cannot be used; the message names the file and the problem."""
-
-
-def load_samples(path: str) -> np.ndarray:
-  """Memory-maps and validates one `.npy` file of samples. Raises `DataError`."""
-  try:
-    array = np.load(path, mmap_mode="r", allow_pickle=False)
-  except FileNotFoundError:
-    raise DataError(f"{path}: no such file") from None
-  except IsADirectoryError:
-    raise DataError(f"{path}: is a directory, not a .npy file") from None
-  except ValueError as e:  # e.g. object arrays, which need pickle.
-    raise DataError(f"{path}: not a numeric .npy array ({e})") from None
-  except Exception as e:
-    raise DataError(f"{path}: not a readable .npy file ({type(e).__name__}: {e})") from None
-  if not isinstance(array, np.ndarray):
-    raise DataError(f"{path}: holds {type(array).__name__}, expected one array (not an .npz archive)")
-  if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
-    raise DataError(f"{path}: dtype {array.dtype} is not numeric")
-  if array.ndim not in (2, 4):
-    raise DataError(f"{path}: rank {array.ndim} with shape {array.shape}; expected [N, n] or [N, H, W, C]")
-  if array.shape[0] == 0 or array.size == 0:
-    raise DataError(f"{path}: empty array of shape {array.shape}")
-  if np.issubdtype(array.dtype, np.floating):
-    for start in range(0, array.shape[0], _CHECK_ROWS):
-      chunk = np.asarray(array[start:start + _CHECK_ROWS])
-      if not np.all(np.isfinite(chunk)):
-        bad = start + int(np.argmax(~np.isfinite(chunk).reshape(len(chunk), -1).all(1)))
-        raise DataError(f"{path}: contains NaN or inf (first in sample {bad})")
-      if array.ndim == 4 and (chunk.min() < 0 or chunk.max() > 1):
-        raise DataError(f"{path}: image values must lie in [0, 1] (or be uint8), found "
-                        f"[{chunk.min():.3g}, {chunk.max():.3g}]")
-  elif array.ndim == 2 or array.dtype != np.uint8:
-    if array.ndim == 4:
-      raise DataError(f"{path}: integer images must be uint8, got {array.dtype}")
-  return array
+from rdbounds.sources import npy_files
 
 
 class ArraySource(base.Source):
@@ -69,19 +29,13 @@ class ArraySource(base.Source):
 
   def __init__(self, train_path: str, test_path: Optional[str] = None,
                test_fraction: float = 0.1, split_seed: int = 0):
-    train = load_samples(train_path)
+    train, test = npy_files.load_train_and_test(train_path, test_path)
     self.paths = {"train": train_path, "test": test_path}
     self.test_fraction, self.split_seed = float(test_fraction), int(split_seed)
-    if test_path:
-      test = load_samples(test_path)
-      if test.shape[1:] != train.shape[1:]:
-        raise DataError(f"{test_path}: sample shape {test.shape[1:]} differs from "
-                        f"{train_path}'s {train.shape[1:]}")
+    if test is not None:
       self._arrays = {"train": train, "test": test}
       self._rows = {"train": np.arange(len(train)), "test": np.arange(len(test))}
     else:
-      if len(train) < 2:
-        raise DataError(f"{train_path}: need at least 2 samples to hold some out for testing")
       n_test = max(1, int(round(test_fraction * len(train))))
       order = np.random.default_rng(split_seed).permutation(len(train))
       self._arrays = {"train": train, "test": train}

@@ -22,6 +22,8 @@ from typing import Callable, Iterable, Optional, Sequence, Union
 import numpy as np
 import tensorflow as tf
 
+from rdbounds.sources import spec as source_spec
+
 # Split name -> stream id folded into the seed, so train and test draws never coincide.
 SPLITS = {"train": 0, "test": 1}
 
@@ -135,6 +137,15 @@ class Source:
   event_shape: tuple = ()
   analytic = None
   differential_entropy_nats: Optional[float] = None
+  _spec = None  # Set by `SourceSpec.build`.
+
+  @property
+  def spec(self) -> source_spec.SourceSpec:
+    """The `SourceSpec` that rebuilds this source and names it. A source made in code from
+    its class gets one that names it (its description) and cannot rebuild it (`CUSTOM`)."""
+    if self._spec is not None:
+      return self._spec
+    return source_spec.SourceSpec(source_spec.CUSTOM, description=self.describe())
 
   @property
   def dim(self) -> int:

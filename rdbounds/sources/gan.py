@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from rdbounds.sources import base
-from rdbounds.sources.arrays import DataError
+from rdbounds.sources.npy_files import DataError
 
 LATENT_DIM = 128
 DEFAULT_TRUNCATION = 0.8

@@ -21,7 +21,7 @@ import tensorflow as tf
 from PIL import Image
 
 from rdbounds.sources import base
-from rdbounds.sources.arrays import DataError
+from rdbounds.sources.npy_files import DataError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 

@@ -70,6 +70,10 @@ class Rescaled(base.Source):
   def size(self):
     return self.source.size
 
+  @property
+  def spec(self):
+    return self.source.spec  # The standardization is the estimator's, not the source's.
+
   def sample(self, batch_size, seed, split="train"):
     return (self.source.sample(batch_size, seed, split) - self.loc) / self.scale
 

@@ -37,7 +37,7 @@ def test_rows_are_the_same_in_any_units(estimator, overrides):
   config = entry.config("quick", **overrides)
   rows = []
   for source, lmbda in ((unit, 3.0), (scaled, 3.0 / SCALE**2)):
-    job, = entry.plan_jobs([lmbda], 0, config, source.describe())
+    job, = entry.plan_jobs([lmbda], 0, config, source.spec)
     rows.append(entry(source, job, estimators.JobContext())[0])
   a, b = rows
   if estimator == "upper_bound":

@@ -102,12 +102,6 @@ class UpperBoundConfig(config.Config):
       "above it, and then the highest again from the model of the one below it, each for "
       "this many steps (a chain: the lambdas run one after another); none: every lambda "
       "from random weights.")
-  warm_from: Optional[str] = config.option(
-      None, "Id of the job whose trained model this job's training starts from (set by the "
-      "sweep's plan with --ub_warm_start_steps).", flag=False)
-  trained_by: Optional[str] = config.option(
-      None, "Id of the job whose trained model this job evaluates, without training "
-      "(set by evaluate.py).", flag=False)
   checkpoint_every: int = config.option(1000, "Upper bound: steps between checkpoints.")
   log_every: int = config.option(1000, "Upper bound: steps between progress lines.")
   steps_per_call: int = config.option(100, "Upper bound: training steps per compiled call.")
@@ -229,8 +223,7 @@ PHOTO_PRESETS = {
 }
 
 
-def plan(estimator, lambdas, seed, config_: UpperBoundConfig, source_description
-         ) -> List[estimators.Job]:
+def plan(estimator, lambdas, seed, config_: UpperBoundConfig, source) -> List[estimators.Job]:
   """One job per lambda; with `warm_start_steps`, a chain: the highest lambda from random
   weights, each lower one from its predecessor's trained model (`warm_from`), then the
   highest lambda again, from the model trained at the lambda below it.
@@ -248,17 +241,17 @@ def plan(estimator, lambdas, seed, config_: UpperBoundConfig, source_description
   revisit dominates it.
   """
   if config_.warm_start_steps is None:
-    return estimators.one_job_per_lambda(estimator, lambdas, seed, config_, source_description)
+    return estimators.one_job_per_lambda(estimator, lambdas, seed, config_, source)
   # The first job is the one a sweep without the chain runs (and shares its id); each other
   # is what it does: `warm_start_steps` steps from `warm_from`'s model.
   first = dataclasses.replace(config_, warm_start_steps=None)
 
   def job(lmbda, predecessor=None):
-    job_config = first
-    if predecessor is not None:
-      job_config = dataclasses.replace(first, steps=config_.warm_start_steps,
-                                       warm_from=predecessor.job_id)
-    return estimators.Job(estimator.name, lmbda, seed, job_config, source_description)
+    if predecessor is None:
+      return estimators.Job(estimator.name, lmbda, seed, first, source)
+    return estimators.Job(estimator.name, lmbda, seed,
+                          dataclasses.replace(first, steps=config_.warm_start_steps), source,
+                          warm_from=predecessor.job_id)
 
   jobs = []
   for lmbda in sorted(set(float(l) for l in lambdas), reverse=True):

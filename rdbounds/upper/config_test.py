@@ -9,7 +9,7 @@ from rdbounds.upper import config
 
 def _record(name, source, lmbda):
   entry = estimators.get(name)
-  job, = entry.plan_jobs([lmbda], 0, entry.config("quick"), source.describe())
+  job, = entry.plan_jobs([lmbda], 0, entry.config("quick"), source.spec)
   record, = entry(source, job, estimators.JobContext())
   return record
 

@@ -13,10 +13,8 @@ import numpy as np
 import tensorflow as tf
 
 from rdbounds import curves
-from rdbounds import estimators
 from rdbounds import nets
 from rdbounds import streams
-from rdbounds import sweep
 from rdbounds import training
 from rdbounds.sources import rescaled
 from rdbounds.upper import config as config_lib
@@ -100,11 +98,12 @@ def init_prior(model: model_lib.BetaVAE, config: config_lib.UpperBoundConfig, so
 
 
 def _trainer(model, source, config: config_lib.UpperBoundConfig, lmbda: float, seed: int,
-             workdir, log, name: str, loss_scale: float = 1.0) -> training.Trainer:
+             workdir, log, name: str, loss_scale: float = 1.0,
+             trained_by: str = None) -> training.Trainer:
   """The shared training loop for `model` on `source`'s draws at `lmbda` (Adam, cosine decay).
 
-  Raises ValueError when the config evaluates another job's model (`trained_by`) whose
-  training has not finished.
+  Raises ValueError when `workdir` holds the model of another job (`trained_by`), to be
+  evaluated again, whose training has not finished.
   """
   optimizer = train_lib.make_optimizer(config.lr, config.steps, config.lr_final_fraction)
   train_lib.build_optimizer_state(optimizer, model)
@@ -115,17 +114,17 @@ def _trainer(model, source, config: config_lib.UpperBoundConfig, lmbda: float, s
       seed=seed, num_steps=config.steps, workdir=workdir,
       checkpoint_every=config.checkpoint_every, log_every=config.log_every,
       steps_per_call=config.steps_per_call, log=log, name=name)
-  if config.trained_by and trainer.saved_step() < config.steps:
-    raise ValueError(f"upper_bound: job {config.trained_by} has not finished training "
+  if trained_by and trainer.saved_step() < config.steps:
+    raise ValueError(f"upper_bound: job {trained_by} has not finished training "
                      f"({trainer.saved_step()} of {config.steps} steps); finish its sweep first")
   return trainer
 
 
 def train_and_evaluate(source, config: config_lib.UpperBoundConfig, lmbda: float, seed: int = 0,
-                       workdir=None, log=print, name: str = "upper_bound"):
+                       workdir=None, log=print, name: str = "upper_bound", trained_by=None):
   """Trains a beta-VAE on `source` at `lmbda` and evaluates it on held-out samples.
 
-  With `config.trained_by`, `workdir` holds that job's finished training: its model is
+  With `trained_by` (a job id), `workdir` holds that job's finished training: its model is
   restored and evaluated, and nothing is trained or written there.
 
   Returns:
@@ -133,7 +132,8 @@ def train_and_evaluate(source, config: config_lib.UpperBoundConfig, lmbda: float
   """
   config = resolve(config, lmbda, source.dim)
   model = build_model(config, source.event_shape, seed, lmbda)
-  trainer = _trainer(model, source, config, lmbda, seed, workdir, log, name)
+  trainer = _trainer(model, source, config, lmbda, seed, workdir, log, name,
+                     trained_by=trained_by)
   if not trainer.saved_step():  # A checkpoint, if any, restores the trained prior instead.
     init_prior(model, config, source, seed)
   result = trainer.run()
@@ -146,14 +146,14 @@ def start_from(model: spatial.SpatialVAE, job_dir: str, log=print):
   """Loads into `model` the weights that the job in `job_dir` finished training with.
 
   Raises:
-    ValueError when that job has not finished (it has no records yet). A model of another
-    architecture fails to restore (TensorFlow's shape or unmatched-object errors).
+    ValueError when that folder holds no checkpoint. A model of another architecture fails
+    to restore (TensorFlow's shape or unmatched-object errors).
   """
   job_id = os.path.basename(os.path.normpath(job_dir))
   latest = tf.train.latest_checkpoint(os.path.join(job_dir, training.CHECKPOINT_DIR))
-  if not os.path.exists(os.path.join(job_dir, sweep.RECORDS)) or latest is None:
+  if latest is None:
     raise ValueError(f"upper_bound: job {job_id}, whose trained model this job starts from, "
-                     f"has not finished (see its folder {job_dir})")
+                     f"holds no checkpoint (see its folder {job_dir})")
   status = tf.train.Checkpoint(model=model).read(latest)
   status.assert_existing_objects_matched().expect_partial()
   log(f"starting from the model job {job_id} trained ({os.path.basename(latest)})")
@@ -161,7 +161,8 @@ def start_from(model: spatial.SpatialVAE, job_dir: str, log=print):
 
 def train_and_evaluate_spatial(source, config: config_lib.UpperBoundConfig, lmbda: float,
                                seed: int = 0, workdir=None, log=print,
-                               name: str = "upper_bound", warm_start_dir: str = None):
+                               name: str = "upper_bound", warm_start_dir: str = None,
+                               trained_by: str = None):
   """Trains the spatial model on `config.train_crop` crops of `source` (an image folder) and
   evaluates it on the whole held-out images.
 
@@ -188,7 +189,7 @@ def train_and_evaluate_spatial(source, config: config_lib.UpperBoundConfig, lmbd
                              source.event_shape[2])
   crop_pixels = config.train_crop**2
   trainer = _trainer(model, crops, config, lmbda * crop_pixels / source.pixels_per_sample, seed,
-                     workdir, log, name, loss_scale=1.0 / crop_pixels)
+                     workdir, log, name, loss_scale=1.0 / crop_pixels, trained_by=trained_by)
   if warm_start_dir is not None and not trainer.saved_step():
     start_from(model, warm_start_dir, log)
   result = trainer.run()
@@ -204,13 +205,9 @@ def train_and_evaluate_spatial(source, config: config_lib.UpperBoundConfig, lmbd
 def _run_spatial(source, job, context) -> List[curves.Record]:
   started = time.time()
   name = f"upper_bound lambda={job.lmbda:g}"
-  warm_start_dir = None
-  if job.config.warm_from and not job.config.trained_by:
-    warm_start_dir = estimators.sibling_dir(job, context, job.config.warm_from,
-                                            "starting from the model of")
   _, result, ev = train_and_evaluate_spatial(source, job.config, job.lmbda, job.seed,
-                                             estimators.training_dir(job, context),
-                                             context.log, name, warm_start_dir)
+                                             context.model_dir, context.log, name,
+                                             context.warm_start_dir, job.trained_by)
   bits = ev.rate_per_pixel / np.log(2.0)
   context.log(f"{name}: {ev.n_images} whole held-out image(s): {bits:.4g} bpp, "
               f"PSNR {-10 * np.log10(ev.distortion):.2f} dB")
@@ -238,7 +235,7 @@ def run(source, job, context) -> List[curves.Record]:
   name = f"upper_bound lambda={job.lmbda:g}"
   units = rescaled.Rescaled.of(source, job.seed)
   _, result, ev = train_and_evaluate(units, config, units.lmbda(job.lmbda), job.seed,
-                                     estimators.training_dir(job, context), context.log, name)
+                                     context.model_dir, context.log, name, job.trained_by)
   distortion, distortion_se = (units.distortion(v) for v in (ev.distortion.mean, ev.distortion.se))
   context.log(f"{name}: held-out D={distortion:.5g}±{distortion_se:.2g} "
               f"R={ev.rate.mean:.5g}±{ev.rate.se:.2g} nats (n={ev.n_eval})")

@@ -34,12 +34,12 @@ class WarmStartTest(tf.test.TestCase):
     return (record.rate_nats + record.lmbda * record.distortion) / pixels
 
   def test_a_warm_started_lambda_beats_as_many_steps_from_random_weights(self):
-    chain = self.estimator.plan_jobs(self.lambdas, 0, self.config, self.source.describe())
+    chain = self.estimator.plan_jobs(self.lambdas, 0, self.config, self.source.spec)
     cold = estimators.Job("upper_bound", self.lambdas[0], 0,
                           dataclasses.replace(self.config, warm_start_steps=None, steps=40),
-                          self.source.describe())
+                          self.source.spec)
     # Listed before the job it starts from: the sweep runs it second all the same.
-    outcomes = sweep.run_sweep(self.source_options, [chain[1], chain[0], cold],
+    outcomes = sweep.run_sweep([chain[1], chain[0], cold],
                                self.get_temp_dir(), log=lambda line: None)
     self.assertEqual([o.status for o in outcomes], ["done"] * 3, [o.error for o in outcomes])
     (warm_point,), (cold_point,) = outcomes[0].records, outcomes[2].records
@@ -51,13 +51,13 @@ class WarmStartTest(tf.test.TestCase):
 
   def test_a_chained_job_is_evaluated_again_on_its_own(self):
     config = dataclasses.replace(self.config, steps=20, warm_start_steps=10)
-    chain = self.estimator.plan_jobs(self.lambdas, 0, config, self.source.describe())
+    chain = self.estimator.plan_jobs(self.lambdas, 0, config, self.source.spec)
     out = self.get_temp_dir()
-    trained = sweep.run_sweep(self.source_options, chain, out, log=lambda line: None)
+    trained = sweep.run_sweep(chain, out, log=lambda line: None)
     self.assertEqual([o.status for o in trained], ["done"] * 3)
     # Alone in its sweep: it trains nothing, so it waits for no other job.
-    again = self.estimator.reevaluation(chain[1], self.source.describe(), eval_seed=1)
-    (outcome,) = sweep.run_sweep(self.source_options, [again], out, log=lambda line: None)
+    again = self.estimator.reevaluation(chain[1], self.source.spec, eval_seed=1)
+    (outcome,) = sweep.run_sweep([again], out, log=lambda line: None)
     self.assertEqual(outcome.status, "done", outcome.error)
     (first,), (second,) = trained[1].records, outcome.records
     # The same trained model, evaluated with other posterior samples: close, not equal.
@@ -67,20 +67,20 @@ class WarmStartTest(tf.test.TestCase):
   @pytest.mark.slow
   def test_dask_workers_run_a_job_after_the_one_it_starts_from(self):
     # Two workers would start both jobs at once, and the second would find no trained model.
-    chain = self.estimator.plan_jobs(self.lambdas, 0, self.config, self.source.describe())
-    outcomes = sweep.run_sweep(self.source_options, chain, self.get_temp_dir(),
+    chain = self.estimator.plan_jobs(self.lambdas, 0, self.config, self.source.spec)
+    outcomes = sweep.run_sweep(chain, self.get_temp_dir(),
                                executor="local:2", log=lambda line: None)
     self.assertEqual([o.status for o in outcomes], ["done"] * 3, [o.error for o in outcomes])
 
   def test_a_job_whose_predecessor_did_not_finish_fails_saying_so(self):
-    chain = self.estimator.plan_jobs(self.lambdas, 0, self.config, self.source.describe())
+    chain = self.estimator.plan_jobs(self.lambdas, 0, self.config, self.source.spec)
     jobs_dir = os.path.join(self.get_temp_dir(), "jobs")
-    outcome = sweep.run_job(self.source_options, chain[1], jobs_dir, log=lambda line: None)
+    outcome = sweep.run_job(chain[1], jobs_dir, log=lambda line: None)
     self.assertEqual(outcome.status, "failed")
     self.assertIn(f"job {chain[0].job_id}", outcome.error)
     self.assertIn("has not finished", outcome.error)
     with self.assertRaisesRegex(ValueError, "not in the sweep"):
-      sweep.run_sweep(self.source_options, chain[1:], self.get_temp_dir())
+      sweep.run_sweep(chain[1:], self.get_temp_dir())
 
 
 if __name__ == "__main__":
