@@ -93,15 +93,18 @@ class SandwichBinaryTest(tf.test.TestCase):
 
 class CommandLineTest(tf.test.TestCase):
 
-  def test_bad_flags_and_missing_files_are_reported_before_tensorflow_loads(self):
+  def test_bad_flags_and_bad_data_are_reported_before_tensorflow_loads(self):
     # A stand-in `tensorflow` that fails on import: the one-line error must come first.
     fake = os.path.join(self.get_temp_dir(), "fake_tf")
     os.makedirs(os.path.join(fake, "tensorflow"), exist_ok=True)
     with open(os.path.join(fake, "tensorflow", "__init__.py"), "w") as f:
       f.write("raise ImportError('tensorflow was imported')\n")
+    nan = os.path.join(self.get_temp_dir(), "nan.npy")
+    np.save(nan, np.array([[0.0, 1.0], [np.nan, 2.0]]))
     cases = [("--lb_k=many", "--lb_k: expected integer, got 'many'"),
              ("--no_such_flag=1", "Unknown command line flag 'no_such_flag'"),
              ("--source=npy --train=/no/such.npy", "/no/such.npy: no such file"),
+             (f"--source=npy --train={nan}", f"{nan}: contains NaN or inf (first in sample 1)"),
              ("--lambdas=1,x", "--lambdas must be numbers")]
     for args, message in cases:
       result = run_binary(*args.split(), f"--out={self.get_temp_dir()}/x",

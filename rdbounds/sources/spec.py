@@ -142,8 +142,8 @@ class SourceSpec:
     if self.description is not None and described != self.description:
       changed = sorted(k for k in set(described) | set(self.description)
                        if described.get(k) != self.description.get(k))
-      raise ValueError(f"the {self.kind} source rebuilt from its options is not the one it was "
-                       f"planned on (changed: {', '.join(changed)}); its data changed since")
+      raise ValueError(f"the {self.kind} source rebuilt from its options is not the one its "
+                       f"spec names (changed: {', '.join(changed)}): its data changed since")
 
 
 def _make(spec: SourceSpec):
