@@ -5,7 +5,7 @@ Each case runs in a fresh subprocess (so its peak memory is its own) and prints 
   source       samples/s of the `gan` source (shipped generator, d = 2) and of an `images`
                folder (random 32x32 crops of ten 256x256 noise PNGs written to a temp dir)
   ub_step      seconds per training step of the upper bound's conv beta-VAE
-               (`rdbounds.upper.conv`, built through `upper.estimator.build_model` with a
+               (`rdbounds.upper.conv`, built through `upper.vector_bound.build_model` with a
                preset's image entries: ResNet encoder -> Gaussian posterior, learned prior,
                conv decoder) and its compiled training step (`upper.train.make_one_step`)
                at the preset's image batch; `--ub_preset` picks the preset (default: quick).
@@ -43,7 +43,7 @@ from rdbounds.lower import config as lb_config  # pylint: disable=g-import-not-a
 from rdbounds.lower import conv as lb_conv  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import search  # pylint: disable=g-import-not-at-top
 from rdbounds.upper import config as ub_config  # pylint: disable=g-import-not-at-top
-from rdbounds.upper import estimator as ub  # pylint: disable=g-import-not-at-top
+from rdbounds.upper import vector_bound as ub  # pylint: disable=g-import-not-at-top
 from rdbounds.upper import train as ub_train  # pylint: disable=g-import-not-at-top
 
 CASES = ("source", "ub_step", "lb_draw_256", "lb_draw_1024")
@@ -87,7 +87,8 @@ def _ub_step_case(repeats):
   model = ub.build_model(config, source.event_shape, seed=0)
   optimizer = ub_train.make_optimizer(config.lr, config.steps, config.lr_final_fraction)
   ub_train.build_optimizer_state(optimizer, model)
-  step = tf.function(ub_train.make_one_step(model, optimizer, FLAGS.lmbda, 0, config.clip_norm))
+  step = tf.function(ub_train.make_one_step(
+      model, optimizer, ub_train.rate_plus_lambda_distortion(FLAGS.lmbda), 0, config.clip_norm))
   batch = config.batch
   # Fixed batches, so the time is the step's alone (sampling is the `source` case).
   batches = [source.sample(batch, seed=i) for i in range(repeats)]

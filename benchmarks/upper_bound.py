@@ -26,7 +26,7 @@ closed form holds.
     python benchmarks/upper_bound.py --presets=default --cases=deconv4,deconv8 --atom_seed=1
 
 With --step_overhead, it instead measures what the project's training loop costs: per case
-and preset, steps/s of `upper.estimator`'s step run by `training.Trainer` (chunks of compiled
+and preset, steps/s of `upper.vector_bound`'s step run by `training.Trainer` (chunks of compiled
 steps, data drawn per chunk, finite-loss check, schedules) against a plain compiled loop of
 the same model, loss and Adam update on data drawn inside the graph, side by side in this
 process, each timed after a first call that compiles it.
@@ -92,11 +92,11 @@ def run_one(case, preset, lmbda, seed, overrides, atom_seed):
   """Runs in a subprocess: trains and evaluates; returns a dict of measurements."""
   from rdbounds.sources import rescaled  # pylint: disable=g-import-not-at-top
   from rdbounds.upper import config as ub_config  # pylint: disable=g-import-not-at-top
-  from rdbounds.upper import estimator as ub  # pylint: disable=g-import-not-at-top
+  from rdbounds.upper import vector_bound as ub  # pylint: disable=g-import-not-at-top
   source = make_source(case, atom_seed)
   config = ub_config.PRESETS[preset].override(**overrides)
   started = time.time()
-  units = rescaled.Rescaled.of(source, seed)  # As the estimator does (`upper.estimator.run`).
+  units = rescaled.Rescaled.of(source, seed)  # As the estimator does (`upper.vector_bound.run`).
   _, result, ev = ub.train_and_evaluate(units, config, units.lmbda(lmbda), seed=seed,
                                         log=lambda line: None)
   seconds = time.time() - started
@@ -111,7 +111,7 @@ def _model_and_step(case, preset, lmbda):
   """A fresh default-built model of the estimator, its optimizer and its compiled-step body."""
   from rdbounds.sources import rescaled  # pylint: disable=g-import-not-at-top
   from rdbounds.upper import config as ub_config  # pylint: disable=g-import-not-at-top
-  from rdbounds.upper import estimator as ub  # pylint: disable=g-import-not-at-top
+  from rdbounds.upper import vector_bound as ub  # pylint: disable=g-import-not-at-top
   from rdbounds.upper import train as ub_train  # pylint: disable=g-import-not-at-top
   units = rescaled.Rescaled.of(make_source(case, FLAGS.atom_seed), FLAGS.seed)
   config = ub.resolve(ub_config.PRESETS[preset], units.lmbda(lmbda), units.dim)
@@ -128,8 +128,9 @@ def _loop_rate(case, preset, lmbda, steps):
   from rdbounds import training  # pylint: disable=g-import-not-at-top
   from rdbounds.upper import train as ub_train  # pylint: disable=g-import-not-at-top
   units, config, model, optimizer = _model_and_step(case, preset, lmbda)
-  one_step = ub_train.make_one_step(model, optimizer, units.lmbda(lmbda), FLAGS.seed,
-                                    config.clip_norm)
+  one_step = ub_train.make_one_step(
+      model, optimizer, ub_train.rate_plus_lambda_distortion(units.lmbda(lmbda)), FLAGS.seed,
+      config.clip_norm)
   warm = config.steps_per_call
   trainer = training.Trainer(one_step, {"model": model, "optimizer": optimizer}, units,
                              batch_size=config.batch, seed=FLAGS.seed, num_steps=warm + steps,

@@ -18,7 +18,7 @@ def _presets_text(estimator, option) -> str:
   """' [quick: 512, default: 4096, paper: 16384; images: 256, 1024, 4096]' (differing only)."""
   def value(instance):
     for attribute in option.path:
-      instance = getattr(instance, attribute)
+      instance = getattr(instance, attribute, "-")  # "-": not an option of that model
     return ",".join(map(str, instance)) if isinstance(instance, tuple) else str(instance)
 
   vector = [value(estimator.preset(p)) for p in estimators.PRESET_NAMES]
@@ -36,7 +36,7 @@ def define(estimator: estimators.Estimator, flag_values=flags.FLAGS, only=None) 
   """Defines `--<prefix><option>` for every user-settable option of the estimator's config
   (or those named in `only`)."""
   prefix = estimator.flag_prefix
-  for option in estimator.config_class.flat_options():
+  for option in estimator.flat_options():
     if not option.flag or (only is not None and option.name not in only):
       continue
     name = prefix + option.name
@@ -64,7 +64,7 @@ def overrides(estimator: estimators.Estimator, flag_values=flags.FLAGS) -> Dict[
   if not estimator.flag_prefix:
     return {}
   result = {}
-  for option in estimator.config_class.flat_options():
+  for option in estimator.flat_options():
     name = estimator.flag_prefix + option.name
     if option.flag and name in flag_values and flag_values[name].value is not None:
       result[option.name] = config.parse_value(flag_values[name].value, option.type, f"--{name}")

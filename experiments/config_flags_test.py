@@ -20,7 +20,7 @@ def test_every_user_option_of_every_estimator_is_a_flag(flag_values):
   for estimator in estimators.all_estimators():
     if not estimator.flag_prefix:
       continue
-    for option in estimator.config_class.flat_options():
+    for option in estimator.flat_options():  # every model's, for the upper bound
       name = estimator.flag_prefix + option.name
       assert (name in flag_values) == option.flag, name
   # Nested options (the lower bound's mode search) keep their short names.
@@ -46,6 +46,17 @@ def test_set_flags_override_the_preset_and_unset_ones_keep_it(flag_values):
   lb = estimators.get("lower_bound")
   assert lb.config("default", **config_flags.overrides(lb, flag_values)).search_options \
       .prune_margin == float("inf")
+
+
+def test_an_upper_bound_flag_sets_the_model_of_the_source_and_only_that(flag_values):
+  flag_values(["prog", "--ub_refine_steps=7", "--ub_steps=30"])
+  ub = estimators.get("upper_bound")
+  overrides = config_flags.overrides(ub, flag_values)
+  photos = ub.config("quick", image=True, photos=True, **overrides)
+  assert (photos.refine_steps, photos.steps) == (7, 30)
+  with pytest.raises(ValueError, match=r"^refine_steps: not an option of UpperBoundConfig"):
+    ub.config("quick", **overrides)
+  assert "photos: " in flag_values["ub_refine_steps"].help
 
 
 @pytest.mark.parametrize("argument, message", [

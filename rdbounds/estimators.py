@@ -150,6 +150,8 @@ class Estimator:
     name: CSV estimator name.
     run: the estimator function, or its import path "module:function" (imported on first use).
     config_class: the `Config` subclass of its options.
+    photo_config_class: for an estimator whose photographs get another model, that model's
+      `Config` subclass (`photo_presets` are its instances); None: `config_class`.
     presets: preset name -> config instance (vector sources).
     image_presets: preset name -> config instance for image sources, where they differ.
     photo_presets: preset name -> config instance for photographs (sources with whole
@@ -166,6 +168,7 @@ class Estimator:
   name: str
   run: Union[str, Callable]
   config_class: type = NoOptions
+  photo_config_class: Optional[type] = None
   presets: Mapping[str, config_lib.Config] = dataclasses.field(default_factory=dict)
   image_presets: Mapping[str, config_lib.Config] = dataclasses.field(default_factory=dict)
   photo_presets: Mapping[str, config_lib.Config] = dataclasses.field(default_factory=dict)
@@ -187,21 +190,48 @@ class Estimator:
       table = self.photo_presets
     return table.get(name) or self.config_class()
 
+  @property
+  def config_classes(self) -> Tuple[type, ...]:
+    return (self.config_class,) + ((self.photo_config_class,) if self.photo_config_class else ())
+
+  def flat_options(self) -> Tuple[config_lib.Option, ...]:
+    """The options of all its config classes, each name once (one flag each)."""
+    by_name = {}
+    for config_class in self.config_classes:
+      for option in config_class.flat_options():
+        by_name.setdefault(option.name, option)
+    return tuple(by_name.values())
+
   def preset_for(self, name: str, source) -> config_lib.Config:
     """The preset `name` for `source`'s kind (vectors, images or photographs)."""
     return self.preset(name, source.is_image, source.has_whole_images)
 
   def config(self, preset: str, image: bool = False, photos: bool = False,
              **overrides) -> config_lib.Config:
-    """The preset's config with the user's overrides (flattened option names)."""
-    return self.preset(preset, image, photos).override(**overrides)
+    """The preset's config with the user's overrides (flattened option names).
+
+    Raises:
+      ValueError (one line) for an option of another model than the source's.
+    """
+    base = self.preset(preset, image, photos)
+    own = {o.name for o in base.flat_options()}
+    foreign = sorted(n for n in overrides if n not in own and
+                     any(n == o.name for o in self.flat_options()))
+    if foreign:
+      raise ValueError(f"{', '.join(foreign)}: not an option of {type(base).__name__}, the "
+                       f"model of this source")
+    return base.override(**overrides)
 
   def plan_jobs(self, lambdas: Sequence[float], seed: int, config: config_lib.Config,
                 source: source_spec.SourceSpec) -> List[Job]:
     return self.plan(self, lambdas, seed, config, source)
 
   def config_from_json(self, data: dict) -> config_lib.Config:
-    return self.config_class.from_json(data)
+    """The config written by `Config.to_json`, of the class whose fields its keys are."""
+    for config_class in self.config_classes:
+      if set(data) <= {f.name for f in dataclasses.fields(config_class)}:
+        return config_class.from_json(data)
+    return self.config_class.from_json(data)  # Names the unknown options.
 
   def reevaluation(self, trained: Job, source: source_spec.SourceSpec, **overrides) -> Job:
     """A job that evaluates `trained`'s model again with other evaluation options.

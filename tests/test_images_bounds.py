@@ -12,7 +12,7 @@ from rdbounds.lower import estimator as lb
 from rdbounds.lower import search
 from rdbounds.sources import base
 from rdbounds.upper import config as ub_config
-from rdbounds.upper import estimator as ub
+from rdbounds.upper import vector_bound as ub
 
 
 class TinyImages(base.Source):

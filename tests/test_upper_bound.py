@@ -7,7 +7,7 @@ from absl.testing import parameterized
 from rdbounds import estimators
 from rdbounds.sources import GaussianSource
 from rdbounds.upper import config as ub_config
-from rdbounds.upper import estimator as ub
+from rdbounds.upper import vector_bound as ub
 
 
 class QuickPresetTest(tf.test.TestCase):

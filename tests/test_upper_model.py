@@ -12,7 +12,7 @@ from rdbounds import estimators
 from rdbounds import training
 from rdbounds.sources import ArraySource, GaussianSource
 from rdbounds.upper import config as ub_config
-from rdbounds.upper import estimator as ub
+from rdbounds.upper import vector_bound as ub
 from rdbounds.upper import model as model_lib
 from rdbounds.upper import priors as priors_lib
 

@@ -1,10 +1,12 @@
-"""The upper bound's configuration: the quick preset's points on banana, refused values."""
+"""The upper bound's configuration: the quick preset's points on banana, which model a source
+gets, refused values."""
 
 import pytest
 
 from rdbounds import estimators
 from rdbounds import sources
 from rdbounds.upper import config
+from rdbounds.upper import spatial_config
 
 
 def _record(name, source, lmbda):
@@ -26,13 +28,16 @@ def test_quick_upper_bound_on_banana_is_within_2_percent_of_blahut_arimoto():
   assert abs(lagrangian - truth) <= 0.02 * truth, (lagrangian, truth)
 
 
-def test_refining_a_model_without_posterior_maps_is_refused_in_one_line():
-  with pytest.raises(ValueError, match="set --ub_refine_steps=0") as error:
-    config.PRESETS["default"].override(refine_steps=10)
+@pytest.mark.parametrize("option", ["refine_steps", "warm_start_steps", "train_crop"])
+def test_a_spatial_model_option_on_a_vector_source_is_refused_in_one_line(option):
+  # Refinement, chains and crops are the spatial model's; vectors get another config class.
+  with pytest.raises(ValueError, match=f"^{option}: not an option of UpperBoundConfig") as error:
+    estimators.get("upper_bound").config("default", **{option: 100})
   assert "\n" not in str(error.value)
 
 
-def test_a_warm_start_chain_of_vector_models_is_refused_in_one_line():
-  with pytest.raises(ValueError, match="spatial model") as error:
-    config.PRESETS["default"].override(warm_start_steps=100)
-  assert "\n" not in str(error.value)
+def test_photographs_get_the_spatial_model_and_other_sources_the_vector_one():
+  ub = estimators.get("upper_bound")
+  assert isinstance(ub.preset("default", image=True, photos=True), spatial_config.SpatialConfig)
+  assert isinstance(ub.preset("default", image=True), config.UpperBoundConfig)
+  assert isinstance(ub.preset("default"), config.UpperBoundConfig)

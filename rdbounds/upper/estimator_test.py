@@ -7,7 +7,7 @@ import tensorflow as tf
 from rdbounds.sources import deconvolution
 from rdbounds.sources import rescaled
 from rdbounds.upper import config as ub_config
-from rdbounds.upper import estimator as ub
+from rdbounds.upper import vector_bound as ub
 
 # 2-d, 4 atoms, s = 0.5: H(Y | X) = 0.021 nats, so R(D) is 99 % the atoms' own information.
 _SOURCE = dict(dim=2, atoms=4, noise_std=0.5, seed=1)

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from rdbounds import theory
 from rdbounds.upper import config as ub_config
-from rdbounds.upper import estimator as ub
+from rdbounds.upper import vector_bound as ub
 
 
 def _gibbs_model(dim, lmbda, components=3, prior="gaussian_mixture"):

@@ -5,9 +5,9 @@ q(z|x) = N(mu(x), sigma(x)^2), so on a particular image it need not be the poste
 minimizes that image's rate + lambda * distortion for the trained decoder and prior (the
 amortization gap; Yang, Bamler & Mandt 2020 close it for compression models by optimizing
 each image's latents). Starting from the encoder's (mu, raw sigma) map, Adam minimizes the
-image's
+image's loss per pixel (`tradeoff.PerPixelTradeoff.loss`)
 
-    rate (nats) + lambda_per_pixel * pixels * distortion (MSE per dimension)
+    rate (nats) / pixels + lmbda_per_pixel * distortion (MSE per dimension)
 
 with one reparameterized posterior sample per step and the learning rate decayed (cosine)
 to a tenth, the decoder and prior fixed. The distortion is taken on the image's own pixels,
@@ -29,12 +29,13 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
+from rdbounds.upper import tradeoff as tradeoff_lib
+
 
 @dataclasses.dataclass(frozen=True)
 class Refinement:
-  """What to minimize and how long: `steps` of Adam at `learning_rate`, for the trade-off
-  `lmbda_per_pixel` (nats per pixel against MSE per dimension)."""
-  lmbda_per_pixel: float
+  """What to minimize and how long: `steps` of Adam at `learning_rate`, at `tradeoff`."""
+  tradeoff: tradeoff_lib.PerPixelTradeoff
   steps: int
   learning_rate: float
 
@@ -47,18 +48,17 @@ def refine_posterior(model, x: tf.Tensor, height: int, width: int, refinement: R
     model: a spatial model (`encode`, `rate_and_reconstruction`; see `spatial.SpatialVAE`).
     x: `[1, H', W', C]` the image padded to the model's stride.
     height, width: the image's own size (H <= H', W <= W'): the distortion is taken there.
-    refinement: the objective's lambda and the optimizer's budget.
+    refinement: the objective's trade-off and the optimizer's budget.
     seed: `[2]` int32 stateless seed of the refinement's posterior samples.
 
   Returns:
     `(mu, raw_sigma)`, each `[1, H'/16, W'/16, M]`: `encode(x)`'s after `refinement.steps`
-    Adam steps on the objective of the module docstring (per pixel).
+    Adam steps on the loss per pixel of the module docstring.
 
   Raises:
     FloatingPointError: the refinement diverged (non-finite parameters): no point to report.
   """
-  pixels = float(height * width)
-  lmbda = tf.constant(refinement.lmbda_per_pixel * pixels, tf.float32)
+  pixels = height * width
   steps = tf.constant(int(refinement.steps), tf.int32)
   x_own = x[:, :height, :width]
   schedule = tf.keras.optimizers.schedules.CosineDecay(
@@ -69,7 +69,7 @@ def refine_posterior(model, x: tf.Tensor, height: int, width: int, refinement: R
     out = model.rate_and_reconstruction(
         mu, raw_sigma, tf.random.experimental.stateless_fold_in(seed, step))
     distortion = tf.reduce_mean(tf.math.squared_difference(x_own, out["y"][:, :height, :width]))
-    return (out["rate"][0] + lmbda * distortion) / pixels
+    return refinement.tradeoff.loss(out["rate"][0], distortion, pixels)
 
   # Adam written out over the two tensors, so the whole loop compiles into one graph.
   @tf.function

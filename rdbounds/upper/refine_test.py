@@ -9,10 +9,11 @@ import tensorflow_probability as tfp
 
 from rdbounds import estimators
 from rdbounds.sources import images
-from rdbounds.upper import estimator as ub
 from rdbounds.upper import refine
 from rdbounds.upper import spatial
+from rdbounds.upper import spatial_bound
 from rdbounds.upper import spatial_test
+from rdbounds.upper import tradeoff
 from rdbounds.upper import whole_images
 
 tfd = tfp.distributions
@@ -46,7 +47,7 @@ class RefinePosteriorTest(tf.test.TestCase):
     padded = tf.constant(np.concatenate([image, np.zeros([1, 2, 6, 3], np.float32)], axis=1))
     mu, raw_sigma = refine.refine_posterior(
         _IdentityGaussianModel(), padded, 8, 6,
-        refine.Refinement(lmbda_per_pixel=6.0, steps=1000, learning_rate=0.03),
+        refine.Refinement(tradeoff.PerPixelTradeoff(6.0), steps=1000, learning_rate=0.03),
         tf.constant([1, 2]))
     mu, sigma = mu.numpy(), spatial.posterior_scale(raw_sigma).numpy()
     # Each value's parameters keep the noise of the last steps; their averages do not.
@@ -59,7 +60,8 @@ class RefinePosteriorTest(tf.test.TestCase):
     image = tf.fill([1, 4, 4, 3], 0.5)
     with self.assertRaisesRegex(FloatingPointError, "diverged.*--ub_refine_lr"):
       refine.refine_posterior(_IdentityGaussianModel(), image, 4, 4,
-                              refine.Refinement(6.0, steps=5, learning_rate=float("inf")),
+                              refine.Refinement(tradeoff.PerPixelTradeoff(6.0), steps=5,
+                                                learning_rate=float("inf")),
                               tf.constant([1, 2]))
 
 
@@ -72,11 +74,12 @@ class RefinedEvaluationTest(tf.test.TestCase):
     source = images.ImageFolderSource(folder, crop=32, test_fraction=0.25)
     config = estimators.get("upper_bound").preset("quick", image=True, photos=True)
     lmbda_per_pixel = 300.0
-    model, _, amortized = ub.train_and_evaluate_spatial(
+    model, _, amortized = spatial_bound.train_and_evaluate(
         source, dataclasses.replace(config, steps=200, refine_steps=0),
-        lmbda_per_pixel * source.pixels_per_sample, log=lambda line: None)
-    refined = whole_images.evaluate(model, source.held_out_images(),
-                                    refinement=refine.Refinement(lmbda_per_pixel, 100, 3e-3))
+        tradeoff.PerPixelTradeoff(lmbda_per_pixel), log=lambda line: None)
+    refined = whole_images.evaluate(
+        model, source.held_out_images(),
+        refinement=refine.Refinement(tradeoff.PerPixelTradeoff(lmbda_per_pixel), 100, 3e-3))
     objective = lambda ev: ev.rate_per_pixel + lmbda_per_pixel * ev.distortion
     self.assertLess(objective(refined), 0.9 * objective(amortized))
 

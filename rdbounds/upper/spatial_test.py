@@ -10,7 +10,8 @@ import tensorflow as tf
 
 from rdbounds import estimators
 from rdbounds.sources import images
-from rdbounds.upper import estimator as ub
+from rdbounds.upper import spatial_bound
+from rdbounds.upper import tradeoff
 from rdbounds.upper import whole_images
 
 
@@ -66,8 +67,8 @@ class SpatialUpperBoundTest(tf.test.TestCase):
     config = dataclasses.replace(config, steps=200)
     points = []
     for lmbda_per_pixel in (3.0, 3000.0):
-      _, result, ev = ub.train_and_evaluate_spatial(
-          source, config, lmbda_per_pixel * source.pixels_per_sample, log=lambda line: None)
+      _, result, ev = spatial_bound.train_and_evaluate(
+          source, config, tradeoff.PerPixelTradeoff(lmbda_per_pixel), log=lambda line: None)
       self.assertEqual((result.steps, ev.n_images), (config.steps, 1))
       points.append((ev.rate_per_pixel, ev.distortion))
     (low_rate, high_distortion), (high_rate, low_distortion) = points
@@ -82,7 +83,7 @@ class SpatialUpperBoundTest(tf.test.TestCase):
       name = "crops"
 
     with self.assertRaisesRegex(ValueError, "no whole|has none"):
-      ub.train_and_evaluate_spatial(Crops(), config, 1e4)
+      spatial_bound.train_and_evaluate(Crops(), config, tradeoff.PerPixelTradeoff(10.0))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Warm-start chains over lambda: each lower lambda trains on from the model of the one above,
+"""Warm-start chains over lambda, run by the sweep: each lower lambda trains on from the model of
 then the highest again from the one below it."""
 
 import dataclasses

@@ -1,0 +1,100 @@
+"""The upper bound of photographs: the spatial model (a latent map) trained on crops of an
+image folder at one lambda, evaluated on its whole held-out images.
+
+Configured by `spatial_config.SpatialConfig`; `estimator.run` picks this model for sources
+with whole held-out images. The job's lambda is converted once, into the trade-off per pixel
+that training, refinement and evaluation all use (`tradeoff.PerPixelTradeoff`).
+"""
+
+import os
+import time
+from typing import List
+
+import numpy as np
+import tensorflow as tf
+
+from rdbounds import curves
+from rdbounds import training
+from rdbounds.upper import refine
+from rdbounds.upper import spatial
+from rdbounds.upper import spatial_config
+from rdbounds.upper import tradeoff as tradeoff_lib
+from rdbounds.upper import train as train_lib
+from rdbounds.upper import whole_images
+
+
+def start_from(model: spatial.SpatialVAE, job_dir: str, log=print):
+  """Loads into `model` the weights that the job in `job_dir` finished training with.
+
+  Raises:
+    ValueError when that folder holds no checkpoint. A model of another architecture fails
+    to restore (TensorFlow's shape or unmatched-object errors).
+  """
+  job_id = os.path.basename(os.path.normpath(job_dir))
+  latest = tf.train.latest_checkpoint(os.path.join(job_dir, training.CHECKPOINT_DIR))
+  if latest is None:
+    raise ValueError(f"upper_bound: job {job_id}, whose trained model this job starts from, "
+                     f"holds no checkpoint (see its folder {job_dir})")
+  status = tf.train.Checkpoint(model=model).read(latest)
+  status.assert_existing_objects_matched().expect_partial()
+  log(f"starting from the model job {job_id} trained ({os.path.basename(latest)})")
+
+
+def train_and_evaluate(source, config: spatial_config.SpatialConfig,
+                       tradeoff: tradeoff_lib.PerPixelTradeoff, seed: int = 0, workdir=None,
+                       log=print, name: str = "upper_bound", warm_start_dir: str = None,
+                       trained_by: str = None):
+  """Trains the spatial model on `config.train_crop` crops of `source` (an image folder) at
+  `tradeoff` and evaluates it on the whole held-out images.
+
+  The loss is taken per pixel (`tradeoff`), whatever the training crop. With
+  `config.refine_steps`, each held-out image's posterior is refined at the same trade-off
+  before it is evaluated (`refine`). With `warm_start_dir` (the folder of a finished job with
+  the same model), training starts from that job's trained weights (`start_from`) unless
+  `workdir` holds a checkpoint of its own. With `trained_by`, `workdir` is that finished job's
+  folder: its model is evaluated, nothing is trained.
+
+  Returns:
+    `(model, training.TrainingResult, whole_images.WholeImageEvaluation)`.
+  """
+  if not source.has_whole_images:
+    raise ValueError(f"the spatial upper bound trains on crops and evaluates on whole held-out "
+                     f"images; {source.name} has none (image folders have)")
+  crops = source.with_crop(config.train_crop)
+  tf.keras.utils.set_random_seed(int(seed))
+  model = spatial.SpatialVAE(config.filters, config.latent_channels, config.hyper_channels,
+                             source.event_shape[2])
+  crop_pixels = config.train_crop**2
+  objective = lambda rate, distortion: tradeoff.loss(rate, distortion, crop_pixels)
+  trainer = train_lib.make_trainer(model, crops, config, objective, seed, workdir, log, name,
+                                   trained_by)
+  if warm_start_dir is not None and not trainer.saved_step():
+    start_from(model, warm_start_dir, log)
+  result = trainer.run()
+  refinement = None
+  if config.refine_steps:
+    refinement = refine.Refinement(tradeoff, config.refine_steps, config.refine_lr)
+  evaluation = whole_images.evaluate(model, source.held_out_images(), seed=seed + config.eval_seed,
+                                     refinement=refinement, log=log)
+  return model, result, evaluation
+
+
+def run(source, job, context) -> List[curves.Record]:
+  """Trains and evaluates at the job's lambda; the record's rates are per sample of the
+  source (a crop), like every other record: its bits per pixel are unchanged."""
+  started = time.time()
+  name = f"upper_bound lambda={job.lmbda:g}"
+  per_sample = source.pixels_per_sample
+  tradeoff = tradeoff_lib.PerPixelTradeoff.of_job(job.lmbda, per_sample)
+  _, result, ev = train_and_evaluate(source, job.config, tradeoff, job.seed, context.model_dir,
+                                     context.log, name, context.warm_start_dir, job.trained_by)
+  bits = ev.rate_per_pixel / np.log(2.0)
+  context.log(f"{name}: {ev.n_images} whole held-out image(s): {bits:.4g} bpp, "
+              f"PSNR {-10 * np.log10(ev.distortion):.2f} dB")
+  return [curves.Record(
+      source=source.name, estimator="upper_bound", lmbda=job.lmbda,
+      distortion=ev.distortion, distortion_se=ev.distortion_se,
+      rate_nats=ev.rate_per_pixel * per_sample,
+      rate_nats_se=None if ev.rate_per_pixel_se is None else ev.rate_per_pixel_se * per_sample,
+      pixels_per_sample=per_sample, n_eval=ev.n_images, steps=result.steps,
+      seconds=time.time() - started, seed=job.seed, run_id=job.job_id)]
