@@ -1,5 +1,5 @@
-"""Warm-start chains over lambda, run by the sweep: each lower lambda trains on from the model of
-then the highest again from the one below it."""
+"""Warm-start chains over lambda, run by the sweep: each lower lambda trains on from the model
+of the one above, then the highest again from the one below it."""
 
 import dataclasses
 import os
