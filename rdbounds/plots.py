@@ -9,6 +9,7 @@ between the envelopes of the confidence-interval ends; curves through the points
 references and codecs.
 """
 
+import dataclasses
 import itertools
 import math
 from typing import Optional, Sequence
@@ -35,6 +36,208 @@ _CODEC_COLORS = ("tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:olive
 _LB_HEADROOM_DB = 10.0
 
 
+@dataclasses.dataclass(frozen=True)
+class _Axes:
+  """Where (D, R) lands in the plot: (D, R in nats or bits) for vector sources, (bits per
+  pixel, PSNR in dB) for images (`pixels` per sample)."""
+  pixels: Optional[int]
+  units: str = "nats"
+
+  @property
+  def image(self) -> bool:
+    return self.pixels is not None
+
+  @property
+  def rate_scale(self) -> float:
+    """Plotted rate per nat: 1 / (ln 2 * pixels) for bpp, 1 / ln 2 for bits, 1 for nats."""
+    if self.image:
+      return 1.0 / (math.log(2) * self.pixels)
+    return 1.0 / math.log(2) if self.units == "bits" else 1.0
+
+  def __call__(self, distortion, rate_nats):
+    """Maps (D, R in nats) to plot coordinates: (D, R) or (bpp, PSNR)."""
+    distortion = np.asarray(distortion, float)
+    rate = np.asarray(rate_nats, float) * self.rate_scale
+    if self.image:
+      return rate, -10.0 * np.log10(distortion)
+    return distortion, rate
+
+
+def _distortion_grid(records: Sequence[curves.Record]) -> np.ndarray:
+  """400 distortions spanning the achieved points and, for lines, the region from their likely
+  touching point (~ 1 / (2 lambda) per dimension for squared error) to where they reach R = 0."""
+  lows = [r.distortion for r in records if r.has_point]
+  highs = list(lows)
+  for r in records:
+    if r.has_line and r.lmbda:
+      lows.append(0.5 / r.lmbda)
+      highs.append(max(r.intercept_nats, 0.0) / r.lmbda)
+  points = [r.distortion for r in records if r.has_point and r.distortion > 0]
+  # With achieved points, they set the low end: lines flatten out below it and say little.
+  lows = points or [d for d in lows if d > 0] or [1e-2]
+  highs = [d for d in highs if d > 0] or [1.0]
+  return np.geomspace(0.6 * min(lows), 1.3 * max(highs), 400)
+
+
+def _draw_references(ax, by_estimator, source, axes: _Axes, grid) -> None:
+  """The analytic R(D) (smooth, from the source when it knows it) and Blahut-Arimoto."""
+  if source is not None and getattr(source, "analytic", None) is not None:
+    ax.plot(*axes(grid, source.analytic.rate(grid)), **_STYLE["analytic"])
+  elif "analytic" in by_estimator:
+    pts = sorted((r.distortion, r.rate_nats) for r in by_estimator["analytic"])
+    ax.plot(*axes(*zip(*pts)), marker="o", **_STYLE["analytic"])
+  if "blahut_arimoto" in by_estimator:
+    pts = sorted((r.distortion, r.rate_nats) for r in by_estimator["blahut_arimoto"])
+    ax.plot(*axes(*zip(*pts)), marker="s", linestyle="--", **_STYLE["blahut_arimoto"])
+
+
+def _error_bars(points, axes: _Axes):
+  """(x errors, y errors) of achieved points: one standard error, in plot units."""
+  rate_se = np.array([r.rate_nats_se or 0.0 for r in points]) * axes.rate_scale
+  if axes.image:
+    psnr_se = np.array([10 / math.log(10) * (r.distortion_se or 0.0) / r.distortion
+                        for r in points])
+    return rate_se, psnr_se
+  return np.array([r.distortion_se or 0.0 for r in points]), rate_se
+
+
+def _draw_achievable(ax, by_estimator, axes: _Axes) -> None:
+  """Achievable points (beta-VAE, WGD) with error bars, each estimator in its own colour and
+  marker; their joint time-sharing envelope is the UB envelope."""
+  achievable = []
+  for name in curves.ACHIEVABLE:
+    points = [r for r in by_estimator.get(name, []) if r.has_point]
+    if not points:
+      continue
+    achievable += points
+    x, y = axes([r.distortion for r in points], [r.rate_nats for r in points])
+    xerr, yerr = _error_bars(points, axes)
+    ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt=_STYLE[name]["marker"], capsize=3,
+                **{k: v for k, v in _STYLE[name].items() if k != "marker"})
+  if achievable:
+    env_d, env_r = curves.lower_convex_envelope([r.distortion for r in achievable],
+                                                [r.rate_nats for r in achievable])
+    if len(env_d) > 1:
+      ax.plot(*axes(env_d, env_r), color=_STYLE["upper_bound"]["color"], linestyle=":",
+              label="UB envelope")
+
+
+def _line_grid(lb, axes: _Axes, grid) -> np.ndarray:
+  """The D grid of the lower bound's lines. In (bpp, PSNR) a line bounds PSNR only below its
+  intercept's rate, where it rises without limit; that rate can lie far left of the
+  achievable points (ln k per crop), so the grid reaches down to R = 0's neighbourhood."""
+  touching = [r.intercept_nats / r.lmbda for r in lb if r.intercept_nats > 0]
+  if axes.image and touching:
+    return np.geomspace(min(grid[0], 1e-3 * min(touching)), grid[-1], 800)
+  return grid
+
+
+def _draw_lower_bound(ax, lb, axes: _Axes, grid) -> None:
+  """The upper envelope of the lines R >= intercept - lambda D, the band between the
+  envelopes of the confidence-interval ends, and saturated lines dashed."""
+  style = _STYLE["lower_bound"]
+  grid = _line_grid(lb, axes, grid)
+  lmb = [r.lmbda for r in lb]
+  envelope = lambda ends: curves.upper_envelope_of_lines(ends, lmb, grid)
+  mean = envelope([r.intercept_nats for r in lb])
+  low = envelope([r.intercept_nats if r.intercept_ci_low is None else r.intercept_ci_low
+                  for r in lb])
+  high = envelope([r.intercept_nats if r.intercept_ci_high is None else r.intercept_ci_high
+                   for r in lb])
+  positive = mean > 0
+  ax.plot(*axes(grid[positive], mean[positive]), **style)
+  # The CI band spans rates at each distortion: vertical for R(D), horizontal for PSNR(bpp).
+  d, low, high = grid[positive], low[positive], high[positive]
+  if axes.image:
+    ax.fill_betweenx(axes(d, low)[1], axes(d, low)[0], axes(d, high)[0],
+                     color=style["color"], alpha=0.15, lw=0)
+  else:
+    ax.fill_between(d, axes(d, low)[1], axes(d, high)[1], color=style["color"], alpha=0.15,
+                    lw=0)
+  for r in lb:
+    if r.saturated:
+      # Saturated lines say more about k than about R(D): draw them, dashed and labelled.
+      line = np.maximum(r.intercept_nats - r.lmbda * grid, 0)
+      ax.plot(*axes(grid[line > 0], line[line > 0]), color=style["color"], linestyle="--",
+              alpha=0.6,
+              label=f"LB saturated (>= {curves.SATURATION:.0%} of ln k), lambda={r.lmbda:g}")
+
+
+def _draw_codecs(ax, by_estimator, axes: _Axes) -> None:
+  """Codecs, each in a colour no bound or reference uses (matplotlib's cycle would give the
+  second codec the lower bound's red)."""
+  codecs = sorted(k for k in by_estimator if k.startswith(curves.CODEC_PREFIX))
+  for name, color in zip(codecs, itertools.cycle(_CODEC_COLORS)):
+    pts = sorted((r.distortion, r.rate_nats) for r in by_estimator[name] if r.has_point)
+    if pts:
+      ax.plot(*axes(*zip(*pts)), marker="^", linestyle="-", alpha=0.8, color=color, label=name)
+
+
+def _image_view(ax, records, lb, axes: _Axes) -> None:
+  """Axes of an image plot. The lower bound's curve starts at zero rate at PSNR
+  -10 log10(max_i a_i / lambda_i) and rises without limit: the view spans it and the points,
+  from bpp 0 (a line limited by ln k per crop can sit at a few thousandths of a bit per
+  pixel). A start far above the points (62 dB from a 3-nat line on a photo) would squash
+  them, so the view stops _LB_HEADROOM_DB above the best point and such a line runs off the
+  top."""
+  ax.set_xlabel("rate (bits per pixel)")
+  ax.set_ylabel("PSNR (dB)")
+  shown = [-10.0 * math.log10(r.distortion) for r in records
+           if r.has_point and r.distortion and r.distortion > 0]
+  touching = [r.intercept_nats / r.lmbda for r in lb if r.intercept_nats > 0]
+  if not (shown and touching):
+    return
+  lb_start = -10.0 * math.log10(max(touching))
+  best = max(shown)
+  top = min(max(best, lb_start), best + _LB_HEADROOM_DB) + 3.0
+  if lb_start > top:
+    ax.text(0.01, 0.99, f"lower bound: PSNR <= {lb_start:.1f} dB at 0 bpp (above the view)",
+            transform=ax.transAxes, va="top", fontsize=8, color=_STYLE["lower_bound"]["color"])
+  ax.set_ylim(min(shown) - 2.0, top)
+  # The points set the bpp range (an LB band's upper end can run off to any rate), with a
+  # little room on the left so that lines at ~0 bpp clear the spine.
+  right = 1.05 * max(r.rate_nats * axes.rate_scale for r in records if r.has_point)
+  ax.set_xlim(-0.02 * right, right)
+
+
+def _vector_view(ax, axes: _Axes, grid) -> None:
+  ax.set_xlabel("distortion D (MSE per dimension)")
+  ax.set_ylabel(f"rate R ({axes.units} per sample)")
+  if grid[-1] / grid[0] > 8:
+    ax.set_xscale("log")
+  ax.set_ylim(bottom=0)
+
+
+def draw_curves(ax, records: Sequence[curves.Record], source=None, units: str = "nats",
+                title: Optional[str] = None) -> None:
+  """Draws all records into the matplotlib axes `ax` (arguments as `plot_curves`)."""
+  if units not in ("nats", "bits"):
+    raise ValueError(f"units must be 'nats' or 'bits', got {units!r}")
+  records = list(records)
+  pixels = next((r.pixels_per_sample for r in records if r.pixels_per_sample), None)
+  if source is not None and source.pixels_per_sample:
+    pixels = source.pixels_per_sample
+  axes = _Axes(pixels, units)
+  grid = _distortion_grid(records)
+  by_estimator = {}
+  for record in records:
+    by_estimator.setdefault(record.estimator, []).append(record)
+  lb = [r for r in by_estimator.get("lower_bound", []) if r.has_line]
+  _draw_references(ax, by_estimator, source, axes, grid)
+  _draw_achievable(ax, by_estimator, axes)
+  if lb:
+    _draw_lower_bound(ax, lb, axes, grid)
+  _draw_codecs(ax, by_estimator, axes)
+  if axes.image:
+    _image_view(ax, records, lb, axes)
+  else:
+    _vector_view(ax, axes, grid)
+  ax.set_title(title or (records[0].source if records else ""))
+  ax.grid(True, which="both", alpha=0.3)
+  if ax.get_legend_handles_labels()[0]:  # a run whose every job failed has nothing to label
+    ax.legend(fontsize=8)
+
+
 def plot_curves(records: Sequence[curves.Record], path: str, source=None, units: str = "nats",
                 title: Optional[str] = None) -> None:
   """Draws all records into a PNG at `path`.
@@ -46,157 +249,11 @@ def plot_curves(records: Sequence[curves.Record], path: str, source=None, units:
     units: "nats" or "bits" for the rate axis of vector sources.
     title: figure title; defaults to the source name.
   """
-  if units not in ("nats", "bits"):
-    raise ValueError(f"units must be 'nats' or 'bits', got {units!r}")
-  records = list(records)
-  pixels = next((r.pixels_per_sample for r in records if r.pixels_per_sample), None)
-  if source is not None and source.pixels_per_sample:
-    pixels = source.pixels_per_sample
-  image_axes = pixels is not None
-  rate_scale = 1.0 / (math.log(2) * pixels) if image_axes else (
-      1.0 / math.log(2) if units == "bits" else 1.0)
-
-  def to_axes(distortion, rate_nats):
-    """Maps (D, R in nats) to plot coordinates: (D, R) or (bpp, PSNR)."""
-    distortion, rate = np.asarray(distortion, float), np.asarray(rate_nats, float) * rate_scale
-    if image_axes:
-      return rate, -10.0 * np.log10(distortion)
-    return distortion, rate
-
-  # D range: the achieved points, and for lines the region from their likely touching
-  # point (~ 1 / (2 lambda) per dimension for squared error) to where they reach R = 0.
-  lows = [r.distortion for r in records if r.has_point]
-  highs = list(lows)
-  for r in records:
-    if r.has_line and r.lmbda:
-      lows.append(0.5 / r.lmbda)
-      highs.append(max(r.intercept_nats, 0.0) / r.lmbda)
-  points = [r.distortion for r in records if r.has_point and r.distortion > 0]
-  # With achieved points, they set the low end: lines flatten out below it and say little.
-  lows = points or [d for d in lows if d > 0] or [1e-2]
-  highs = [d for d in highs if d > 0] or [1.0]
-  d_lo, d_hi = 0.6 * min(lows), 1.3 * max(highs)
-  grid = np.geomspace(d_lo, d_hi, 400)
-
   fig, ax = plt.subplots(figsize=(7, 5))
-  by_estimator = {}
-  for record in records:
-    by_estimator.setdefault(record.estimator, []).append(record)
-
-  # References.
-  if source is not None and getattr(source, "analytic", None) is not None:
-    ax.plot(*to_axes(grid, source.analytic.rate(grid)), **_STYLE["analytic"])
-  elif "analytic" in by_estimator:
-    pts = sorted((r.distortion, r.rate_nats) for r in by_estimator["analytic"])
-    ax.plot(*to_axes(*zip(*pts)), marker="o", **_STYLE["analytic"])
-  if "blahut_arimoto" in by_estimator:
-    pts = sorted((r.distortion, r.rate_nats) for r in by_estimator["blahut_arimoto"])
-    ax.plot(*to_axes(*zip(*pts)), marker="s", linestyle="--", **_STYLE["blahut_arimoto"])
-
-  # Achievable points (beta-VAE, WGD) with error bars, each estimator in its own colour and
-  # marker; their joint time-sharing envelope is the UB envelope.
-  achievable = []
-  for name in curves.ACHIEVABLE:
-    points = [r for r in by_estimator.get(name, []) if r.has_point]
-    if not points:
-      continue
-    achievable += points
-    x, y = to_axes([r.distortion for r in points], [r.rate_nats for r in points])
-    if image_axes:
-      xerr = np.array([r.rate_nats_se or 0.0 for r in points]) * rate_scale
-      yerr = np.array([10 / math.log(10) * (r.distortion_se or 0.0) / r.distortion
-                       for r in points])
-    else:
-      xerr = np.array([r.distortion_se or 0.0 for r in points])
-      yerr = np.array([r.rate_nats_se or 0.0 for r in points]) * rate_scale
-    ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt=_STYLE[name]["marker"], capsize=3,
-                **{k: v for k, v in _STYLE[name].items() if k != "marker"})
-  if achievable:
-    env_d, env_r = curves.lower_convex_envelope([r.distortion for r in achievable],
-                                                [r.rate_nats for r in achievable])
-    if len(env_d) > 1:
-      ax.plot(*to_axes(env_d, env_r), color=_STYLE["upper_bound"]["color"], linestyle=":",
-              label="UB envelope")
-
-  # Lower bound: envelope of lines, CI band, saturated lines marked.
-  lb = [r for r in by_estimator.get("lower_bound", []) if r.has_line]
-  if lb:
-    style = _STYLE["lower_bound"]
-    if image_axes:
-      # In (bpp, PSNR) a line bounds PSNR only below its intercept's rate, where it rises
-      # without limit; that rate can lie far left of the achievable points (ln k per crop),
-      # so the lines get a D grid reaching down to where they meet R = 0's neighbourhood.
-      touching = [r.intercept_nats / r.lmbda for r in lb if r.intercept_nats > 0]
-      if touching:
-        grid = np.geomspace(min(d_lo, 1e-3 * min(touching)), d_hi, 800)
-    lmb = [r.lmbda for r in lb]
-    mean = curves.upper_envelope_of_lines([r.intercept_nats for r in lb], lmb, grid)
-    low = curves.upper_envelope_of_lines(
-        [r.intercept_ci_low if r.intercept_ci_low is not None else r.intercept_nats for r in lb], lmb, grid)
-    high = curves.upper_envelope_of_lines(
-        [r.intercept_ci_high if r.intercept_ci_high is not None else r.intercept_nats for r in lb], lmb, grid)
-    positive = mean > 0
-    ax.plot(*to_axes(grid[positive], mean[positive]), **style)
-    # The CI band spans rates at each distortion: vertical for R(D), horizontal for PSNR(bpp).
-    d, low, high = grid[positive], low[positive], high[positive]
-    if image_axes:
-      ax.fill_betweenx(to_axes(d, low)[1], to_axes(d, low)[0], to_axes(d, high)[0],
-                       color=style["color"], alpha=0.15, lw=0)
-    else:
-      ax.fill_between(d, to_axes(d, low)[1], to_axes(d, high)[1], color=style["color"],
-                      alpha=0.15, lw=0)
-    for r in lb:
-      if r.saturated:
-        # Saturated lines say more about k than about R(D): draw them, dashed and labelled.
-        line = np.maximum(r.intercept_nats - r.lmbda * grid, 0)
-        ax.plot(*to_axes(grid[line > 0], line[line > 0]), color=style["color"], linestyle="--",
-                alpha=0.6, label=f"LB saturated (>= {curves.SATURATION:.0%} of ln k), lambda={r.lmbda:g}")
-
-  # Codecs, each in a colour no bound or reference uses (matplotlib's cycle would give the
-  # second codec the lower bound's red).
-  codecs = sorted(k for k in by_estimator if k.startswith(curves.CODEC_PREFIX))
-  for name, color in zip(codecs, itertools.cycle(_CODEC_COLORS)):
-    pts = sorted((r.distortion, r.rate_nats) for r in by_estimator[name] if r.has_point)
-    if pts:
-      ax.plot(*to_axes(*zip(*pts)), marker="^", linestyle="-", alpha=0.8, color=color,
-              label=name)
-
-  if image_axes:
-    ax.set_xlabel("rate (bits per pixel)")
-    ax.set_ylabel("PSNR (dB)")
-    # The lower bound's curve starts at zero rate at PSNR -10 log10(max_i a_i / lambda_i)
-    # and rises without limit: the view spans it and the points, from bpp 0 (a line limited
-    # by ln k per crop can sit at a few thousandths of a bit per pixel). A start far above
-    # the points (62 dB from a 3-nat line on a photo) would squash them, so the view stops
-    # _LB_HEADROOM_DB above the best point and such a line runs off the top.
-    shown = [-10.0 * math.log10(r.distortion) for r in records
-             if r.has_point and r.distortion and r.distortion > 0]
-    touching = [r.intercept_nats / r.lmbda for r in lb if r.intercept_nats > 0]
-    if shown and touching:
-      lb_start = -10.0 * math.log10(max(touching))
-      best = max(shown)
-      top = min(max(best, lb_start), best + _LB_HEADROOM_DB) + 3.0
-      if lb_start > top:
-        ax.text(0.01, 0.99, f"lower bound: PSNR <= {lb_start:.1f} dB at 0 bpp (above the view)",
-                transform=ax.transAxes, va="top", fontsize=8, color=_STYLE["lower_bound"]["color"])
-      ax.set_ylim(min(shown) - 2.0, top)
-      # The points set the bpp range (an LB band's upper end can run off to any rate), with a
-      # little room on the left so that lines at ~0 bpp clear the spine.
-      right = 1.05 * max(r.rate_nats * rate_scale for r in records if r.has_point)
-      ax.set_xlim(-0.02 * right, right)
-  else:
-    ax.set_xlabel("distortion D (MSE per dimension)")
-    ax.set_ylabel(f"rate R ({units} per sample)")
-    if d_hi / d_lo > 8:
-      ax.set_xscale("log")
-    ax.set_ylim(bottom=0)
-  ax.set_title(title or (records[0].source if records else ""))
-  ax.grid(True, which="both", alpha=0.3)
-  if ax.get_legend_handles_labels()[0]:  # a run whose every job failed has nothing to label
-    ax.legend(fontsize=8)
-  fig.tight_layout()
-  # Atomic, with the usual permissions: a reader (or a killed run) never sees half a PNG.
   try:
+    draw_curves(ax, records, source, units, title)
+    fig.tight_layout()
+    # Atomic, with the usual permissions: a reader (or a killed run) never sees half a PNG.
     with files.replace_atomically(path, "wb") as f:
       fig.savefig(f, dpi=120, format="png")
   finally:

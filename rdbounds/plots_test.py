@@ -1,8 +1,9 @@
-"""Plots draw every kind of record, on vector and image axes."""
+"""Plots put every kind of record where its closed form says, on vector and image axes."""
 
 import math
 import os
 
+import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image
 import tensorflow as tf
@@ -32,22 +33,61 @@ def _vector_records():
 
 class PlotsTest(tf.test.TestCase):
 
-  def test_vector_plot_with_saturated_line(self):
-    records = _vector_records()
-    path = os.path.join(self.get_temp_dir(), "v.png")
-    plots.plot_curves(records, path, source=sources.GaussianSource.standard(2), units="bits")
-    self.assertEqual(Image.open(path).size, (840, 600))
+  def _draw(self, records, **kwargs):
+    fig, ax = plt.subplots()
+    self.addCleanup(plt.close, fig)
+    plots.draw_curves(ax, records, **kwargs)
+    return ax
 
-  def test_image_axes(self):
+  def _line(self, ax, label):
+    line, = [l for l in ax.get_lines() if l.get_label() == label]
+    return line.get_xydata().T
+
+  def test_vector_axes_draw_r_of_d_and_the_upper_envelope_of_the_lines_in_bits(self):
+    records = _vector_records()
+    ax = self._draw(records, source=sources.GaussianSource.standard(2), units="bits")
+    # N(0, I_2) under MSE per dimension: R(D) = max(0, ln(1/D)) nats per sample.
+    d, r = self._line(ax, "analytic R(D)")
+    self.assertGreater(d.max(), 1.0)
+    self.assertAllClose(r, np.maximum(0.0, np.log2(1.0 / d)), rtol=1e-9, atol=1e-12)
+    # The lower bound: max over lines of intercept - lambda D, where it is positive.
+    d, r = self._line(ax, "lower bound (Csiszar dual)")
+    lines = [(x.intercept_nats, x.lmbda) for x in records if x.estimator == "lower_bound"]
+    envelope = np.max([f - l * d for f, l in lines], axis=0) / math.log(2)
+    self.assertAllClose(r, envelope, rtol=1e-9)
+    self.assertTrue(np.all(r > 0))
+    # The UB envelope never passes above a point: every point is on or above it.
+    d, r = self._line(ax, "UB envelope")
+    for x in records:
+      if x.estimator == "upper_bound":
+        self.assertGreaterEqual(x.rate_nats / math.log(2),
+                                np.interp(x.distortion, d, r) - 1e-9)
+    # Lambda 10's line is at its ceiling: drawn dashed and labelled, the others are not.
+    saturated = [l.get_label() for l in ax.get_lines() if l.get_linestyle() == "--"]
+    self.assertEqual(saturated, ["LB saturated (>= 95% of ln k), lambda=10"])
+
+  def test_image_axes_put_points_at_bits_per_pixel_and_psnr(self):
     records = [
         curves.Record("img", "upper_bound", l, 0.01 / l, 1e-4, 300.0 * l, 2.0,
                       pixels_per_sample=1024) for l in (1.0, 2.0)]
     records += [curves.Record("img", "lower_bound", 2000.0, intercept_nats=100.0,
                               intercept_ci_low=90.0, intercept_ci_high=110.0,
                               ceiling_nats=math.log(256), pixels_per_sample=1024)]
-    path = os.path.join(self.get_temp_dir(), "i.png")
-    plots.plot_curves(records, path)
+    ax = self._draw(records)
+    points = ax.containers[0].lines[0].get_xydata()
+    self.assertAllClose(points, [[300.0 / (1024 * math.log(2)), 20.0],
+                                 [600.0 / (1024 * math.log(2)), -10 * math.log10(0.005)]])
+    # One line, R >= 100 - 2000 D: at PSNR p it allows (100 - 2000 * 10^(-p/10)) nats.
+    bpp, psnr = self._line(ax, "lower bound (Csiszar dual)")
+    self.assertAllClose(bpp, (100.0 - 2000.0 * 10**(-psnr / 10)) / (1024 * math.log(2)),
+                        rtol=1e-6, atol=1e-12)
+    self.assertEqual((ax.get_xlabel(), ax.get_ylabel()), ("rate (bits per pixel)", "PSNR (dB)"))
+
+  def test_plot_curves_writes_a_png_atomically(self):
+    path = os.path.join(self.get_temp_dir(), "v.png")
+    plots.plot_curves(_vector_records(), path, source=sources.GaussianSource.standard(2))
     self.assertEqual(Image.open(path).size, (840, 600))
+    self.assertEqual(os.listdir(self.get_temp_dir()), ["v.png"])  # no temporary file left
 
   def test_image_lower_bound_far_left_of_the_points_is_drawn(self):
     # A line limited by ln k per crop (3.4 nats of 1024 pixels: 0.005 bpp) bounds PSNR only
