@@ -1,6 +1,7 @@
 """The main binary end to end, in a subprocess, as a user runs it."""
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -10,7 +11,6 @@ import pytest
 import tensorflow as tf
 
 from rdbounds import curves
-from rdbounds import theory
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(ROOT, "experiments", "sandwich.py")
@@ -38,21 +38,29 @@ SMALL_SWEEP = ("--source=gaussian", "--dim=2", "--lambdas=1,3", "--preset=quick"
 
 class SandwichBinaryTest(tf.test.TestCase):
 
-  def test_references_on_gaussian(self):
+  def test_references_on_gaussian_give_the_worked_closed_form(self):
     out = os.path.join(self.get_temp_dir(), "gauss")
     result = run_binary("--source=gaussian", "--dim=2", "--estimators=analytic,blahut_arimoto",
                         "--lambdas=0.5,1,3", "--preset=quick", "--lb_tol=1e-6", f"--out={out}")
     self.assertEqual(result.returncode, 0, result.stderr)
     records = curves.read_csv(os.path.join(out, "curves.csv"))
-    truth = theory.GaussianRD([1.0, 1.0])
-    self.assertLen([r for r in records if r.estimator == "analytic"], 3)
-    self.assertLen([r for r in records if r.estimator == "blahut_arimoto"], 3)
+    # N(0, I_2), MSE per dimension: the water level is theta = n / (2 lambda) = 1 / lambda,
+    # so D = min(1 / lambda, 1) and R = ln(1 / D): (D, R, F = R + lambda D) by hand.
+    worked = {0.5: (1.0, 0.0, 0.5), 1.0: (1.0, 0.0, 1.0),
+              3.0: (1 / 3, math.log(3), 1 + math.log(3))}
+    self.assertEqual(sorted((r.estimator, r.lmbda) for r in records),
+                     [(e, l) for e in ("analytic", "blahut_arimoto") for l in (0.5, 1.0, 3.0)])
     for record in records:
-      self.assertAllClose(record.rate_nats, truth.rate(record.distortion), atol=0.02)
-      # BA's bracket is exact for the histogram, which adds ~bin^2/12 of variance.
-      self.assertAllClose(record.intercept_nats, truth.intercept(record.lmbda), atol=0.02)
+      distortion, rate, intercept = worked[record.lmbda]
       if record.estimator == "analytic":
-        self.assertAllClose((record.distortion, record.rate_nats), truth.point(record.lmbda))
+        self.assertAllClose((record.distortion, record.rate_nats, record.intercept_nats),
+                            (distortion, rate, intercept), rtol=1e-9, atol=1e-12)
+      else:
+        # BA's bracket is exact for the histogram, which adds ~bin^2/12 of variance; its point
+        # lies on the curve (at lambda = 1, the slope at D = 1, anywhere near that end).
+        self.assertAllClose(record.intercept_nats, intercept, atol=0.02)
+        self.assertAllClose(record.rate_nats, max(0.0, math.log(1 / record.distortion)),
+                            atol=0.02)
     self.assertTrue(os.path.getsize(os.path.join(out, "curves.png")) > 1000)
     config = json.load(open(os.path.join(out, "config.json")))
     self.assertEqual(config["source_options"]["kind"], "gaussian")

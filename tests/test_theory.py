@@ -27,13 +27,20 @@ class GaussianRDTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(distortion, 1 / 3)
     self.assertAllClose(rate, math.log(3.0))
 
-  @parameterized.parameters(0.05, 0.3, 0.7, 1.2, 1.74)
-  def test_rate_inverts_point(self, distortion):
+  @parameterized.parameters(
+      # Variances (4, 1, 0.25): the water level theta solves mean_i min(theta, s_i) = D, and
+      # R = 1/2 sum_i ln(s_i / min(theta, s_i)). Worked by hand, segment by segment:
+      (0.05, 0.5 * math.log(4 / 0.05 * 1 / 0.05 * 0.25 / 0.05)),  # theta = D: all active
+      (0.3, 0.5 * math.log(4 / 0.325 * 1 / 0.325)),  # (0.25 + 2 theta) / 3 = D
+      (0.7, 0.5 * math.log(4 / 0.925 * 1 / 0.925)),
+      (1.2, 0.5 * math.log(4 / 2.35)),  # (1.25 + theta) / 3 = D
+      (1.74, 0.5 * math.log(4 / 3.97)))
+  def test_rate_is_reverse_water_filling_worked_by_hand(self, distortion, rate):
     rd = theory.GaussianRD([4.0, 1.0, 0.25])
+    self.assertAllClose(rd.rate(distortion), rate, rtol=1e-12)
+    # The point at the curve's slope there is the same (D, R): lambda = n / (2 theta).
     theta = rd.theta_at(distortion)
-    self.assertAllClose(np.minimum(theta, rd.variances).mean(), distortion)
-    lmbda = rd.n / (2 * theta)
-    self.assertAllClose(rd.rate(distortion), rd.point(lmbda)[1])
+    self.assertAllClose(rd.point(3 / (2 * theta)), (distortion, rate), rtol=1e-12)
 
   def test_rate_is_zero_beyond_max_distortion(self):
     rd = theory.GaussianRD([4.0, 1.0, 0.25])
