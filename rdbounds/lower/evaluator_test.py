@@ -144,10 +144,6 @@ class FiniteDataTest(tf.test.TestCase):
     self.assertIn("allow k=16, M=4", lines[0])
 
 
-if __name__ == "__main__":
-  tf.test.main()
-
-
 def test_unconverged_search_raises_naming_the_iteration_cap():
   source = make_source("gaussian", dim=2)
   constant_u = lambda x: tf.zeros([tf.shape(x)[0]])
@@ -160,3 +156,7 @@ def test_unconverged_search_raises_naming_the_iteration_cap():
   # With the default cap the same evaluation goes through.
   result = evaluator.evaluate(constant_u, source, 3.0, k=64, m=1)
   assert result.xi.shape == (1,)
+
+
+if __name__ == "__main__":
+  tf.test.main()

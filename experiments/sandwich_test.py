@@ -22,7 +22,7 @@ def run_binary(*args, **env_overrides):
                         env=env, cwd=ROOT, timeout=600)
 
 
-# The command whose rows tests/data/small_sweep.csv holds. Written first by the code before
+# The command whose rows experiments/testdata/small_sweep.csv holds. Written first by the code before
 # the estimators moved onto config dataclasses (codecs.py then), which the refactor matched
 # to 1e-6; rewritten when the trained estimators moved to standardized units (rescaled.py)
 # and when LB evaluation moved to disjoint draws with the Student-t/bootstrap-t interval
@@ -135,7 +135,7 @@ class CommandLineTest(tf.test.TestCase):
     out = os.path.join(self.get_temp_dir(), "small")
     result = run_binary(*SMALL_SWEEP, f"--out={out}")
     self.assertEqual(result.returncode, 0, result.stderr)
-    before = curves.read_csv(os.path.join(ROOT, "tests", "data", "small_sweep.csv"))
+    before = curves.read_csv(os.path.join(ROOT, "experiments", "testdata", "small_sweep.csv"))
     after = curves.read_csv(os.path.join(out, "curves.csv"))
     self.assertEqual([(r.estimator, r.lmbda) for r in after],
                      [(r.estimator, r.lmbda) for r in before])
