@@ -112,8 +112,7 @@ HYPERPRIOR_PRESETS = {
                                    steps=20_000, measurement=Measurement(1024, 32)),
 }
 PILLOW_QUALITIES = {
-    # Down to about 0.1 bpp on whole 512x512 photographs (JPEG quality 2: 0.11 bpp on
-    # skimage's astronaut; below 2 its quantization tables no longer change).
+    # Down to about 0.1 bpp on photographs: below quality 2 JPEG's tables no longer change.
     "jpeg": (2, 3, 5, 10, 20, 30, 50, 70, 85, 95),
     "webp": (0, 2, 5, 10, 20, 30, 50, 70, 85, 95),
     # Target rates in bpp (OpenJPEG's "rates" mode): PSNR rises with the rate.

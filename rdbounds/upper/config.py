@@ -104,13 +104,11 @@ class UpperBoundConfig(options.TrainingOptions):
 # presets are this model.
 _VAE = UpperBoundConfig(prior="maf", widths=(100, 100), steps=10_000, batch=512, lr=1e-3,
                         eval_samples=1_000_000, checkpoint_every=5000)
-# Vector sources: no encoder or decoder, the Gibbs channel of a 128-component Gaussian mixture
-# started on k-means clusters of the data: tighter than the VAE above on every source with
-# exact R(D) (measured: docs/results.md).
+# Vector sources: the Gibbs channel of a k-means-initialised 128-component Gaussian mixture
+# (no encoder or decoder). Chosen by measurement: docs/results.md, "Upper bound".
 _DEFAULT = dataclasses.replace(_VAE, posterior="gibbs", prior="gaussian_mixture", decoder=False,
                                prior_init="kmeans", mixture_components=128)
-# The quick preset on vectors is the default's model at a demo budget: k-means clusters are
-# most of the fit, so 300 steps of training suffice (measured: docs/results.md).
+# The quick preset on vectors: the default's model at a demo budget (k-means is most of the fit).
 _QUICK_VAE = UpperBoundConfig(log_every=500)
 PRESETS = {
     "quick": dataclasses.replace(_DEFAULT, mixture_components=64, kmeans_samples=5000,

@@ -59,8 +59,7 @@ class SpatialConfig(options.TrainingOptions):
 # What evaluate.py may change to evaluate a trained model again.
 EVALUATION_OPTIONS = ("eval_seed", "refine_steps", "refine_lr")
 
-# Sizes, crop, budget, refinement and the chain were chosen by measurement: docs/results.md,
-# "Natural images".
+# Chosen by measurement: docs/results.md, "Natural images".
 _PHOTOS = SpatialConfig(
     filters=64, latent_channels=192, train_crop=64, steps=45_000, batch=8, lr=1e-3,
     lr_final_fraction=0.05, checkpoint_every=2000, log_every=2000, steps_per_call=50,
