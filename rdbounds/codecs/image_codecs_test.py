@@ -125,26 +125,25 @@ class _Killed(Exception):
 
 
 @pytest.mark.slow  # trains an image codec twice (tens of seconds): `make test-slow` (CI runs it)
-def test_a_killed_codec_training_resumes_from_its_last_checkpoint(tmp_path):
-  config = codec_config.HyperpriorCodecConfig(filters=4, latent_channels=4, hyper_channels=2,
-                                              steps=2000, batch_size=2)
+class KilledTrainingTest(tf.test.TestCase):
 
-  def kill_at_1500(line):
-    if "step 1500/2000" in line:
-      raise _Killed(line)
+  def test_a_killed_codec_training_resumes_from_its_last_checkpoint(self):
+    config = codec_config.HyperpriorCodecConfig(filters=4, latent_channels=4, hyper_channels=2,
+                                                steps=2000, batch_size=2)
 
-  with pytest.raises(_Killed):
-    hyperprior.train_hyperprior(SmoothImages(size=16), 100.0, config, workdir=str(tmp_path),
-                                log=kill_at_1500)
-  lines = []
-  codec = hyperprior.train_hyperprior(SmoothImages(size=16), 100.0, config,
-                                      workdir=str(tmp_path), log=lines.append)
-  assert any("resumed from checkpoint at step 1000" in line for line in lines), lines
-  assert codec.steps == 2000
+    def kill_at_1500(line):
+      if "step 1500/2000" in line:
+        raise _Killed(line)
 
-
-if __name__ == "__main__":
-  tf.test.main()
+    workdir = self.get_temp_dir()
+    with self.assertRaises(_Killed):
+      hyperprior.train_hyperprior(SmoothImages(size=16), 100.0, config, workdir=workdir,
+                                  log=kill_at_1500)
+    lines = []
+    codec = hyperprior.train_hyperprior(SmoothImages(size=16), 100.0, config, workdir=workdir,
+                                        log=lines.append)
+    self.assertTrue(any("resumed from checkpoint at step 1000" in line for line in lines), lines)
+    self.assertEqual(codec.steps, 2000)
 
 
 @pytest.mark.slow  # trains an image codec (~20 s): `make test-slow` (CI runs it)
@@ -157,3 +156,7 @@ class ImageNTCTest(_LearnedImageCodecChecks, tf.test.TestCase):
     config = codec_config.NTCCodecConfig(filters=8, latent_channels=8, steps=20, batch_size=4,
                                          learning_rate=3e-3)
     cls.codec = ntc_image.train_image_ntc(cls.source, 3000.0, config, seed=1)
+
+
+if __name__ == "__main__":
+  tf.test.main()
