@@ -3,23 +3,25 @@
 Layout of an output directory `OUT`:
 
     OUT/jobs/<job_id>/job.json      what defines the job: estimator, lambda, seed, the full
-                                    estimator config (preset and overrides) and the source
+                                    estimator config (preset and overrides), the source's
+                                    spec and the job's wiring (`Job.to_json`)
     OUT/jobs/<job_id>/records.csv   the job's rows, written atomically when it finishes
     OUT/jobs/<job_id>/ckpt/, tb/    its checkpoints and TensorBoard summaries
     OUT/jobs/<job_id>/error.txt     why it failed, if it did
     OUT/curves.csv                  all finished jobs' rows, merged (and OUT/curves.png)
 
 A job is identified by a hash of everything that defines it (estimator, lambda, seed,
-config, source), so re-running the same sweep skips finished jobs and resumes unfinished ones
+config, the source's description, wiring), so re-running the same sweep skips finished jobs and resumes unfinished ones
 from their checkpoints; a kill at any point loses at most the steps since a checkpoint. The
 merged CSV is the concatenation of the jobs' files, so finished rows never change, byte for
 byte.
 
 Jobs run in this process by default, or on a Dask cluster: `local:N` starts a LocalCluster
 with N single-threaded worker processes, `tcp://HOST:PORT` uses an existing scheduler. Each
-job seeds everything from its own seed, so rows do not depend on the executor. A job that
-starts from another's trained model (`Job.depends_on`: the upper bound's warm-start chain)
-runs after it on either.
+job seeds everything from its own seed and rebuilds its source from its spec, so rows do not
+depend on the executor. A job that starts from another's trained model (`Job.depends_on`: the
+upper bound's warm-start chain) runs after it on either. The sweep resolves a job's wiring
+into the folders of those jobs (`job_context`): estimators never rebuild this layout.
 """
 
 import collections
