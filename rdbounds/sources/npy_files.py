@@ -34,16 +34,40 @@ def _open(path: str) -> np.ndarray:
   return array
 
 
-def _check_values(path: str, array: np.ndarray) -> None:
+def _check_layout(name: str, array: np.ndarray) -> None:
+  """dtype, rank, size, and uint8 for integer images: what the header alone tells."""
+  if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+    raise DataError(f"{name}: dtype {array.dtype} is not numeric")
+  if array.ndim not in (2, 4):
+    raise DataError(f"{name}: rank {array.ndim} with shape {array.shape}; expected [N, n] or [N, H, W, C]")
+  if array.shape[0] == 0 or array.size == 0:
+    raise DataError(f"{name}: empty array of shape {array.shape}")
+  if array.ndim == 4 and np.issubdtype(array.dtype, np.integer) and array.dtype != np.uint8:
+    raise DataError(f"{name}: integer images must be uint8, got {array.dtype}")
+
+
+def _check_values(name: str, array: np.ndarray) -> None:
   """NaN/inf, and the range of float images, scanned in chunks (the file may not fit in memory)."""
   for start in range(0, array.shape[0], _CHECK_ROWS):
     chunk = np.asarray(array[start:start + _CHECK_ROWS])
     if not np.all(np.isfinite(chunk)):
       bad = start + int(np.argmax(~np.isfinite(chunk).reshape(len(chunk), -1).all(1)))
-      raise DataError(f"{path}: contains NaN or inf (first in sample {bad})")
+      raise DataError(f"{name}: contains NaN or inf (first in sample {bad})")
     if array.ndim == 4 and (chunk.min() < 0 or chunk.max() > 1):
-      raise DataError(f"{path}: image values must lie in [0, 1] (or be uint8), found "
+      raise DataError(f"{name}: image values must lie in [0, 1] (or be uint8), found "
                       f"[{chunk.min():.3g}, {chunk.max():.3g}]")
+
+
+def check_samples(array: np.ndarray, name: str) -> None:
+  """Raises `DataError` (one line, starting with `name`) unless `array` holds usable samples:
+  numeric, `[N, n]` or `[N, H, W, C]`, not empty, finite, images in [0, 1] or uint8.
+
+  The checks of a `.npy` file (`load_samples`), for an array in memory (or memory-mapped: it
+  is scanned in chunks of rows).
+  """
+  _check_layout(name, array)
+  if np.issubdtype(array.dtype, np.floating):
+    _check_values(name, array)
 
 
 def load_samples(path: str) -> np.ndarray:
@@ -54,14 +78,7 @@ def load_samples(path: str) -> np.ndarray:
       inf, float images outside [0, 1], integer images other than uint8.
   """
   array = _open(path)
-  if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
-    raise DataError(f"{path}: dtype {array.dtype} is not numeric")
-  if array.ndim not in (2, 4):
-    raise DataError(f"{path}: rank {array.ndim} with shape {array.shape}; expected [N, n] or [N, H, W, C]")
-  if array.shape[0] == 0 or array.size == 0:
-    raise DataError(f"{path}: empty array of shape {array.shape}")
-  if array.ndim == 4 and np.issubdtype(array.dtype, np.integer) and array.dtype != np.uint8:
-    raise DataError(f"{path}: integer images must be uint8, got {array.dtype}")
+  _check_layout(path, array)
   if np.issubdtype(array.dtype, np.floating):
     stat = os.stat(path)
     key = (os.path.abspath(path), stat.st_size, stat.st_mtime_ns)
