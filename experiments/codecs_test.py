@@ -1,4 +1,4 @@
-"""codecs.py: one-line errors, and codec rows that join a run and survive a re-run of the sweep."""
+"""codecs.py (`rdbounds codecs`): one-line errors; codec rows join a run and survive a re-run."""
 
 import os
 import subprocess

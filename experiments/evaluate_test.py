@@ -1,4 +1,4 @@
-"""evaluate.py: a finished run's trained models evaluated again, without training."""
+"""evaluate.py (`rdbounds evaluate`): a run's trained models evaluated again, without training."""
 
 import os
 import subprocess

@@ -1,4 +1,4 @@
-"""The main binary end to end, in a subprocess, as a user runs it."""
+"""experiments/sandwich.py, the script of `rdbounds sandwich`, end to end in a subprocess."""
 
 import json
 import math

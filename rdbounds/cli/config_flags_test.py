@@ -3,8 +3,8 @@
 from absl import flags
 import pytest
 
-import config_flags
 from rdbounds import estimators
+from rdbounds.cli import config_flags
 
 
 @pytest.fixture
