@@ -59,8 +59,7 @@ def sandwich(data, lambdas: Optional[Sequence[float]] = None,
       "tcp://HOST:PORT" (a running scheduler; workers must see `out`).
     units: rate units of the plot for vector sources, "nats" or "bits".
     log: receives progress lines.
-    provenance: JSON-able entries recorded in OUT/config.json beside the request (the
-      command line records its flags there).
+    provenance: JSON-able entries for OUT/config.json (the command line records its flags).
 
   Returns:
     a `Result`: `records` are the rows of OUT/curves.csv, one per estimator, lambda and seed;
@@ -68,7 +67,7 @@ def sandwich(data, lambdas: Optional[Sequence[float]] = None,
 
   Raises:
     ValueError: one line, before any job runs: data with NaN or inf, of a wrong rank or too
-      few samples; an unknown estimator, preset or option; lambdas that are not positive.
+      few; an unknown estimator, preset or option; lambdas not positive.
   """
   chosen = plan.chosen(estimators)
   plan.check_preset(preset)
