@@ -1,4 +1,4 @@
-"""`rdbounds sandwich`: references, upper bounds, lower bounds and codecs over lambdas.
+r"""`rdbounds sandwich`: references, upper bounds, lower bounds and codecs over lambdas.
 
     rdbounds sandwich                            # the demo: banana, BA + UB + LB, quick
     rdbounds sandwich --source=gaussian --dim=2 \
