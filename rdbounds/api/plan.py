@@ -113,7 +113,7 @@ def fit_lower_bound(config, source, log: Callable[[str], None]):
   On finite data, the evaluation takes 2M x seeds pairwise disjoint draws of k held-out
   samples. When the preset would refuse the data for too few, this lowers k to what they
   allow and trains at that k too (a log u trained at a larger k sets its floor for that k,
-  which a smaller evaluation k punishes; lower/evaluator.py), and says so.
+  and a smaller evaluation k made lines 16-23% looser: docs/results.md), and says so.
 
   Raises:
     ValueError: too few held-out samples even for k = 2.
@@ -132,8 +132,8 @@ def fit_lower_bound(config, source, log: Callable[[str], None]):
   if fitted == eval_k:
     return config
   k = min(config.k, fitted)
+  needed = evaluator.required_samples(eval_k, config.m, config.eval_seeds)
   log(f"lower_bound: {source.held_out_samples:,} held-out samples allow "
       f"{2 * config.m * config.eval_seeds} disjoint draws of k = {fitted} (the preset's "
-      f"evaluation at k = {eval_k} needs {evaluator.required_samples(eval_k, config.m, config.eval_seeds):,}); "
-      f"training at k = {k}")
+      f"evaluation at k = {eval_k} needs {needed:,}); training at k = {k}")
   return config.override(k=k, eval_k=fitted if fitted > k else None)
