@@ -128,7 +128,8 @@ class BadInputTest(tf.test.TestCase):
 
 
 def test_importing_the_package_does_not_load_tensorflow():
-  code = "import sys, rdbounds; print(sorted(m for m in ('tensorflow', 'matplotlib') if m in sys.modules))"
+  code = ("import sys, rdbounds; "
+          "print(sorted(m for m in ('tensorflow', 'matplotlib') if m in sys.modules))")
   result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, check=True)
   assert result.stdout.strip() == "[]"
