@@ -160,6 +160,9 @@ class Estimator:
       None for no flags.
     not_applicable: returns a one-line reason when the estimator cannot run on a source.
     plan: `(estimator, lambdas, seed, config, source spec) -> [Job]`.
+    fit_to_source: `(config, source, overrides, log) -> config`: the config of the jobs
+      planned on a built source, given the options the user set (`overrides`); the lower
+      bound fits its preset to finite held-out data. Default: `config` unchanged.
     evaluation_options: options that change only how a trained model is evaluated; a job
       with `trained_by` evaluates another job's model with them, without
       training (experiments/evaluate.py). Empty: the estimator cannot be re-evaluated.
@@ -175,6 +178,7 @@ class Estimator:
   flag_prefix: Optional[str] = None
   not_applicable: Callable[..., Optional[str]] = lambda source: None
   plan: Callable[..., List[Job]] = one_job_per_lambda
+  fit_to_source: Callable[..., config_lib.Config] = lambda config, source, overrides, log: config
   evaluation_options: Tuple[str, ...] = ()
   description: str = ""
 

@@ -7,10 +7,6 @@ from rdbounds import config as config_lib
 from rdbounds import estimators
 from rdbounds import sources
 
-# Lower-bound options that decide how many held-out samples its evaluation draws: a user who
-# sets one of them chose, and finite data are not fitted for them (`fit_lower_bound`).
-_DRAW_OPTIONS = ("k", "eval_k", "m", "eval_seeds", "fit_to_data")
-
 
 def lambdas(values: Sequence[float]) -> List[float]:
   """`values` as floats. Raises ValueError (one line) unless all are finite and positive."""
@@ -87,6 +83,10 @@ def plan_jobs(chosen_: Sequence[estimators.Estimator], source, preset: str,
               log: Callable[[str], None]) -> List[estimators.Job]:
   """The run's jobs, estimator by estimator; inapplicable estimators are skipped with a note.
 
+  Each config is the preset for the source's kind with the user's `options`, fitted to the
+  source by its estimator (`Estimator.fit_to_source`: the lower bound lowers a preset's k to
+  what finite held-out data allow, `rdbounds.lower.finite_data`).
+
   Raises:
     ValueError: an option the preset's config refuses, or data too few for an estimator.
   """
@@ -101,39 +101,7 @@ def plan_jobs(chosen_: Sequence[estimators.Estimator], source, preset: str,
       config = estimator.config(preset, source.is_image, source.has_whole_images, **user)
     except ValueError as e:
       raise ValueError(f"{estimator.name}: {e}") from None
-    if estimator.name == "lower_bound" and not set(user) & set(_DRAW_OPTIONS):
-      config = fit_lower_bound(config, source, log)
+    config = estimator.fit_to_source(config, source, user, log)
     jobs.extend(estimator.plan_jobs(lambda_values, seed, config, source.spec))
   return jobs
 
-
-def fit_lower_bound(config, source, log: Callable[[str], None]):
-  """The lower bound's preset config, or one whose k the held-out data can supply.
-
-  On finite data, the evaluation takes 2M x seeds pairwise disjoint draws of k held-out
-  samples. When the preset would refuse the data for too few, this lowers k to what they
-  allow and trains at that k too (a log u trained at a larger k sets its floor for that k,
-  and a smaller evaluation k made lines 16-23% looser: docs/results.md), and says so.
-
-  Raises:
-    ValueError: too few held-out samples even for k = 2.
-  """
-  from rdbounds.lower import evaluator  # pylint: disable=g-import-not-at-top
-  eval_k = config.eval_k or config.k
-  if config.fit_to_data != "refuse":
-    return config
-  try:
-    fitted, _ = evaluator.fit_to_data(source, eval_k, config.m, config.eval_seeds, "k")
-  except evaluator.NotEnoughData:
-    raise ValueError(
-        f"{source.name}: {source.held_out_samples:,} held-out samples are too few for the "
-        f"lower bound's {2 * config.m * config.eval_seeds} disjoint draws of at least 2; "
-        f"give more samples (or a larger test set)") from None
-  if fitted == eval_k:
-    return config
-  k = min(config.k, fitted)
-  needed = evaluator.required_samples(eval_k, config.m, config.eval_seeds)
-  log(f"lower_bound: {source.held_out_samples:,} held-out samples allow "
-      f"{2 * config.m * config.eval_seeds} disjoint draws of k = {fitted} (the preset's "
-      f"evaluation at k = {eval_k} needs {needed:,}); training at k = {k}")
-  return config.override(k=k, eval_k=fitted if fitted > k else None)

@@ -80,6 +80,34 @@ class SandwichTest(tf.test.TestCase):
                       out=out, options=options, log=lines.append)
     self.assertLen(_started(lines), 1)
 
+  def test_few_samples_get_the_same_fitted_k_in_memory_and_on_the_command_line(self):
+    # 2,000 rows hold out 200; the quick preset's 20 disjoint draws (M = 10) of its eval_k =
+    # 8192 need 163,840, so k becomes 200 // 20 = 10, for training too.
+    x = np.random.default_rng(2).normal(size=(2000, 2))
+    out = os.path.join(self.get_temp_dir(), "few")
+    fitted = ("lower_bound: 200 held-out samples allow 20 disjoint draws of k = 10 (the "
+              "preset's evaluation at k = 8192 needs 163,840); training at k = 10")
+    lines = []
+    result = rdbounds.sandwich(x, lambdas=[2], estimators=["lower_bound"], preset="quick",
+                               out=out, options={"lower_bound": {"particle_steps": 20}},
+                               log=lines.append)
+    self.assertIn(fitted, lines)
+    record, = result.records
+    self.assertAllClose(record.ceiling_nats, math.log(10))  # the evaluation's ln k
+    with open(os.path.join(out, "jobs", record.run_id, "job.json")) as f:
+      config = json.load(f)["config"]
+    self.assertEqual((config["k"], config["eval_k"]), (10, None))
+    # The command line on the same samples in a file fits the same k: the same job, found
+    # finished.
+    path = os.path.join(self.get_temp_dir(), "few.npy")
+    np.save(path, x)
+    run = _binary("--source=npy", f"--train={path}", "--lambdas=2", "--estimators=lower_bound",
+                  "--preset=quick", "--lb_particle_steps=20", f"--out={out}")
+    self.assertEqual(run.returncode, 0, run.stderr)
+    self.assertIn(fitted, run.stdout.splitlines())
+    self.assertEqual(_started(run.stdout.splitlines()), [])
+    self.assertEqual(curves.read_csv(os.path.join(out, "curves.csv")), result.records)
+
   def test_a_run_without_folder_leaves_none(self):
     before = set(os.listdir(self.get_temp_dir()))
     result = rdbounds.sandwich("gaussian", source_options={"dim": 1}, lambdas=[2],

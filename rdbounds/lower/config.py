@@ -13,6 +13,7 @@ from typing import List, Literal, Optional, Tuple
 
 from rdbounds import config
 from rdbounds import estimators
+from rdbounds.lower import finite_data
 from rdbounds.lower.search.options import SearchOptions
 
 SEARCHES = ("quick", "exhaustive")
@@ -159,5 +160,6 @@ def _not_applicable(source):
 ESTIMATORS = (estimators.Estimator(
     name="lower_bound", run="rdbounds.lower.estimator:run", config_class=LowerBoundConfig,
     presets=PRESETS, image_presets=IMAGE_PRESETS, photo_presets=PHOTO_PRESETS, flag_prefix="lb_",
-    not_applicable=_not_applicable, plan=plan, evaluation_options=EVALUATION_OPTIONS,
+    not_applicable=_not_applicable, plan=plan, fit_to_source=finite_data.fit_preset,
+    evaluation_options=EVALUATION_OPTIONS,
     description="Csiszar-dual lower bound: a trained log u gives lines R >= intercept - lambda D"),)
