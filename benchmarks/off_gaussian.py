@@ -21,7 +21,8 @@ R(D) is known in closed form (D <= s^2). One row per (case, lambda, estimator):
 
 Rows are cached under --out (one JSON per job), so an interrupted run resumes and a rerun
 prints the table without recomputing. The lower bound on real2d runs at k = 250, M = 10:
-5,000 held-out rows make 2M = 20 disjoint draws of 250 (see the README on finite data).
+5,000 held-out rows make 2M = 20 disjoint draws of 250 (docs/method.md, "What a bound from N
+samples can claim").
 
     python benchmarks/off_gaussian.py --out=/tmp/off_gaussian
 """

@@ -52,7 +52,7 @@ class Job:
     warm_from: id of the job whose trained model this job's training starts from (the upper
       bound's warm-start chain); the sweep runs that job first.
     trained_by: id of the job whose trained model this job evaluates again, without
-      training (experiments/evaluate.py).
+      training (`rdbounds evaluate`).
     lambdas: the requested lambdas of a job that gives one record for each (the lower
       bound's annealing), ascending; None: just `lmbda`.
   """
@@ -165,7 +165,7 @@ class Estimator:
       bound fits its preset to finite held-out data. Default: `config` unchanged.
     evaluation_options: options that change only how a trained model is evaluated; a job
       with `trained_by` evaluates another job's model with them, without
-      training (experiments/evaluate.py). Empty: the estimator cannot be re-evaluated.
+      training (`rdbounds evaluate`). Empty: the estimator cannot be re-evaluated.
     description: one line for help texts.
   """
   name: str

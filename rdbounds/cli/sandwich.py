@@ -4,10 +4,11 @@ r"""`rdbounds sandwich`: references, upper bounds, lower bounds and codecs over 
     rdbounds sandwich --source=gaussian --dim=2 \
         --estimators=analytic,upper_bound,lower_bound --lambdas=1,3,10 --out=runs/gauss
 
-Writes OUT/curves.csv (one row per estimator, lambda and seed; schema in README.md),
-OUT/curves.png and OUT/config.json (the request, every flag, the package versions and the
-run's job ids). Re-running the same command resumes: finished jobs are kept, unfinished ones
-continue from their checkpoints, and jobs added by `codecs` or `evaluate` stay part of the run.
+Writes OUT/curves.csv (one row per estimator, lambda and seed; columns: README.md, "Units and
+the CSV"), OUT/curves.png and OUT/config.json (the request, every flag, the package versions
+and the run's job ids). Re-running the same command resumes: finished jobs are kept, unfinished
+ones continue from their checkpoints, and jobs added by `codecs` or `evaluate` stay part of the
+run.
 """
 
 from absl import flags

@@ -20,7 +20,7 @@ SEARCHES = ("quick", "exhaustive")
 MODELS = ("mlp", "particles")
 # Ways to fit an evaluation to finite held-out data (`evaluator.fit_to_data`).
 FIT_TO_DATA = ("refuse", "m", "k")
-# What evaluate.py may change to evaluate a trained log u again (flattened option names).
+# What `rdbounds evaluate` may change to evaluate a trained log u again (flattened option names).
 EVALUATION_OPTIONS = ("eval_k", "m", "eval_seeds", "eval_seed", "fit_to_data") + tuple(
     field.name for field in dataclasses.fields(SearchOptions))
 
@@ -132,8 +132,8 @@ IMAGE_PRESETS = {
 # Photographs (image folders): evaluation tiles the held-out images into disjoint crops, and a
 # few held-out photos give few of them (one 600x400 photo: 216 tiles of 32x32). So the photo
 # presets fit k to the tiles (--lb_fit_to_data=k) with M = 3; the line is then bounded by
-# ln k, far below the rates of interest (README, "Natural images"), and is drawn saturated.
-# More held-out photos or smaller --crop raise that ceiling.
+# ln k, far below the rates of interest (docs/results.md, "Natural images"), and is drawn
+# saturated. More held-out photos or smaller --crop raise that ceiling.
 PHOTO_PRESETS = {
     name: dataclasses.replace(config_, m=3, fit_to_data="k",
                               steps=min(config_.steps, 500))

@@ -44,7 +44,7 @@ def stateless_seed(seed: SeedLike, *streams: int) -> tf.Tensor:
 
 # Multipliers per pixel of image sources (nats per pixel against MSE per dimension, pixels in
 # [0, 1]) whose spatial upper bounds spanned 0.12 to 1.37 bits per pixel on a held-out photograph
-# (README, "Natural images").
+# (docs/results.md, "Natural images").
 LAMBDAS_PER_PIXEL = (60, 200, 600, 1800, 5400)
 
 _HASH_CHUNK = 1 << 20  # Bytes read at a time when hashing files.

@@ -31,7 +31,7 @@ POSTERIORS = ("gaussian", "uniform", "gibbs")
 # needs their components for its closed forms.
 GAUSSIAN_MIXTURE_PRIORS = ("standard_gaussian", "gaussian", "gaussian_mixture")
 PRIOR_INITS = ("random", "kmeans")
-# What evaluate.py may change to evaluate a trained model again.
+# What `rdbounds evaluate` may change to evaluate a trained model again.
 EVALUATION_OPTIONS = ("eval_samples", "eval_batch", "eval_seed")
 
 
@@ -105,7 +105,8 @@ class UpperBoundConfig(options.TrainingOptions):
 _VAE = UpperBoundConfig(prior="maf", widths=(100, 100), steps=10_000, batch=512, lr=1e-3,
                         eval_samples=1_000_000, checkpoint_every=5000)
 # Vector sources: the Gibbs channel of a k-means-initialised 128-component Gaussian mixture
-# (no encoder or decoder). Chosen by measurement: docs/results.md, "Upper bound".
+# (no encoder or decoder). Chosen by measurement: docs/results.md,
+# "The upper bound: the Gibbs channel".
 _DEFAULT = dataclasses.replace(_VAE, posterior="gibbs", prior="gaussian_mixture", decoder=False,
                                prior_init="kmeans", mixture_components=128)
 # The quick preset on vectors: the default's model at a demo budget (k-means is most of the fit).

@@ -20,8 +20,8 @@ does not depend on it (its samples come from their own stream, `streams.UB_REFIN
 so image -> refined posterior is such a channel (the decoder never sees the seed). The
 evaluation then draws fresh samples from it (`streams.UB_EVALUATION_NOISE`): had the
 refinement seen those samples it could have fitted them, and the one-sample rate and
-distortion would be biased low. What the refinement buys is measured, not proven (README,
-"Natural images").
+distortion would be biased low. What the refinement buys is measured, not proven
+(docs/results.md, "Natural images").
 """
 
 import dataclasses

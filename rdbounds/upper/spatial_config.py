@@ -56,7 +56,7 @@ class SpatialConfig(options.TrainingOptions):
                        f"{self.warm_start_steps}")
 
 
-# What evaluate.py may change to evaluate a trained model again.
+# What `rdbounds evaluate` may change to evaluate a trained model again.
 EVALUATION_OPTIONS = ("eval_seed", "refine_steps", "refine_lr")
 
 # Chosen by measurement: docs/results.md, "Natural images".
