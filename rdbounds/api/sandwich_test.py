@@ -163,6 +163,23 @@ def test_importing_the_package_does_not_load_tensorflow():
   assert result.stdout.strip() == "[]"
 
 
+def test_a_bad_npy_path_is_refused_before_tensorflow_loads(tmp_path):
+  x = np.ones((50, 2))
+  x[7, 1] = np.nan
+  np.save(tmp_path / "nan.npy", x)
+  code = ("import sys, rdbounds\n"
+          "try:\n"
+          f"  rdbounds.sandwich({str(tmp_path / 'nan.npy')!r}, out={str(tmp_path / 'out')!r})\n"
+          "except ValueError as e:\n"
+          "  print(e)\n"
+          "print('tensorflow' in sys.modules)\n")
+  result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, check=True)
+  assert result.stdout.splitlines() == [
+      f"{tmp_path / 'nan.npy'}: contains NaN or inf (first in sample 7)", "False"]
+  assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.slow  # an end-to-end run of tens of seconds: `make test-slow` (CI runs it)
 class DoneWhenTest(tf.test.TestCase):
   """Issue 28's one-liner: N(0, I_2), lambda 1 and 3, upper and lower bound, quick preset."""
