@@ -41,11 +41,12 @@ Proven: log_c >= log f at every candidate, to float64 rounding included. The `to
 estimated gain a converged start had left (an estimate, as above). `y` is the best candidate;
 log_c exceeds log f(y) by at most tol plus twice the float64 bound (~1e-12 nats).
 
-Precision. The loop runs in float32 unless the typical float32 rounding of the distances at
-the samples (`mixture.distance_rounding`) exceeds `max_float32_error` nats; then in float64.
-It grows with beta |x|^2 (the expanded distances cancel), so at high lambda float32 cannot
-resolve a mode at all (N(0, I_2), k = 128, lambda = 1e4: a start never converged). Samples
-are centred first, which shrinks |x|. The choice changes speed, not validity.
+Precision. The loop runs in float32 unless the float32 error bound at the samples exceeds
+`max_float32_error` nats; then in float64. The bound grows with beta |x|^2 (the expanded
+distances cancel) and with n (and k in Gram coordinates): at high lambda float32 cannot
+resolve a mode at all (N(0, I_2), k = 128, lambda = 1e4: a start never converged), and a
+large bound leaves pruning nothing to prune. Samples are centred first, which shrinks |x|.
+The choice changes speed, not validity.
 """
 
 import dataclasses
@@ -112,6 +113,14 @@ class _Bound(NamedTuple):
   def of(cls, x, log_w, beta, gram: bool) -> "_Bound":
     return cls(beta, tf.reduce_max(tf.norm(x, axis=1)), tf.reduce_max(tf.abs(log_w)),
                tf.shape(x)[1], tf.shape(x)[0], gram)
+
+  def at_samples(self, dtype):
+    """The bound in `dtype` of a value near 0 at a point as far out as the farthest sample
+    (Gram: |c|_1 = 1), where the search starts."""
+    value = tf.zeros([1], self.beta.dtype)
+    return mixture.value_error_bound(self.beta, self.sample_norm, self.sample_norm[None],
+                                     self.log_w_bound, value, self.n, self.k, dtype,
+                                     self.gram)[0]
 
   def at(self, positions, value, norm=None):
     """`[A]` error bounds of the values at `[A, d]` positions (or points of `norm` `[A]`)."""
@@ -291,8 +300,8 @@ def find_mode(x, log_w, lmbda, starts: starts_lib.Starts = starts_lib.EXHAUSTIVE
   centre = tf.reduce_mean(x, axis=0)
   centred = x - centre
   beta = tf.cast(lmbda, tf.float64) / (dims or n)
-  float64 = mixture.distance_rounding(beta, tf.reduce_max(tf.norm(centred, axis=1)), n,
-                                      tf.float32) > options.max_float32_error
+  float64 = _Bound.of(centred, log_w, beta, gram).at_samples(tf.float32) > (
+      options.max_float32_error)
 
   def search_in(dtype):
     cast = lambda t: tf.cast(t, dtype)

@@ -140,19 +140,7 @@ def value_error_bound(beta, sample_norm, point_norm, log_w_bound, value, n, k, d
   return 2.0 * bound
 
 
-def distance_rounding(beta, sample_norm, n, dtype):
-  """The typical (not worst-case) rounding of beta |x - y|^2 at the samples in `dtype`, nats:
-  u sqrt(n) beta (2X)^2 (rounding errors of n terms add like a random walk).
-
-  Where it nears the gaps between the mixture's values, mean-shift in `dtype` cannot resolve
-  a mode; the search then runs in float64. A choice of speed: validity rests on the proven
-  `value_error_bound`, whatever the dtype.
-  """
-  return unit_roundoff(dtype) * tf.sqrt(tf.cast(n, tf.float64)) * beta * tf.square(
-      2.0 * sample_norm)
-
-
-def log_value(x, log_w, lmbda, y):
+def log_value(x, log_w, lmbda, y, dims=None):
   """Differentiable float32 log f at one point `y` `[n]` (nats).
 
   For training: by the envelope theorem the gradient of the sup with respect to `log_w`
@@ -160,7 +148,9 @@ def log_value(x, log_w, lmbda, y):
 
   Args:
     x: `[k, *event_shape]` samples. log_w: `[k]`. lmbda: scalar. y: `[n]` flattened point.
+    dims: the coordinates the distortion averages over (default n).
   """
   x = tf.reshape(x, [tf.shape(x)[0], -1])
-  rho = tf.reduce_mean(tf.square(x - y[None, :]), axis=1)
+  dims = tf.cast(dims or tf.shape(x)[1], x.dtype)
+  rho = tf.reduce_sum(tf.square(x - y[None, :]), axis=1) / dims
   return tf.reduce_logsumexp(log_w - lmbda * rho)
