@@ -14,6 +14,8 @@ arbitrary, and changing one changes results (not their validity).
 LOG_U_STANDARDIZATION = 2**20  # lower bound: loc/scale of log u's input
 SOURCE_STANDARDIZATION = 2**21  # sources.rescaled: mean and scale of the standardized units
 KMEANS = 2**22 + 1  # upper bound: the samples k-means clusters to start the mixture prior
+LB_PROJECTION = 2**23  # lower bound: the samples whose principal directions lift the draws
+TRAINING_POOL = 2**24  # sources.pooled: the pool training draws come from (chunks: +j)
 CODEC_FIT = 1  # codecs: the samples a codec is fitted on (codecs train no steps)
 
 # Held-out samples (split "test").

@@ -68,6 +68,16 @@ class LowerBoundConfig(config.Config):
       "refuse", "Lower bound: when finite held-out data cannot supply the 2M disjoint draws of "
       "k: refuse (one-line error), or lower m or k to what they allow.")
   search_options: SearchOptions = config.option(SearchOptions(), "Mode search options.")
+  projection: Tuple[int, ...] = config.option(
+      (), "Lower bound: C_k from samples lifted to their coordinates along the first e_1 "
+      "principal directions of training samples and their norms in the blocks "
+      "(e_1, e_2], ..., (e_last, n] (edges e_1 < e_2 < ...): an upper bound on C_k, so the "
+      "line stays valid, at a cost of e_1 + len(edges) dimensions instead of n "
+      "(rdbounds/lower/search/projection.py); empty: the samples themselves. Training's "
+      "quick search uses it too.")
+  train_pool: int = config.option(
+      0, "Lower bound: training draws come from a pool of this many training samples drawn "
+      "once (sources slower to sample than a step, the GAN); 0: fresh draws every step.")
   anneal: bool = config.option(
       False, "Lower bound: train one log u while lambda grows over --lambdas, evaluating a "
       "snapshot at each.")
@@ -93,6 +103,12 @@ class LowerBoundConfig(config.Config):
                        f"{self.conv_blocks}, {self.particle_steps}")
     if not math.isfinite(self.floor_margin):
       raise ValueError(f"floor_margin must be finite, got {self.floor_margin}")
+    if self.train_pool < 0:
+      raise ValueError(f"train_pool must be >= 0, got {self.train_pool}")
+    if self.projection and (min(self.projection) < 1 or any(
+        b <= a for a, b in zip(self.projection, self.projection[1:]))):
+      raise ValueError(f"projection edges must be increasing positive integers, got "
+                       f"{list(self.projection)}")
     for name in ("widths", "channels"):
       if not getattr(self, name) or min(getattr(self, name)) < 1:
         raise ValueError(f"{name} must be positive sizes, got {list(getattr(self, name))}")

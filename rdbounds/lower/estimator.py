@@ -21,8 +21,15 @@ from rdbounds.lower import evaluator
 from rdbounds.lower import models
 from rdbounds.lower import particle_log_u
 from rdbounds.lower import trainer as trainer_lib
+from rdbounds.lower.search import projection as projection_lib
+from rdbounds.sources import pooled
 from rdbounds.sources import rescaled
 from rdbounds import streams
+
+
+# Training samples whose principal directions define a projection (their covariance is
+# estimated to a few percent, which only moves the bound's tightness, never its validity).
+_PROJECTION_SAMPLES = 8192
 
 
 def _starts(search: str, config: config_lib.LowerBoundConfig):
@@ -32,21 +39,28 @@ def _starts(search: str, config: config_lib.LowerBoundConfig):
 def build_log_u(source, config: config_lib.LowerBoundConfig, seed: int) -> models.LogU:
   """The MLP log u (CNN for images), standardized on training samples (stored in checkpoints).
 
-  With `model="particles"` (vectors), a particle log u of the right shapes whose values a
-  checkpoint or `particle_log_u.initialize_from_wgd` sets.
+  With `model="particles"`, a particle log u of the right shapes (images: flattened) whose
+  values a checkpoint or `particle_log_u.initialize_from_wgd` sets.
   """
-  if len(source.event_shape) == 3:
-    if config.model != "mlp":
-      raise ValueError(f"--lb_model={config.model} is for vector sources; images use the CNN "
-                       f"log u (--lb_model=mlp)")
-    return conv.build_conv_log_u(source, config, seed)
   if config.model == "particles":
-    return particle_log_u.unset_log_u(config.particles, source.event_shape[0])
+    return particle_log_u.unset_log_u(config.particles, source.event_shape)
+  if len(source.event_shape) == 3:
+    return conv.build_conv_log_u(source, config, seed)
   tf.keras.utils.set_random_seed(seed)
   log_u = models.mlp_log_u(source.event_shape, config.widths, config.activation)
   samples = source.sample(10_000, seed=(seed, streams.LOG_U_STANDARDIZATION), split="train")
   log_u.standardize_from(samples.numpy())
   return log_u
+
+
+def principal_projection(source, config: config_lib.LowerBoundConfig, seed: int):
+  """The `search.projection.Projection` of `config.projection` (None when empty), from the
+  principal directions of training samples: the same for training and any evaluation."""
+  if not config.projection:
+    return None
+  samples = source.sample(_PROJECTION_SAMPLES, seed=(seed, streams.LB_PROJECTION),
+                          split="train")
+  return projection_lib.Projection.principal(samples.numpy(), config.projection)
 
 
 def schedule_for(job, units: rescaled.Rescaled) -> trainer_lib.LambdaSchedule:
@@ -71,49 +85,19 @@ def run(source, job, context) -> List[curves.Record]:
   """
   started = time.time()
   config = job.config
-  search_options = config.search_options
   units = rescaled.Rescaled.of(source, job.seed)
-  eval_k = config.eval_k or config.k
   # Finite data too few for the evaluation's disjoint draws: refuse before training.
-  evaluator.fit_to_data(units, eval_k, config.m, config.eval_seeds, config.fit_to_data)
+  evaluator.fit_to_data(units, config.eval_k or config.k, config.m, config.eval_seeds,
+                        config.fit_to_data)
   schedule = schedule_for(job, units)
-  lambdas = job.requested_lambdas
+  projection = principal_projection(units, config, job.seed)
   snapshot = build_log_u(units, config, job.seed)  # evaluated copy, taken at each lambda
-  workdir = context.model_dir
-  if job.trained_by:
-    train = None
-  else:
-    train = _trainer(units, job, schedule, search_options, workdir, context.log)
+  train = None if job.trained_by else _trainer(units, job, schedule, projection, context)
   records = []
-  for lmbda in lambdas:
-    step = schedule.step_at(units.lmbda(lmbda))
-    path = os.path.join(workdir, "anneal", f"lambda={lmbda:g}") if workdir else None
-    if train is None:
-      if not os.path.exists(path + ".index"):
-        raise ValueError(f"lower_bound: job {job.trained_by} holds no trained log u for "
-                         f"lambda={lmbda:g}; finish its sweep first")
-      read_snapshot(snapshot, path)
-    elif path and os.path.exists(path + ".index") and train.trainer.saved_step() >= step:
-      # Resumed past this lambda: its snapshot was written before.
-      read_snapshot(snapshot, path)
-    else:
-      result = train.run_until(step)
-      snapshot_from(train.log_u, snapshot)
-      if path:
-        tf.train.Checkpoint(log_u=snapshot).write(path)
-      context.log(f"lower_bound: lambda={lmbda:g} reached at step {result.steps}")
-    try:
-      evaluation = evaluator.evaluate(
-          snapshot, units, units.lmbda(lmbda), eval_k, config.m,
-          seeds=[job.seed * 1000 + config.eval_seed + s for s in range(config.eval_seeds)],
-          search_options=search_options,
-          fit=config.fit_to_data, log=context.log)
-    except evaluator.UnconvergedSearchError as e:  # name the lambda the user asked for
-      raise evaluator.UnconvergedSearchError(e.unconverged, e.num_starts, e.max_iterations,
-                                             lmbda) from None
-    if evaluation.saturated:
-      context.log(f"warning: lower bound at lambda={lmbda:g} ({evaluation.intercept:.4g} nats) "
-                  f"is within 5% of its ceiling ln k = {evaluation.ceiling:.4g}; increase k")
+  for lmbda in job.requested_lambdas:
+    step = _snapshot_at(lmbda, schedule.step_at(units.lmbda(lmbda)), snapshot, train, job,
+                        context)
+    evaluation = _evaluate(snapshot, units, lmbda, job, projection, context.log)
     records.append(curves.Record(
         source=source.name, estimator="lower_bound", lmbda=float(lmbda),
         intercept_nats=evaluation.intercept, intercept_ci_low=evaluation.ci_low,
@@ -123,26 +107,68 @@ def run(source, job, context) -> List[curves.Record]:
   return records
 
 
-def _trainer(source, job, schedule, search_options, workdir, log):
-  """The job's `LowerBoundTrainer` (checkpoints in `workdir`)."""
+def _snapshot_at(lmbda, step, snapshot, train, job, context) -> int:
+  """Puts the log u trained up to `lmbda` (training step `step`) into `snapshot`: restored
+  when written before (a re-evaluation, or a resumed run past it), else trained now."""
+  path = os.path.join(context.model_dir, "anneal", f"lambda={lmbda:g}") \
+      if context.model_dir else None
+  written = path is not None and os.path.exists(path + ".index")
+  if train is None and not written:
+    raise ValueError(f"lower_bound: job {job.trained_by} holds no trained log u for "
+                     f"lambda={lmbda:g}; finish its sweep first")
+  if written and (train is None or train.trainer.saved_step() >= step):
+    read_snapshot(snapshot, path)
+    return step
+  result = train.run_until(step)
+  snapshot_from(train.log_u, snapshot)
+  if path:
+    tf.train.Checkpoint(log_u=snapshot).write(path)
+  context.log(f"lower_bound: lambda={lmbda:g} reached at step {result.steps}")
+  return step
+
+
+def _evaluate(snapshot, units, lmbda, job, projection, log) -> evaluator.Evaluation:
+  """The line of `snapshot` at the requested `lambda` (evaluated in standardized units)."""
+  config = job.config
+  try:
+    evaluation = evaluator.evaluate(
+        snapshot, units, units.lmbda(lmbda), config.eval_k or config.k, config.m,
+        seeds=[job.seed * 1000 + config.eval_seed + s for s in range(config.eval_seeds)],
+        search_options=config.search_options, projection=projection,
+        fit=config.fit_to_data, log=log)
+  except evaluator.UnconvergedSearchError as e:  # name the lambda the user asked for
+    raise evaluator.UnconvergedSearchError(e.unconverged, e.num_starts, e.max_iterations,
+                                           lmbda) from None
+  if evaluation.saturated:
+    log(f"warning: lower bound at lambda={lmbda:g} ({evaluation.intercept:.4g} nats) is "
+        f"within 5% of its ceiling ln k = {evaluation.ceiling:.4g}; increase k")
+  return evaluation
+
+
+def _trainer(source, job, schedule, projection, context):
+  """The job's `LowerBoundTrainer` (checkpoints in the job's model folder), on a pool of
+  `train_pool` training samples if set; particles start from WGD on the same draws."""
   config = job.config
   lambdas = job.requested_lambdas
   log_u = build_log_u(source, config, job.seed)
+  if config.train_pool:
+    source = pooled.Pooled(source, config.train_pool, job.seed, context.log)
   train = trainer_lib.LowerBoundTrainer(
       log_u, source, schedule, k=config.k, seed=job.seed, lr=config.lr,
       lr_final_fraction=config.lr_final_fraction, clip_norm=config.clip_norm,
       alpha_decay=config.alpha_decay, starts=_starts(config.search, config),
-      search_options=search_options, workdir=workdir,
-      checkpoint_every=config.checkpoint_every, log_every=config.log_every,
-      steps_per_call=config.steps_per_call, log=log)
+      search_options=config.search_options, projection=projection,
+      workdir=context.model_dir, checkpoint_every=config.checkpoint_every,
+      log_every=config.log_every, steps_per_call=config.steps_per_call, log=context.log)
   if config.model == "particles" and not train.trainer.saved_step():
     # A fresh run: particles from WGD at the first lambda of the schedule (a resumed run
     # restores them with the rest of its checkpoint).
     particle_log_u.initialize_from_wgd(log_u, source, schedule.start, config.particle_steps,
-                                       config.k, job.seed, config.floor_margin, log)
-  log(f"lower_bound: k={config.k} {len(lambdas)} lambda(s) "
-      f"{','.join(f'{l:g}' for l in lambdas)}, {schedule.num_steps} steps"
-      + (f", annealed from {config.anneal_from or lambdas[0]:g}" if config.anneal else ""))
+                                       config.k, job.seed, config.floor_margin, context.log)
+  context.log(f"lower_bound: k={config.k} {len(lambdas)} lambda(s) "
+              f"{','.join(f'{l:g}' for l in lambdas)}, {schedule.num_steps} steps"
+              + (f", annealed from {config.anneal_from or lambdas[0]:g}" if config.anneal
+                 else ""))
   return train
 
 

@@ -22,6 +22,7 @@ user may quote as a lower confidence limit of F(lambda).
 
 import dataclasses
 import math
+import time
 from typing import Callable, NamedTuple, Optional, Sequence
 
 import numpy as np
@@ -32,10 +33,15 @@ from rdbounds.lower import search
 from rdbounds.lower.config import FIT_TO_DATA
 from rdbounds.lower import interval
 from rdbounds.lower import objective
+from rdbounds.lower.search import projection as projection_lib
 from rdbounds.lower.search.options import SearchOptions
 from rdbounds.sources import base
 from rdbounds import streams
 
+
+
+# An evaluation running longer than this logs each draw.
+_QUIET_SECONDS = 30.0
 
 
 class NotEnoughData(ValueError):
@@ -94,8 +100,10 @@ class DrawStatistics(NamedTuple):
 
 
 def draw_statistics(log_u: Callable, x, lmbda: float,
-                    search_options: Optional[SearchOptions] = None) -> DrawStatistics:
-  """A and log C_k of one draw `x` `[k, *event_shape]` (C_k by `search.find_mode`).
+                    search_options: Optional[SearchOptions] = None,
+                    projection: Optional[projection_lib.Projection] = None) -> DrawStatistics:
+  """A and log C_k of one draw `x` `[k, *event_shape]`: C_k by the exhaustive search, on the
+  samples themselves or, with `projection`, its upper bound from the lifted samples.
 
   Raises:
     UnconvergedSearchError: the search had starts still moving at `max_iterations`.
@@ -103,14 +111,24 @@ def draw_statistics(log_u: Callable, x, lmbda: float,
   if not isinstance(search_options, SearchOptions):
     search_options = SearchOptions(**(search_options or {}))
   k = int(x.shape[0])
-  log_w = -log_u(x) - math.log(k)
-  result = search.find_mode(x, log_w, lmbda, search.EXHAUSTIVE, search_options)
+  log_w = -_in_chunks(log_u, x) - math.log(k)
+  if projection is None:
+    result = search.find_mode(x, log_w, lmbda, search.EXHAUSTIVE, search_options)
+  else:
+    result = projection_lib.find_mode(x, log_w, lmbda, projection, search_options)
   if int(result.unconverged):
     raise UnconvergedSearchError(int(result.unconverged), int(result.num_starts),
                                  search_options.max_iterations, lmbda)
   # A = -(1/k) sum_i log u(x_i) = mean(log_w) + ln k.
   mean_neg_log_u = float(tf.reduce_mean(tf.cast(log_w, tf.float64))) + math.log(k)
   return DrawStatistics(mean_neg_log_u, float(result.log_c))
+
+
+def _in_chunks(log_u: Callable, x, rows: int = 2048):
+  """`[k]` log u of a draw, `rows` samples at a time (a draw of 16384 images at once would
+  hold `[16384, ...]` activations)."""
+  return tf.concat([log_u(x[start:start + rows]) for start in range(0, int(x.shape[0]), rows)],
+                   axis=0)
 
 
 def xi_from_draws(mean_neg_log_u, log_c_k, m: int):
@@ -152,7 +170,8 @@ def fit_to_data(source: base.Source, k: int, m: int, groups: int, fit: str = "re
 
 
 def evaluate(log_u: Callable, source: base.Source, lmbda: float, k: int, m: int,
-             seeds: Sequence[int] = (0,), search_options: Optional[SearchOptions] = None, fit: str = "refuse",
+             seeds: Sequence[int] = (0,), search_options: Optional[SearchOptions] = None,
+             projection: Optional[projection_lib.Projection] = None, fit: str = "refuse",
              log: Callable[[str], None] = lambda line: None) -> Evaluation:
   """2M draws per seed on held-out samples; see the module docstring.
 
@@ -161,9 +180,10 @@ def evaluate(log_u: Callable, source: base.Source, lmbda: float, k: int, m: int,
     source: draws come from `source.test_batches` (disjoint for finite data).
     lmbda: multiplier lambda.
     k: samples per draw. m: draws per half (M).
-    seeds: one group of 2M draws, with its own alpha, per seed (xi pooled over groups); the
-      draws come from one stream seeded by `seeds[0]`.
+    seeds: one group of 2M draws, with its own alpha, per seed (the interval is stratified
+      by group); the draws come from one stream seeded by `seeds[0]`.
     search_options: the search's `SearchOptions` (a dict of its fields is also accepted).
+    projection: C_k's upper bound from lifted samples (`search.projection`), or None.
     fit: what to do when finite held-out data are too few for the draws: "refuse" (raise
       `NotEnoughData`, the default), "m" or "k" (lower M or k to fit; see `fit_to_data`).
     log: receives progress lines.
@@ -181,9 +201,15 @@ def evaluate(log_u: Callable, source: base.Source, lmbda: float, k: int, m: int,
   batches = source.test_batches(k, 2 * m * groups, seed=(seeds[0], streams.LB_EVALUATION))
   log_u_fn = tf.function(log_u, reduce_retracing=True)
   all_log_c, all_log_alpha, all_xi = [], [], []
+  started = time.time()
   for group, seed in enumerate(seeds):
-    draws = [draw_statistics(log_u_fn, batches[2 * m * group + j], lmbda, search_options)
-             for j in range(2 * m)]
+    draws = []
+    for j in range(2 * m):
+      draws.append(draw_statistics(log_u_fn, batches[2 * m * group + j], lmbda,
+                                   search_options, projection))
+      if time.time() - started > _QUIET_SECONDS:  # long evaluations say where they are
+        log(f"lower_bound: lambda={lmbda:g} draw {2 * m * group + j + 1}/{2 * m * groups}: "
+            f"log C_k {draws[-1].log_c_k:.4f}, {time.time() - started:.0f} s")
     mean_neg_log_u, log_c = (np.array(v) for v in zip(*draws))
     log_alpha, xi = xi_from_draws(mean_neg_log_u, log_c, m)
     all_log_c.append(log_c)

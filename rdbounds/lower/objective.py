@@ -42,17 +42,25 @@ def draw(log_u, x, lmbda, starts: starts_lib.Starts = starts_lib.EXHAUSTIVE,
 
 
 def training_draw(log_u, x, lmbda, starts: int = 20, iterations: int = 50,
-                  rank_by_value: bool = True):
+                  rank_by_value: bool = True, projection=None):
   """`(A, log C_k)` for a training step, with the cheap `search.quick_mode` search.
 
-  Both are float32 and differentiable (the maximizer is held constant).
+  Both are float32 and differentiable (the maximizer is held constant). With a
+  `projection.Projection`, log C_k is that of the lifted samples: the upper bound on C_k an
+  evaluation with the same projection reports, so training ascends what is evaluated.
   """
   k = tf.shape(x)[0]
   log_u_x = log_u(x)
   log_w = -log_u_x - tf.math.log(tf.cast(k, tf.float32))
-  y = search.quick_mode(tf.stop_gradient(x), tf.stop_gradient(log_w), lmbda,
-                        starts=starts, iterations=iterations, rank_by_value=rank_by_value)
-  log_c_k = mixture.log_value(x, log_w, tf.cast(lmbda, tf.float32), tf.stop_gradient(y))
+  points, dims = x, None
+  if projection is not None:
+    points = projection.lift_tensor(tf.reshape(x, [k, -1]))
+    dims = projection.centre.shape[0]
+  y = search.quick_mode(tf.stop_gradient(points), tf.stop_gradient(log_w), lmbda,
+                        starts=starts, iterations=iterations, rank_by_value=rank_by_value,
+                        dims=dims)
+  log_c_k = mixture.log_value(points, log_w, tf.cast(lmbda, tf.float32), tf.stop_gradient(y),
+                              dims=dims)
   return tf.reduce_mean(-log_u_x), log_c_k
 
 

@@ -26,6 +26,7 @@ from rdbounds.lower import models
 from rdbounds.particles import config as wgd_config
 from rdbounds.particles import trainer as wgd_trainer
 from rdbounds.sources import base
+from rdbounds.sources import flattened
 
 
 def initial_log_floor(k: int, margin: float = 1.0) -> float:
@@ -86,21 +87,25 @@ class ParticleBody(tf.keras.layers.Layer):
     return self.offset + tf.reduce_logsumexp(logits, axis=1)
 
   def call(self, x):
-    body = self.body(x)
+    body = self.body(tf.reshape(x, [tf.shape(x)[0], self.dim]))  # images: flattened
     return tf.reduce_logsumexp(
         tf.stack([body, tf.broadcast_to(self.log_floor, tf.shape(body))]), axis=0)
 
 
-def particle_log_u(particles, log_weights, lmbda: float, log_floor: float) -> models.LogU:
-  """A `LogU` whose network is a `ParticleBody` (arguments as there)."""
+def particle_log_u(particles, log_weights, lmbda: float, log_floor: float,
+                   event_shape=None) -> models.LogU:
+  """A `LogU` whose network is a `ParticleBody` (arguments as there), for samples of
+  `event_shape` (default: vectors `[n]`; images are flattened to the particles' n)."""
   particles = np.asarray(particles, np.float32)
   body = ParticleBody(particles, log_weights, lmbda, log_floor)
-  return models.LogU(body, particles.shape[1:])
+  return models.LogU(body, event_shape or particles.shape[1:])
 
 
-def unset_log_u(num_particles: int, dim: int) -> models.LogU:
+def unset_log_u(num_particles: int, event_shape) -> models.LogU:
   """A particle `LogU` of the right shapes whose values are about to be restored or set."""
-  return particle_log_u(np.zeros([num_particles, dim]), np.zeros([num_particles]), 1.0, 0.0)
+  event_shape = (event_shape,) if np.isscalar(event_shape) else tuple(event_shape)
+  return particle_log_u(np.zeros([num_particles, int(np.prod(event_shape))]),
+                        np.zeros([num_particles]), 1.0, 0.0, event_shape)
 
 
 def initialize_from_wgd(log_u: models.LogU, source: base.Source, lmbda: float, steps: int,
@@ -110,7 +115,7 @@ def initialize_from_wgd(log_u: models.LogU, source: base.Source, lmbda: float, s
 
   Args:
     log_u: a `LogU` built by `particle_log_u` or `unset_log_u` (its particle count is used).
-    source: the training data, in the units of `lmbda` (vectors).
+    source: the training data, in the units of `lmbda` (vectors, or images: flattened).
     lmbda: lambda of the WGD run and the kernel's initial precision.
     steps: WGD steps (Adam, batches of 1024, uniform weights); 0 leaves the particles at
       training samples.
@@ -121,8 +126,8 @@ def initialize_from_wgd(log_u: models.LogU, source: base.Source, lmbda: float, s
     raise ValueError(f"initialize_from_wgd needs a particle log u, got {type(body).__name__}")
   config = wgd_config.WGDConfig(particles=body.num_particles, steps=steps,
                                 log_every=max(1, steps), checkpoint_every=max(1, steps))
-  measure, result = wgd_trainer.train(source, config, lmbda, seed, log=log,
-                                      name="lower_bound: particles")
+  measure, result = wgd_trainer.train(flattened.Flattened(source), config, lmbda, seed,
+                                      log=log, name="lower_bound: particles")
   body.particles.assign(measure.particles)
   body.log_weights.assign(measure.log_weights)
   body.offset.assign(0.0)

@@ -7,11 +7,11 @@ import pytest
 import tensorflow as tf
 
 from rdbounds import estimators
-from rdbounds.lower import estimator
 from rdbounds.lower import evaluator
 from rdbounds.lower import models
 from rdbounds.lower import particle_log_u
 from rdbounds.lower import trainer as trainer_lib
+from rdbounds.sources import base
 from rdbounds.sources import make_source
 from rdbounds.sources import rescaled
 
@@ -77,12 +77,31 @@ class ParticleLogUTest(tf.test.TestCase):
       with self.assertRaisesRegex(ValueError, message):
         entry.config("default", **options)
 
-  def test_images_refuse_the_particle_model(self):
-    config = estimators.get("lower_bound").config("quick", model="particles")
-    images = make_source("gaussian", dim=2)
-    images.event_shape = (8, 8, 1)  # Only the shape is read.
-    with self.assertRaisesRegex(ValueError, "vector sources"):
-      estimator.build_log_u(images, config, 0)
+  def test_on_images_valid_and_tight_against_the_exact_f(self):
+    # The deconvolution source (n = 4, 8 atoms, s = 0.5, exact F at lambda = n / (2 s^2)),
+    # its samples shaped as 2 x 2 x 1 images: the image path (WGD on flattened samples, the
+    # body on flattened images, the evaluation's search on images) must give a valid line as
+    # tight as on vectors. Measured: 14.7 % below F, the vectors' line to the last digit.
+    source = make_source("deconvolution", dim=4, atoms=8, noise_std=0.5, seed=1)
+    lmbda = source.analytic.min_lambda
+    truth = float(source.analytic.intercept(lmbda))
+    images = AsImages(source, (2, 2, 1))
+    log_u = particle_log_u.unset_log_u(64, images.event_shape)
+    particle_log_u.initialize_from_wgd(log_u, images, lmbda, steps=300, k=K)
+    line = _train_and_evaluate(log_u, images, lmbda)
+    self.assertLess(line.ci_low, truth)
+    self.assertGreater(line.intercept, 0.83 * truth)
+
+
+class AsImages(base.Source):
+  """A vector source's samples reshaped to images of `event_shape`."""
+
+  def __init__(self, source, event_shape):
+    self.source, self.event_shape, self.name = source, tuple(event_shape), source.name
+
+  def _sample(self, batch_size, seed, split):
+    return tf.reshape(self.source._sample(batch_size, seed, split),  # pylint: disable=protected-access
+                      (batch_size,) + self.event_shape)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,8 @@ class LowerBoundTrainer:
     search_options: `SearchOptions` of an exhaustive training search (a dict of its fields
       is also accepted).
     quick_iterations: cap on the quick search's mean-shift steps.
+    projection: a `search.projection.Projection`: the quick search's C_k is that of the lifted
+      samples (what an evaluation with it reports); None: the samples themselves.
     rank_by_value: the quick search starts where the mixture is highest (default) or at the
       heaviest samples.
     workdir, checkpoint_every, log_every, steps_per_call, log: as `training.Trainer`.
@@ -81,7 +83,7 @@ class LowerBoundTrainer:
                seed: int = 0, lr: float = 1e-3, lr_final_fraction: float = 0.1,
                clip_norm: float = 10.0, alpha_decay: float = 0.01,
                starts: starts_lib.Starts = 20, search_options: Optional[SearchOptions] = None,
-               quick_iterations: int = 50, rank_by_value: bool = True,
+               quick_iterations: int = 50, rank_by_value: bool = True, projection=None,
                workdir: Optional[str] = None, checkpoint_every: int = 500,
                log_every: int = 250, steps_per_call: int = 25,
                log: Callable[[str], None] = print,
@@ -92,6 +94,10 @@ class LowerBoundTrainer:
       search_options = SearchOptions(**(search_options or {}))
     self.search_options = search_options
     self.quick_iterations, self.rank_by_value = quick_iterations, rank_by_value
+    if projection is not None and starts == starts_lib.EXHAUSTIVE:
+      raise ValueError("a projection serves the quick training search; training with the "
+                       "exhaustive search takes none")
+    self.projection = projection
     self.alpha_decay = alpha_decay
     self.clip_norm = clip_norm
     decay = tf.keras.optimizers.schedules.CosineDecay(
@@ -121,7 +127,7 @@ class LowerBoundTrainer:
       else:
         mean_neg_log_u, log_c_k = objective.training_draw(
             self.log_u, batch, lmbda, starts=self.starts, iterations=self.quick_iterations,
-            rank_by_value=self.rank_by_value)
+            rank_by_value=self.rank_by_value, projection=self.projection)
       # Before the first draw alpha has no estimate: expand at this draw's C_k.
       log_alpha = tf.where(self.alpha_initialized, self.log_alpha, tf.stop_gradient(log_c_k))
       xi = objective.xi(mean_neg_log_u, log_c_k, log_alpha)

@@ -34,7 +34,7 @@ def _climb(x, log_w, beta, start_index, iterations, tol):
 
 
 def quick_mode(x, log_w, lmbda, starts: int = 20, iterations: int = 50, tol: float = 1e-6,
-               rank_by_value: bool = True, chunk_size: int = 512) -> tf.Tensor:
+               rank_by_value: bool = True, chunk_size: int = 512, dims=None) -> tf.Tensor:
   """A maximizer of `sum_i exp(log_w_i - lambda rho(x_i, y))` for a training step.
 
   Args:
@@ -45,6 +45,8 @@ def quick_mode(x, log_w, lmbda, starts: int = 20, iterations: int = 50, tol: flo
     rank_by_value: start where the mixture is highest (default) rather than at the heaviest
       samples (`starts.start_indices`).
     chunk_size: rows per chunk when ranking by value (memory ~ chunk x k floats).
+    dims: the coordinates the distortion averages over (default: x's own; lifted samples,
+      `projection`, keep the original's).
   Returns:
     `[n]` float32 y (flattened event, the input's coordinates).
   """
@@ -52,7 +54,7 @@ def quick_mode(x, log_w, lmbda, starts: int = 20, iterations: int = 50, tol: flo
   x = tf.reshape(x, [tf.shape(x)[0], -1])
   centre = tf.reduce_mean(x, axis=0)
   log_w = tf.cast(log_w, tf.float32)
-  beta = tf.cast(lmbda, tf.float32) / tf.cast(tf.shape(x)[1], tf.float32)
+  beta = tf.cast(lmbda, tf.float32) / tf.cast(dims or tf.shape(x)[1], tf.float32)
   index = starts_lib.start_indices(x - centre, log_w, beta, int(starts), chunk_size,
                                    rank_by_value)
   return _climb(x - centre, log_w, beta, index, tf.constant(iterations),
