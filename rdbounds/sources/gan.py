@@ -23,6 +23,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
+from rdbounds import nets
 from rdbounds.sources import base
 from rdbounds.sources.npy_files import DataError
 
@@ -46,24 +47,6 @@ class PixelNorm(tf.keras.layers.Layer):
 
   def call(self, x):
     return x * tf.math.rsqrt(tf.reduce_mean(tf.square(x), axis=-1, keepdims=True) + 1e-8)
-
-
-class Upsample2x(tf.keras.layers.Layer):
-  """Nearest-neighbour upsampling by 2, `[B, H, W, F] -> [B, 2H, 2W, F]`.
-
-  The same function as `UpSampling2D(2)`, written with broadcasting so that it has gradients of
-  every order (forward-mode Jacobians of the generator need the gradient of the gradient).
-  """
-
-  def call(self, x):
-    shape = tf.shape(x)
-    x = tf.broadcast_to(x[:, :, None, :, None, :],
-                        [shape[0], shape[1], 2, shape[2], 2, shape[3]])
-    return tf.reshape(x, [shape[0], 2 * shape[1], 2 * shape[2], shape[3]])
-
-  def compute_output_shape(self, input_shape):
-    b, h, w, f = input_shape
-    return tf.TensorShape([b, None if h is None else 2 * h, None if w is None else 2 * w, f])
 
 
 def dcgan_generator(latent_dim: int = LATENT_DIM, image_shape: Sequence[int] = (32, 32, 3),
@@ -90,7 +73,7 @@ def dcgan_generator(latent_dim: int = LATENT_DIM, image_shape: Sequence[int] = (
   x = tf.keras.layers.Reshape([height // factor, width // factor, widths[0]])(x)
   x = PixelNorm()(tf.keras.layers.LeakyReLU(0.2)(x))
   for w in widths[1:]:
-    x = Upsample2x()(x)
+    x = nets.Upsample2x()(x)
     x = tf.keras.layers.Conv2D(w, 3, padding="same")(x)
     x = PixelNorm()(tf.keras.layers.LeakyReLU(0.2)(x))
   x = tf.keras.layers.Conv2D(channels, 3, padding="same", activation="sigmoid")(x)

@@ -57,6 +57,9 @@ class UpperBoundConfig(options.TrainingOptions):
   conv_blocks: int = config.option(1, "Upper bound: residual blocks per conv stage (images).")
   conv_activation: str = config.option("relu", "Upper bound: activation of the conv nets.")
   mixture_components: int = config.option(8, "Upper bound: components of gaussian_mixture.")
+  train_pool: int = config.option(
+      0, "Upper bound: training draws come from a pool of this many training samples drawn "
+      "once (sources slower to sample than a step, the GAN); 0: fresh draws every step.")
   prior_init: Literal[PRIOR_INITS] = config.option(
       "random", "Upper bound: initial gaussian_mixture components: random (seeded N(0, I) "
       "means, unit scales) or kmeans (k-means clusters of the standardized training data; "
@@ -73,6 +76,8 @@ class UpperBoundConfig(options.TrainingOptions):
 
   def validate(self):
     super().validate()
+    if self.train_pool < 0:
+      raise ValueError(f"train_pool must be >= 0, got {self.train_pool}")
     if self.posterior == "uniform" and self.prior not in FACTORIZED_PRIORS:
       raise ValueError(f"the uniform posterior (NTC) needs a factorized prior; got "
                        f"{self.prior!r}, valid: {', '.join(FACTORIZED_PRIORS)}")

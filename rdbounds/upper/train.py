@@ -91,7 +91,8 @@ def make_trainer(model, source, config: options.TrainingOptions, objective: Obje
       one_step, {"model": model, "optimizer": optimizer}, source, batch_size=config.batch,
       seed=seed, num_steps=config.steps, workdir=workdir,
       checkpoint_every=config.checkpoint_every, log_every=config.log_every,
-      steps_per_call=config.steps_per_call, log=log, name=name)
+      steps_per_call=config.steps_per_call, log=log, name=name,
+      jit_compile=config.jit_compile)
   if trained_by and trainer.saved_step() < config.steps:
     raise ValueError(f"upper_bound: job {trained_by} has not finished training "
                      f"({trainer.saved_step()} of {config.steps} steps); finish its sweep first")

@@ -16,6 +16,7 @@ import tensorflow as tf
 from rdbounds import curves
 from rdbounds import nets
 from rdbounds import streams
+from rdbounds.sources import pooled
 from rdbounds.sources import rescaled
 from rdbounds.upper import config as config_lib
 from rdbounds.upper import conv
@@ -106,11 +107,14 @@ def train_and_evaluate(source, config: config_lib.UpperBoundConfig, lmbda: float
   """
   config = resolve(config, lmbda, source.dim)
   model = build_model(config, source.event_shape, seed, lmbda)
-  trainer = train_lib.make_trainer(model, source, config,
+  train_source = source
+  if config.train_pool and not trained_by:
+    train_source = pooled.Pooled(source, config.train_pool, seed, log)
+  trainer = train_lib.make_trainer(model, train_source, config,
                                    train_lib.rate_plus_lambda_distortion(lmbda), seed, workdir,
                                    log, name, trained_by)
   if not trainer.saved_step():  # A checkpoint, if any, restores the trained prior instead.
-    init_prior(model, config, source, seed)
+    init_prior(model, config, train_source, seed)
   result = trainer.run()
   evaluation = evaluate_lib.evaluate(model, source, lmbda, config.eval_samples,
                                      config.eval_batch, seed=seed + config.eval_seed)
