@@ -6,8 +6,9 @@
 
 Runs what a user runs, in one output folder (resumable: a second call reuses finished jobs):
 `experiments/make_photo_folder.py` (unless --photos is given), `experiments/sandwich.py
---source=images` with the upper and lower bound and no --lambdas (the image default grid),
-then `experiments/codecs.py`. Prints, at each upper-bound point's bits per pixel, the PSNR of
+--source=images --data=PHOTOS/train --test=PHOTOS/test` (trained on the training photos,
+measured on the test photos, which no setting was tuned on) with the upper and lower bound
+and no --lambdas (the image default grid), then `experiments/codecs.py`. Prints, at each upper-bound point's bits per pixel, the PSNR of
 the upper bound, the most any code can reach by the lower bound's lines, and each codec's
 PSNR at that rate (linear in ln bpp between its sweep points), with the seconds each job
 took; then each codec's BD-rate against the UB envelope and against JPEG (report.md has
@@ -26,8 +27,8 @@ import numpy as np
 from rdbounds import curves
 from rdbounds.codecs import report
 
-flags.DEFINE_string("photos", None, "Folder of photographs; default: OUT/photos, written from "
-                    "scikit-image's bundled photographs.")
+flags.DEFINE_string("photos", None, "Folder with train/ and test/ photographs; default: "
+                    "OUT/photos, written from the photographs installed packages ship.")
 flags.DEFINE_string("out", "runs/natural_images", "Output folder of the run.")
 flags.DEFINE_enum("preset", "default", ["quick", "default", "paper"], "Estimator presets.")
 flags.DEFINE_list("codecs", ["jpeg", "webp", "jpeg2000", "hyperprior"], "Codecs to compare.")
@@ -103,7 +104,8 @@ def main(argv):
   photos = FLAGS.photos or os.path.join(FLAGS.out, "photos")
   if not FLAGS.photos:
     _run("make_photo_folder.py", f"--out={photos}")
-  bounds = ["--source=images", f"--data={photos}", "--estimators=upper_bound,lower_bound",
+  bounds = ["--source=images", f"--data={os.path.join(photos, 'train')}",
+            f"--test={os.path.join(photos, 'test')}", "--estimators=upper_bound,lower_bound",
             f"--preset={FLAGS.preset}", f"--out={FLAGS.out}"]
   if FLAGS.lambdas:
     bounds.append(f"--lambdas={','.join(FLAGS.lambdas)}")

@@ -1,9 +1,9 @@
 """The `lower_bound` estimator's configuration and presets (no TensorFlow here).
 
-Presets: `quick` (ten-odd seconds per lambda: tests and the demo; evaluated at eval_k = 4096
-whatever k is), `default` (k = 4096, the particle log u of vector sources: tight on
-low-dimensional sources in about a minute per lambda), `paper` (k = 16384, a longer-trained
-MLP).
+Presets: `quick` (ten-odd seconds per lambda: tests and the demo; trained at k = 2048,
+evaluated at eval_k = 8192), `default` (k = 4096, the particle log u of vector sources: tight
+on low-dimensional sources in about a minute per lambda), `paper` (k = 16384, a
+longer-trained MLP).
 Image sources have their own instances (a CNN log u: `channels`, `conv_blocks`, ...).
 """
 
@@ -121,18 +121,14 @@ class LowerBoundConfig(config.Config):
       raise ValueError(f"anneal_from must be > 0, got {self.anneal_from}")
 
 
-# The demo's budget (banana, lambda = 1, 3, 10: about 20 s per lambda on 2 cores): the
-# particle log u (below) trained at k = 2048 and evaluated at 8192, where the finite-k bias
-# of C_k is smaller (a floor set for k serves any larger evaluation k). Measured on the demo:
-# 3.4 / 3.9 / 5.8 % below Blahut-Arimoto's F; a 3x128 ReLU MLP at k = 1024, evaluated at
-# 4096, 5.1 / 6.5 / 7.9 %; the softplus MLP before it 13 / 15 / 20 %. Note that --lb_k alone
-# leaves eval_k at 8192.
+# Evaluated at a larger k than trained at: the finite-k bias of C_k shrinks, and a floor set
+# for the training k serves any larger one (docs/results.md, "The demo"). --lb_k alone
+# leaves eval_k as it is.
 PRESETS = {
     "quick": LowerBoundConfig(k=2048, eval_k=8192, model="particles", steps=500, lr=3e-3,
                               log_every=250),
-    # The particle log u: 256 WGD particles (1500 steps) and 500 steps of training at lr
-    # 3e-3. The 3x200 MLP default it replaced (--lb_model=mlp --lb_steps=3000 --lb_lr=1e-3)
-    # took 5.5x longer per lambda on N(0, I_2) and was looser (benchmarks/lower_bound.py).
+    # Tighter and 5.5x faster than the MLP (docs/results.md, "The lower bound: a particle
+    # log u").
     "default": LowerBoundConfig(k=4096, m=30, model="particles", steps=500, lr=3e-3,
                                 widths=(200, 200, 200)),
     "paper": LowerBoundConfig(k=16384, m=50, eval_seeds=2, widths=(200, 200, 200),

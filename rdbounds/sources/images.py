@@ -63,13 +63,15 @@ class ImageFolderSource(base.Source):
     test_fraction: fraction of the files held out for the test split (at least one file).
     split_seed: seed of the split by file.
     channels: 3 (RGB) or 1 (grey-scale).
+    test_directory: a folder of held-out files: then every file of `directory` is trained on
+      and every file of this one held out (`test_fraction` and `split_seed` unused).
 
   Attributes:
     files: {"train": [paths], "test": [paths]}.
   """
 
   def __init__(self, directory: str, crop: int = 32, test_fraction: float = 0.1,
-               split_seed: int = 0, channels: int = 3):
+               split_seed: int = 0, channels: int = 3, test_directory: Optional[str] = None):
     crop, channels = int(crop), int(channels)
     if crop < 1:
       raise ValueError(f"crop must be positive, got {crop}")
@@ -78,14 +80,19 @@ class ImageFolderSource(base.Source):
     if not 0 < test_fraction < 1:
       raise ValueError(f"test_fraction must lie in (0, 1), got {test_fraction}")
     paths = list_images(directory)
-    if len(paths) < 2:
+    if test_directory is not None:
+      held_out = list_images(test_directory)
+      index = {"train": np.arange(len(paths)), "test": len(paths) + np.arange(len(held_out))}
+      paths = paths + held_out
+    elif len(paths) < 2:
       raise DataError(f"{directory}: holds 1 image; the split by file needs at least 2")
+    else:
+      n_test = min(len(paths) - 1, max(1, int(round(test_fraction * len(paths)))))
+      order = np.random.default_rng(split_seed).permutation(len(paths))
+      index = {"train": np.sort(order[n_test:]), "test": np.sort(order[:n_test])}
     images = [read_image(p, channels, crop) for p in paths]
-    n_test = min(len(paths) - 1, max(1, int(round(test_fraction * len(paths)))))
-    order = np.random.default_rng(split_seed).permutation(len(paths))
-    index = {"train": np.sort(order[n_test:]), "test": np.sort(order[:n_test])}
 
-    self.directory = directory
+    self.directory, self.test_directory = directory, test_directory
     self.paths = paths
     self.crop = crop
     self.split_seed, self.test_fraction = int(split_seed), float(test_fraction)
@@ -178,10 +185,11 @@ class ImageFolderSource(base.Source):
 
   @functools.cached_property
   def _files_sha256(self) -> str:
-    return base.files_sha256(self.paths)
+    return base.files_sha256(self.files["train"] + self.files["test"])
 
   def held_out_files(self):
-    return [os.path.relpath(path, self.directory) for path in self.files["test"]]
+    return [os.path.relpath(path, self.test_directory or self.directory)
+            for path in self.files["test"]]
 
   has_whole_images = True
 
@@ -196,12 +204,14 @@ class ImageFolderSource(base.Source):
     """The same files and split, sampled as `crop x crop` crops (e.g. larger training crops
     for a fully convolutional model)."""
     return ImageFolderSource(self.directory, crop, self.test_fraction, self.split_seed,
-                             self.event_shape[2])
+                             self.event_shape[2], self.test_directory)
 
   def describe(self):
     # Content, not the folder's location: the same files elsewhere are the same source
     # (the name holds the folder's base name). File names count: the split by file
     # follows their sorted order.
+    split = (dict(test_files_sha256=base.files_sha256(self.files["test"]))
+             if self.test_directory else
+             dict(test_fraction=self.test_fraction, split_seed=self.split_seed))
     return dict(super().describe(), kind="images", files_sha256=self._files_sha256,
-                crop=self.crop, test_fraction=self.test_fraction, split_seed=self.split_seed,
-                files={s: len(f) for s, f in self.files.items()})
+                crop=self.crop, files={s: len(f) for s, f in self.files.items()}, **split)

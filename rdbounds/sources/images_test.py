@@ -68,6 +68,19 @@ class ImageEvaluationDrawsTest(tf.test.TestCase):
     file = np.round(bigger.sample(64, seed=0).numpy()[:, 0, 0, 0] * 255).astype(int) // 10 - 1
     self.assertNoCommonElements(set(file), set(held_out))
 
+  def test_a_folder_of_held_out_files_holds_out_exactly_those(self):
+    test_dir = os.path.join(self.get_temp_dir(), "held_out")
+    _write_images(test_dir, [(16, 16), (24, 16)])
+    source = images.ImageFolderSource(self.dir, crop=8, test_directory=test_dir)
+    self.assertEqual(source.held_out_files(), ["im0.png", "im1.png"])
+    self.assertEqual(source.num_files, {"train": 6, "test": 2})
+    self.assertEqual(source.held_out_samples, 2 * 2 + 3 * 2)
+    self.assertEqual([im.shape for im in source.held_out_images()], [(16, 16, 3), (24, 16, 3)])
+    # Training crops come from every file of the data folder (6 files, told apart by red).
+    crops = np.round(source.with_crop(8).sample(400, seed=0).numpy() * 255).astype(int)
+    self.assertEqual(set(crops[:, 0, 0, 0] // 10 - 1), set(range(6)))
+    self.assertNotEqual(source.describe(), self.source.describe())
+
   def test_description_is_the_files_content_not_the_folder(self):
     # The folder's base name is in the source's name (the CSV's source column), its
     # location is not.

@@ -33,7 +33,8 @@ class SourceSpec:
     dim: dimension for `gaussian` (N(0, I_dim)), `banana` (embedding dim, >= 2) and
       `deconvolution` (default 4).
     gaussian_params: `.npz` with `loc` and `scale` for `gaussian` (overrides `dim`).
-    train, test: `.npy` paths for `npy`.
+    train, test: `.npy` paths for `npy`; `test` for `images`: a folder of held-out images
+      (then every file of `data` is trained on).
     seed: seed of the held-out split of finite data without `test` (and of the split by
       file of `images`); for `deconvolution`, the seed of its atoms.
     atoms, noise_std: `deconvolution`: the number of atoms (default 16) and the noise
@@ -116,8 +117,9 @@ class SourceSpec:
     if self.kind == "images":
       if not self.data:
         raise ValueError("the images source needs --data=DIR (a folder of PNG/JPEG files)")
-      if not os.path.isdir(self.data):
-        raise ValueError(f"{self.data}: not a directory of images")
+      for folder in (self.data, self.test):
+        if folder is not None and not os.path.isdir(folder):
+          raise ValueError(f"{folder}: not a directory of images")
 
   def build(self):
     """The source (loads TensorFlow), with `source.spec` this spec and its description.
@@ -175,4 +177,4 @@ def _make(spec: SourceSpec):
   if not spec.data:
     raise ValueError("the images source needs --data=DIR (a folder of PNG/JPEG files)")
   return images.ImageFolderSource(spec.data, 32 if spec.crop is None else spec.crop,
-                                  split_seed=spec.seed)
+                                  split_seed=spec.seed, test_directory=spec.test)

@@ -6,6 +6,7 @@ with whole held-out images. The job's lambda is converted once, into the trade-o
 that training, refinement and evaluation all use (`tradeoff.PerPixelTradeoff`).
 """
 
+import json
 import os
 import time
 from typing import List
@@ -79,6 +80,17 @@ def train_and_evaluate(source, config: spatial_config.SpatialConfig,
   return model, result, evaluation
 
 
+# Each held-out image's point, beside the job's checkpoints (the record pools the images).
+PER_IMAGE = "held_out_images.json"
+
+
+def per_image_points(evaluation, files, channels: int) -> List[dict]:
+  """`[{file, pixels, bpp, psnr_db}]`: each held-out image's point, whole."""
+  return [dict(file=name, pixels=pixels, bpp=rate / np.log(2.0) / pixels,
+               psnr_db=float(-10 * np.log10(error / (pixels * channels))))
+          for name, (rate, error, pixels) in zip(files, evaluation.per_image)]
+
+
 def run(source, job, context) -> List[curves.Record]:
   """Trains and evaluates at the job's lambda; the record's rates are per sample of the
   source (a crop), like every other record: its bits per pixel are unchanged."""
@@ -91,6 +103,12 @@ def run(source, job, context) -> List[curves.Record]:
   bits = ev.rate_per_pixel / np.log(2.0)
   context.log(f"{name}: {ev.n_images} whole held-out image(s): {bits:.4g} bpp, "
               f"PSNR {-10 * np.log10(ev.distortion):.2f} dB")
+  per_image = per_image_points(ev, source.held_out_files(), source.event_shape[2])
+  for point in per_image:
+    context.log(f"{name}: {point['file']}: {point['bpp']:.4g} bpp, PSNR {point['psnr_db']:.2f} dB")
+  if context.model_dir:
+    curves.atomic_write_text(os.path.join(context.model_dir, PER_IMAGE),
+                             json.dumps(per_image, indent=1) + "\n")
   return [curves.Record(
       source=source.name, estimator="upper_bound", lmbda=job.lmbda,
       distortion=ev.distortion, distortion_se=ev.distortion_se,

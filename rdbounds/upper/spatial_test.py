@@ -53,6 +53,11 @@ class WholeImageEvaluationTest(tf.test.TestCase):
     # x + 0.1 clipped to [0, 1]: errors 0.1 on the first image, 0.05 on the second.
     self.assertAllClose(ev.distortion, (3500 * 0.01 + 4096 * 0.0025) / (3500 + 4096))
     self.assertEqual(ev.n_images, 2)
+    # Each image's own point: the first at 0.5 x 8192 / 3500 nats per pixel and 20 dB.
+    points = spatial_bound.per_image_points(ev, ["a.png", "b.png"], 3)
+    self.assertEqual([p["file"] for p in points], ["a.png", "b.png"])
+    self.assertAllClose(points[0]["bpp"], 0.5 * 8192 / 3500 / np.log(2))
+    self.assertAllClose([p["psnr_db"] for p in points], [20.0, -10 * np.log10(0.0025)])
 
 
 class SpatialUpperBoundTest(tf.test.TestCase):

@@ -32,12 +32,15 @@ from rdbounds.upper import spatial
 @dataclasses.dataclass(frozen=True)
 class WholeImageEvaluation:
   """The held-out point: `rate_per_pixel` (nats) and `distortion` (MSE per dimension), with
-  standard errors over images (None for one image), and `n_images`."""
+  standard errors over images (None for one image), and `n_images`; `per_image` holds each
+  image's `(rate_nats, squared_error, pixels)` (whole-image rate, sum of squared errors over
+  its values, H x W), in the order of the images."""
   rate_per_pixel: float
   rate_per_pixel_se: Optional[float]
   distortion: float
   distortion_se: Optional[float]
   n_images: int
+  per_image: tuple = ()
 
 
 def _se(values) -> Optional[float]:
@@ -82,4 +85,5 @@ def evaluate(model: spatial.SpatialVAE, images: Sequence[np.ndarray], seed: int 
   return WholeImageEvaluation(
       rate_per_pixel=float(rates.sum() / pixels.sum()), rate_per_pixel_se=_se(rates / pixels),
       distortion=float(errors.sum() / values.sum()), distortion_se=_se(errors / values),
-      n_images=len(images))
+      n_images=len(images), per_image=tuple(zip(rates.tolist(), errors.tolist(),
+                                                pixels.astype(int).tolist())))

@@ -140,6 +140,20 @@ class ModeSearchTest(tf.test.TestCase, parameterized.TestCase):
     assert_attained_within_tol(self, result, x, log_w, lmbda)
     self.assertGreaterEqual(float(result.log_c), log_f_numpy(x, log_w, lmbda, x).max() - 1e-6)
 
+  @parameterized.parameters(1e3, 1e4, 1e5)
+  def test_high_lambda_converges_and_finds_the_sup(self, lmbda):
+    # N(0, I_2), k = 128, a near-optimal log u's weights (1/u ~ exp(|x|^2 / 2)): at lambda =
+    # 1e4 the float32 search left a start moving forever (its expanded distances are off by
+    # ~1 nat there); the float64 search must converge, to the sup of a float64 mean-shift.
+    rng = np.random.default_rng(int(lmbda))
+    x = rng.normal(size=(128, 2)).astype(np.float32)
+    log_w = 0.5 * np.sum(x.astype(np.float64)**2, axis=1) - math.log(128)
+    result = exhaustive.find_mode(x, log_w, lmbda)
+    self.assertEqual(int(result.unconverged), 0)
+    self.assertTrue(bool(result.float64))
+    self.assertBetween(float(result.log_c) - plain_mean_shift_numpy(x, log_w, lmbda),
+                       -1e-9, 1e-6)
+
   def test_starts_stopped_by_the_iteration_cap_are_reported(self):
     x, log_w, lmbda = cases.case("optimal", 256, 2)
     capped = exhaustive.find_mode(x, log_w, lmbda, options=SearchOptions(max_iterations=1))

@@ -1,0 +1,97 @@
+"""Benchmark: the GAN image sandwich with the default presets, old defaults beside the new.
+
+For the shipped GAN source at intrinsic dimension d = 2 and 4 and two lambdas each, runs the
+upper bound and the lower bound as `rdbounds.sandwich` runs them, and prints per case the
+UB's R + lambda D (nats per image, with its standard error), the LB's intercept with its 95%
+interval, ln k of the LB's evaluation, the gap (1 - LB / UB: the LB is at most F, the UB at
+least F, so F lies in between), and the seconds of each job. `--old` adds the defaults
+before this benchmark existed (`OLD_DEFAULTS`), run in the same process on the same cases.
+
+    python benchmarks/image_sandwich.py [--old=first|all|none] [--cases=d2,d4] [--out=DIR]
+
+Take timings with nothing else running on the machine. Each job's folder stays in
+`--out` (default: a temporary folder), so a rerun with the same `--out` resumes and reports
+the same rows.
+"""
+
+import os
+import shutil
+import tempfile
+import time
+
+from absl import app
+from absl import flags
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import rdbounds  # pylint: disable=g-import-not-at-top,g-bad-import-order
+
+# (d, lambdas): lambdas whose UB R + lambda D stays below 0.7 ln 16384 = 6.8 nats, where a
+# lower bound evaluated at k = 16384 can be tight.
+CASES = {"d2": (2, (300.0, 614.0)), "d4": (4, (100.0, 300.0))}
+# The image defaults of the upper and the lower bound before the changes this benchmark
+# measures (as option overrides of today's default preset).
+OLD_DEFAULTS = {
+    "upper_bound": dict(prior="maf", steps=5000, batch=64, lr=1e-3, channels=(32, 64, 64),
+                        latent_dim=32, conv_blocks=1, eval_samples=20_000, eval_batch=1000,
+                        train_pool=0, jit_compile=False),
+    "lower_bound": dict(model="mlp", k=1024, eval_k=None, m=30, steps=2000, lr=1e-3,
+                        channels=(32, 64, 64), projection=(), train_pool=0),
+}
+
+flags.DEFINE_enum("old", "first", ["first", "all", "none"],
+                  "Run the old defaults on the first case only, on all, or not at all.")
+flags.DEFINE_list("cases", list(CASES), f"Cases among {', '.join(CASES)}.")
+flags.DEFINE_string("out", None, "Folder of the runs (kept; a rerun resumes). Default: temp.")
+FLAGS = flags.FLAGS
+
+
+def _run(out, d, lmbda, estimator, options):
+  started = time.time()
+  result = rdbounds.sandwich("gan", lambdas=[lmbda], estimators=[estimator], preset="default",
+                             out=out, options={estimator: options} if options else None,
+                             source_options={"intrinsic_dim": d}, log=lambda line: None)
+  if result.failed:
+    raise RuntimeError(f"{estimator} at d={d} lambda={lmbda:g} failed: {result.failed}")
+  record, = [r for r in result.records if r.estimator == estimator]
+  return record, record.seconds or time.time() - started
+
+
+def _row(label, d, lmbda, ub, ub_seconds, lb, lb_seconds):
+  lagrangian = ub.rate_nats + lmbda * ub.distortion
+  gap = 1.0 - lb.intercept_nats / lagrangian
+  return (f"{label:4s} d={d} lambda={lmbda:<6g} UB R+lD {lagrangian:7.3f}  "
+          f"LB {lb.intercept_nats:6.3f} [{lb.intercept_ci_low:6.3f}, {lb.intercept_ci_high:6.3f}]"
+          f"  ln k {lb.ceiling_nats:5.2f}  gap {100 * gap:5.1f} %  "
+          f"UB {ub_seconds:6.0f} s  LB {lb_seconds:6.0f} s")
+
+
+def main(argv):
+  del argv
+  unknown = set(FLAGS.cases) - set(CASES)
+  if unknown:
+    raise app.UsageError(f"unknown cases {sorted(unknown)}; valid: {', '.join(CASES)}")
+  root = FLAGS.out or tempfile.mkdtemp(prefix="image_sandwich-")
+  print("GAN image sandwich: UB R + lambda D (nats/image), LB intercept [95% CI], gap = "
+        "1 - LB / UB; seconds per job")
+  first = True
+  try:
+    for name in FLAGS.cases:
+      d, lambdas = CASES[name]
+      for lmbda in lambdas:
+        runs = [("new", {})]
+        if FLAGS.old == "all" or (FLAGS.old == "first" and first):
+          runs.append(("old", OLD_DEFAULTS))
+        first = False
+        for label, overrides in runs:
+          out = os.path.join(root, f"{label}-{name}-{lmbda:g}")
+          ub, ub_seconds = _run(out, d, lmbda, "upper_bound", overrides.get("upper_bound"))
+          lb, lb_seconds = _run(out, d, lmbda, "lower_bound", overrides.get("lower_bound"))
+          print(_row(label, d, lmbda, ub, ub_seconds, lb, lb_seconds), flush=True)
+  finally:
+    if FLAGS.out is None:
+      shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+  app.run(main)
