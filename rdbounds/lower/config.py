@@ -42,6 +42,9 @@ class LowerBoundConfig(config.Config):
   particles: int = config.option(256, "Lower bound: particles of the particle log u.")
   particle_steps: int = config.option(
       1500, "Lower bound: WGD steps that place the particles before log u is trained.")
+  particle_lr: float = config.option(
+      0.1, "Lower bound: WGD's step, in kernel widths per coordinate (images need smaller "
+      "steps: the kernel is wide per pixel).")
   floor_margin: float = config.option(
       1.0, "Lower bound: the particle log u's floor starts at 1 / (k e^-margin): one sample "
       "at the floor adds at most e^-margin to C_k.")
@@ -101,6 +104,8 @@ class LowerBoundConfig(config.Config):
     if self.steps < 0 or self.conv_blocks < 0 or self.particle_steps < 0:
       raise ValueError(f"steps, conv_blocks and particle_steps must be >= 0, got {self.steps}, "
                        f"{self.conv_blocks}, {self.particle_steps}")
+    if not self.particle_lr > 0:
+      raise ValueError(f"particle_lr must be > 0, got {self.particle_lr}")
     if not math.isfinite(self.floor_margin):
       raise ValueError(f"floor_margin must be finite, got {self.floor_margin}")
     if self.train_pool < 0:

@@ -164,7 +164,8 @@ def _trainer(source, job, schedule, projection, context):
     # A fresh run: particles from WGD at the first lambda of the schedule (a resumed run
     # restores them with the rest of its checkpoint).
     particle_log_u.initialize_from_wgd(log_u, source, schedule.start, config.particle_steps,
-                                       config.k, job.seed, config.floor_margin, context.log)
+                                       config.k, job.seed, config.floor_margin, context.log,
+                                       config.particle_lr)
   context.log(f"lower_bound: k={config.k} {len(lambdas)} lambda(s) "
               f"{','.join(f'{l:g}' for l in lambdas)}, {schedule.num_steps} steps"
               + (f", annealed from {config.anneal_from or lambdas[0]:g}" if config.anneal

@@ -110,7 +110,7 @@ def unset_log_u(num_particles: int, event_shape) -> models.LogU:
 
 def initialize_from_wgd(log_u: models.LogU, source: base.Source, lmbda: float, steps: int,
                         k: int, seed: int = 0, floor_margin: float = 1.0,
-                        log=lambda line: None) -> None:
+                        log=lambda line: None, lr: float = 0.1) -> None:
   """Sets a particle `log_u` to WGD's particles at `lmbda`, with the floor of `initial_log_floor`.
 
   Args:
@@ -120,11 +120,12 @@ def initialize_from_wgd(log_u: models.LogU, source: base.Source, lmbda: float, s
     steps: WGD steps (Adam, batches of 1024, uniform weights); 0 leaves the particles at
       training samples.
     k: samples per training draw of the lower bound (sets the floor).
+    lr: WGD's step in kernel widths (`particles.config.WGDConfig.lr`).
   """
   body = log_u.network
   if not isinstance(body, ParticleBody):
     raise ValueError(f"initialize_from_wgd needs a particle log u, got {type(body).__name__}")
-  config = wgd_config.WGDConfig(particles=body.num_particles, steps=steps,
+  config = wgd_config.WGDConfig(particles=body.num_particles, steps=steps, lr=lr,
                                 log_every=max(1, steps), checkpoint_every=max(1, steps))
   measure, result = wgd_trainer.train(flattened.Flattened(source), config, lmbda, seed,
                                       log=log, name="lower_bound: particles")
