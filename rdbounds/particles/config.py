@@ -44,6 +44,9 @@ class WGDConfig(config.Config):
       1024, "WGD: particles per chunk of the float64 evaluation (bounds its memory).")
   block_elements: int = config.option(
       1 << 22, "WGD: elements of one [samples, particles] block in training (bounds memory).")
+  train_pool: int = config.option(
+      0, "WGD: training draws come from a pool of this many training samples drawn once "
+      "(sources slower to sample than a step, the GAN); 0: fresh draws every step.")
   checkpoint_every: int = config.option(500, "WGD: steps between checkpoints.")
   log_every: int = config.option(500, "WGD: steps between progress lines.")
   steps_per_call: int = config.option(50, "WGD: training steps per compiled call.")
@@ -53,9 +56,9 @@ class WGDConfig(config.Config):
                  "block_elements", "checkpoint_every", "log_every", "steps_per_call"):
       if getattr(self, name) < 1:
         raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-    if self.steps < 0 or self.weight_updates_every < 0:
-      raise ValueError(f"steps and weight_updates_every must be >= 0, got {self.steps}, "
-                       f"{self.weight_updates_every}")
+    if self.steps < 0 or self.weight_updates_every < 0 or self.train_pool < 0:
+      raise ValueError(f"steps, weight_updates_every and train_pool must be >= 0, got "
+                       f"{self.steps}, {self.weight_updates_every}, {self.train_pool}")
     if not self.lr > 0:
       raise ValueError(f"lr must be > 0, got {self.lr}")
     if not 0 <= self.lr_final_fraction <= 1:
@@ -73,14 +76,30 @@ PRESETS = {
 }
 
 
+# Images (flattened; the GAN's): steps of 0.02 kernel widths per pixel, where the kernel is
+# wide per pixel (docs/results.md, "GAN images"); a pool, as the GAN samples slowly.
+IMAGE_PRESETS = {
+    "quick": dataclasses.replace(PRESETS["quick"], lr=0.02, eval_samples=4096,
+                                 train_pool=4096),
+    "default": WGDConfig(particles=1024, steps=400, lr=0.02, train_pool=32_768,
+                         eval_samples=16_384, eval_batch=1024),
+    "paper": WGDConfig(particles=4096, steps=2000, lr=0.02, train_pool=65_536,
+                       eval_samples=65_536, eval_batch=1024),
+}
+
+
 def _not_applicable(source):
-  if len(source.event_shape) != 1:
-    return (f"wgd supports vector sources (n,); {source.name} has event shape "
+  if len(source.event_shape) not in (1, 3):
+    return (f"wgd supports vectors (n,) and images (H, W, C); {source.name} has event shape "
             f"{tuple(source.event_shape)}")
+  if source.has_whole_images:
+    return (f"wgd codes crops, and {source.name}'s photographs are measured whole (the upper "
+            f"bound and the codecs)")
   return None
 
 
 ESTIMATORS = (estimators.Estimator(
     name="wgd", run="rdbounds.particles.estimator:run", config_class=WGDConfig,
-    presets=PRESETS, flag_prefix="wgd_", not_applicable=_not_applicable,
+    presets=PRESETS, image_presets=IMAGE_PRESETS, flag_prefix="wgd_",
+    not_applicable=_not_applicable,
     description="Wasserstein gradient descent on particles: achievable (D, R) points"),)

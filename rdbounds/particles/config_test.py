@@ -20,12 +20,23 @@ def test_registered_with_flags_and_presets_without_loading_tensorflow():
 
 
 class _Images:
-  name, event_shape = "images", (8, 8, 3)
+  name, event_shape, has_whole_images = "images", (8, 8, 3), False
 
 
-def test_refuses_image_sources_in_one_line():
-  reason = estimators.get("wgd").not_applicable(_Images())
-  assert reason and "\n" not in reason and "(8, 8, 3)" in reason
+class _Photos(_Images):
+  has_whole_images = True
+
+
+class _Volumes(_Images):
+  event_shape = (4, 4, 4, 1)
+
+
+def test_takes_images_but_refuses_photos_and_other_shapes_in_one_line():
+  wgd = estimators.get("wgd")
+  assert wgd.not_applicable(_Images()) is None
+  for source, words in ((_Photos(), "measured whole"), (_Volumes(), "(4, 4, 4, 1)")):
+    reason = wgd.not_applicable(source)
+    assert reason and "\n" not in reason and words in reason
 
 
 @pytest.mark.parametrize("option,value,message", [

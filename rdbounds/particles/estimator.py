@@ -13,6 +13,8 @@ from typing import List
 from rdbounds import curves
 from rdbounds.particles import evaluate as evaluate_lib
 from rdbounds.particles import trainer as trainer_lib
+from rdbounds.sources import flattened
+from rdbounds.sources import pooled
 from rdbounds.sources import rescaled
 
 
@@ -24,9 +26,14 @@ def run(source, job, context) -> List[curves.Record]:
               f"{config.batch} samples ({config.optimizer})")
   units = rescaled.Rescaled.of(source, job.seed)
   lmbda = units.lmbda(job.lmbda)
-  measure, result = trainer_lib.train(units, config, lmbda, job.seed, context.workdir,
+  training, held_out = units, units
+  if config.train_pool:
+    training = pooled.Pooled(units, config.train_pool, job.seed, context.log)
+  if units.is_image:  # flattened: the distortion (MSE per dimension) ignores a sample's shape
+    training, held_out = flattened.Flattened(training), flattened.Flattened(units)
+  measure, result = trainer_lib.train(training, config, lmbda, job.seed, context.workdir,
                                       context.log, name)
-  ev = evaluate_lib.evaluate(measure, units, lmbda, config.eval_samples, config.eval_batch,
+  ev = evaluate_lib.evaluate(measure, held_out, lmbda, config.eval_samples, config.eval_batch,
                              seed=job.seed, particle_chunk=config.eval_particle_chunk)
   distortion, distortion_se = (units.distortion(v) for v in (ev.distortion.mean, ev.distortion.se))
   context.log(f"{name}: held-out D={distortion:.5g}±{distortion_se:.2g} "
@@ -39,5 +46,5 @@ def run(source, job, context) -> List[curves.Record]:
       source=source.name, estimator="wgd", lmbda=job.lmbda,
       distortion=distortion, distortion_se=distortion_se,
       rate_nats=ev.rate.mean, rate_nats_se=ev.rate.se, ceiling_nats=ev.ceiling,
-      n_eval=ev.n_eval, steps=result.steps, seconds=time.time() - started, seed=job.seed,
+      pixels_per_sample=source.pixels_per_sample, n_eval=ev.n_eval, steps=result.steps, seconds=time.time() - started, seed=job.seed,
       run_id=job.job_id)]
