@@ -22,12 +22,13 @@ the rate like every byte, and reported apart (`Record.header_bits`).
 
 import math
 import time
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
 
 from rdbounds import curves
+from rdbounds import held_out_points
 from rdbounds.sources import base as sources_base
 
 LN2 = math.log(2.0)
@@ -126,6 +127,14 @@ def decode_varint(data: bytes, position: int = 0):
 def measure(codec: Codec, source: sources_base.Source, n_eval: int = 10_000,
             block_size: int = 1000, seed: int = 0, run_id: str = "",
             seconds_offset: float = 0.0) -> curves.Record:
+  """The record of `measure_points` (its arguments), without the per-image points."""
+  return measure_points(codec, source, n_eval, block_size, seed, run_id, seconds_offset)[0]
+
+
+def measure_points(codec: Codec, source: sources_base.Source, n_eval: int = 10_000,
+                   block_size: int = 1000, seed: int = 0, run_id: str = "",
+                   seconds_offset: float = 0.0
+                   ) -> Tuple[curves.Record, Optional[List[dict]]]:
   """Measures a codec's (D, R) point on held-out data.
 
   Where the source has whole held-out images (`source.held_out_images()`, photo folders),
@@ -145,13 +154,15 @@ def measure(codec: Codec, source: sources_base.Source, n_eval: int = 10_000,
     seconds_offset: time spent before (e.g. training), added to the record's `seconds`.
 
   Returns:
-    a `Record` with estimator `codec:<name>`, lambda `codec.lmbda`, rate in nats per sample,
-    and `header_bits` (per sample) when the codec reports its header bytes.
+    `(record, points)`: a `Record` with estimator `codec:<name>`, lambda `codec.lmbda`, rate
+    in nats per sample, and `header_bits` (per sample) when the codec reports its header
+    bytes; on whole images each image's point (`held_out_points.point`, named by
+    `source.held_out_files()`), else None.
   """
   images = source.held_out_images()
   if images is not None:
     return measure_whole_images(codec, source, images, seed=seed, run_id=run_id,
-                                seconds_offset=seconds_offset)
+                                seconds_offset=seconds_offset, files=source.held_out_files())
   started = time.time()
   num_blocks = max(1, math.ceil(n_eval / block_size))
   per_sample_mse, unit_bits, unit_samples, header_bits = [], [], [], []
@@ -178,7 +189,7 @@ def measure(codec: Codec, source: sources_base.Source, n_eval: int = 10_000,
   rate_bits = bits.sum() / samples.sum()
   unit_rates = bits / samples
   rate_se = float(np.std(unit_rates, ddof=1) / math.sqrt(len(unit_rates))) if len(unit_rates) > 1 else None
-  return curves.Record(
+  record = curves.Record(
       source=source.name, estimator=curves.CODEC_PREFIX + codec.name, lmbda=codec.lmbda,
       distortion=float(mse.mean()),
       distortion_se=float(mse.std(ddof=1) / math.sqrt(mse.size)) if mse.size > 1 else None,
@@ -188,11 +199,13 @@ def measure(codec: Codec, source: sources_base.Source, n_eval: int = 10_000,
       seconds=seconds_offset + time.time() - started, seed=seed,
       run_id=run_id or f"codec:{codec.name}-{codec.setting}",
       header_bits=None if None in header_bits else float(sum(header_bits) / samples.sum()))
+  return record, None
 
 
 def measure_whole_images(codec: Codec, source: sources_base.Source, images: Sequence[np.ndarray],
-                         seed: int = 0, run_id: str = "",
-                         seconds_offset: float = 0.0) -> curves.Record:
+                         seed: int = 0, run_id: str = "", seconds_offset: float = 0.0,
+                         files: Optional[Sequence[str]] = None
+                         ) -> Tuple[curves.Record, List[dict]]:
   """Measures a codec on whole images, one bitstream each, in the units of the source's crops.
 
   With N_i pixels and b_i bits for image i, and P = `source.pixels_per_sample` pixels per crop:
@@ -207,15 +220,20 @@ def measure_whole_images(codec: Codec, source: sources_base.Source, images: Sequ
     source: the image source the record belongs to (its name and crop size).
     images: `[H_i, W_i, C]` float32 arrays in [0, 1].
     seed, run_id, seconds_offset: as in `measure`.
+    files: the images' names (default: their numbers, from 0).
 
   Returns:
-    a `Record` with `n_eval` = number of images.
+    `(record, points)`: a `Record` with `n_eval` = number of images, and each image's point
+    (`held_out_points.point`: its bytes, headers included, over its own pixels).
   """
   if not images:
     raise ValueError(f"{source.name}: no held-out images to measure {codec.name} on")
   started = time.time()
-  squared_error, values, bits, pixels, header = [], [], [], [], []
-  for image in images:
+  names = list(files) if files is not None else [str(i) for i in range(len(images))]
+  if len(names) != len(images):
+    raise ValueError(f"{source.name}: {len(names)} file names for {len(images)} images")
+  squared_error, values, bits, pixels, header, points = [], [], [], [], [], []
+  for name, image in zip(names, images):
     image = np.asarray(image, np.float32)
     bitstream = codec.encode_image(image)
     decoded = np.asarray(codec.decode_image(bitstream), np.float32)
@@ -227,13 +245,15 @@ def measure_whole_images(codec: Codec, source: sources_base.Source, images: Sequ
     bits.append(8.0 * len(bitstream))
     pixels.append(image.shape[0] * image.shape[1])
     header.append(_header_bits(codec, [bitstream]))
+    points.append(held_out_points.point(name, pixels[-1], bits[-1], squared_error[-1],
+                                        image.shape[2]))
   squared_error, values = np.array(squared_error), np.array(values, np.float64)
   bits, pixels = np.array(bits), np.array(pixels, np.float64)
   per_sample = source.pixels_per_sample  # Nats per pixel -> per crop of the source.
   se = lambda per_image: (float(np.std(per_image, ddof=1) / math.sqrt(per_image.size))
                           if per_image.size > 1 else None)
   rate_se = se(bits / pixels * per_sample)
-  return curves.Record(
+  record = curves.Record(
       source=source.name, estimator=curves.CODEC_PREFIX + codec.name, lmbda=codec.lmbda,
       distortion=float(squared_error.sum() / values.sum()),
       distortion_se=se(squared_error / values),
@@ -243,6 +263,7 @@ def measure_whole_images(codec: Codec, source: sources_base.Source, images: Sequ
       seconds=seconds_offset + time.time() - started, seed=seed,
       run_id=run_id or f"codec:{codec.name}-{codec.setting}",
       header_bits=None if None in header else float(sum(header) / pixels.sum() * per_sample))
+  return record, points
 
 
 def _header_bits(codec: Codec, bitstreams: Sequence[bytes]) -> Optional[float]:

@@ -60,3 +60,16 @@ def test_one_image_has_no_standard_errors_and_no_images_is_an_error():
   assert record.bpp == pytest.approx(24 + 32 / 128, rel=1e-12)
   with pytest.raises(ValueError, match="no held-out images"):
     base.measure(_Raw8Bit(), _Folder([]))
+
+
+def test_each_image_point_counts_its_own_bytes_and_pools_to_the_record():
+  exact = np.full((30, 20, 3), 100 / 255, np.float32)
+  off = np.full((10, 10, 3), 100.5 / 255, np.float32)
+  record, points = base.measure_points(_Raw8Bit(), _Folder([exact, off]))
+  assert [p["file"] for p in points] == ["0", "1"] and [p["pixels"] for p in points] == [600, 100]
+  # 24 bits per pixel and the 4-byte header over the image's own pixels.
+  assert [p["bpp"] for p in points] == pytest.approx([24 + 32 / 600, 24 + 32 / 100], rel=1e-12)
+  assert points[0]["psnr_db"] == math.inf  # Coded exactly.
+  assert points[1]["psnr_db"] == pytest.approx(-20 * math.log10(0.5 / 255), rel=1e-6)
+  pooled = sum(p["bpp"] * p["pixels"] for p in points) / 700
+  assert pooled == pytest.approx(record.bpp, rel=1e-12)

@@ -3,8 +3,9 @@
 A learned codec's job trains one model at the job's lambda (checkpointed in the job's
 directory, so a killed run resumes and a run with another config trains its own model); a
 classical codec's job sweeps its quality setting. Each operating point becomes one record,
-measured on real bitstreams by `base.measure` (photo folders: their held-out images whole);
-the log line says how much of the rate is headers when the codec can tell.
+measured on real bitstreams by `base.measure_points` (photo folders: their held-out images
+whole, each image's point also written into the job's folder); the log line says how much of
+the rate is headers when the codec can tell.
 """
 
 import time
@@ -13,6 +14,7 @@ from typing import Callable, Dict, Iterator, List
 import numpy as np
 
 from rdbounds import curves
+from rdbounds import held_out_points
 from rdbounds.codecs import base
 from rdbounds.codecs import hyperprior
 from rdbounds.codecs import ntc
@@ -59,22 +61,30 @@ POINTS: Dict[str, Callable[..., Iterator[base.Codec]]] = {
 
 
 def run(source, job, context) -> List[curves.Record]:
-  """Measures every operating point of the job's codec family on the source's test split."""
+  """Measures every operating point of the job's codec family on the source's test split.
+
+  On whole held-out images, each image's point at each setting goes into the job's folder
+  (`held_out_points`: `{setting: [points]}`, the settings of the records' run ids).
+  """
   measurement = job.config.measurement
-  records = []
+  records, per_image = [], {}
   built = time.time()
   for codec in POINTS[job.estimator](source, job, context):
     build_seconds = time.time() - built
-    record = base.measure(codec, source, n_eval=measurement.n_eval,
-                          block_size=min(measurement.block_size, measurement.n_eval),
-                          seed=job.seed, run_id=f"{job.job_id}:{codec.setting}",
-                          seconds_offset=build_seconds)
+    record, points = base.measure_points(
+        codec, source, n_eval=measurement.n_eval,
+        block_size=min(measurement.block_size, measurement.n_eval), seed=job.seed,
+        run_id=f"{job.job_id}:{codec.setting}", seconds_offset=build_seconds)
+    if points is not None:
+      per_image[codec.setting] = points
     context.log(f"{record.estimator} {codec.setting}: D={record.distortion:.4g} "
                 f"R={record.rate_nats:.4g} nats" + (
                     f" ({record.bpp:.3g} bpp, {record.psnr_db:.2f} dB)"
                     if record.bpp is not None else "") + _headers(record))
     records.append(record)
     built = time.time()
+  if per_image and context.workdir:
+    held_out_points.write(context.workdir, per_image)
   return records
 
 

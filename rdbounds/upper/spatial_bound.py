@@ -6,7 +6,6 @@ with whole held-out images. The job's lambda is converted once, into the trade-o
 that training, refinement and evaluation all use (`tradeoff.PerPixelTradeoff`).
 """
 
-import json
 import os
 import time
 from typing import List
@@ -15,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from rdbounds import curves
+from rdbounds import held_out_points
 from rdbounds import training
 from rdbounds.upper import refine
 from rdbounds.upper import spatial
@@ -80,14 +80,10 @@ def train_and_evaluate(source, config: spatial_config.SpatialConfig,
   return model, result, evaluation
 
 
-# Each held-out image's point, beside the job's checkpoints (the record pools the images).
-PER_IMAGE = "held_out_images.json"
-
-
 def per_image_points(evaluation, files, channels: int) -> List[dict]:
-  """`[{file, pixels, bpp, psnr_db}]`: each held-out image's point, whole."""
-  return [dict(file=name, pixels=pixels, bpp=rate / np.log(2.0) / pixels,
-               psnr_db=float(-10 * np.log10(error / (pixels * channels))))
+  """`[{file, pixels, bpp, psnr_db}]`: each held-out image's point, whole
+  (`held_out_points.point`)."""
+  return [held_out_points.point(name, pixels, rate / np.log(2.0), error, channels)
           for name, (rate, error, pixels) in zip(files, evaluation.per_image)]
 
 
@@ -107,8 +103,7 @@ def run(source, job, context) -> List[curves.Record]:
   for point in per_image:
     context.log(f"{name}: {point['file']}: {point['bpp']:.4g} bpp, PSNR {point['psnr_db']:.2f} dB")
   if context.model_dir:
-    curves.atomic_write_text(os.path.join(context.model_dir, PER_IMAGE),
-                             json.dumps(per_image, indent=1) + "\n")
+    held_out_points.write(context.model_dir, per_image)
   return [curves.Record(
       source=source.name, estimator="upper_bound", lmbda=job.lmbda,
       distortion=ev.distortion, distortion_se=ev.distortion_se,
