@@ -102,8 +102,10 @@ def run(source, job, context) -> List[curves.Record]:
   per_image = per_image_points(ev, source.held_out_files(), source.event_shape[2])
   for point in per_image:
     context.log(f"{name}: {point['file']}: {point['bpp']:.4g} bpp, PSNR {point['psnr_db']:.2f} dB")
-  if context.model_dir:
-    held_out_points.write(context.model_dir, per_image)
+  if context.workdir:
+    # The job's own folder: a job that evaluates another's model (`trained_by`) must not
+    # overwrite the points that job measured.
+    held_out_points.write(context.workdir, per_image)
   return [curves.Record(
       source=source.name, estimator="upper_bound", lmbda=job.lmbda,
       distortion=ev.distortion, distortion_se=ev.distortion_se,

@@ -1,7 +1,10 @@
 """The spatial upper bound: whole-image accounting, and lambda's per-pixel meaning."""
 
 import dataclasses
+import json
 import os
+import types
+from unittest import mock
 import warnings
 
 import numpy as np
@@ -9,6 +12,8 @@ from PIL import Image
 import tensorflow as tf
 
 from rdbounds import estimators
+from rdbounds import held_out_points
+from rdbounds import training
 from rdbounds.sources import images
 from rdbounds.upper import spatial_bound
 from rdbounds.upper import tradeoff
@@ -58,6 +63,27 @@ class WholeImageEvaluationTest(tf.test.TestCase):
     self.assertEqual([p["file"] for p in points], ["a.png", "b.png"])
     self.assertAllClose(points[0]["bpp"], 0.5 * 8192 / 3500 / np.log(2))
     self.assertAllClose([p["psnr_db"] for p in points], [20.0, -10 * np.log10(0.0025)])
+
+
+class PerImagePointsTest(tf.test.TestCase):
+
+  def test_an_evaluation_of_another_job_model_writes_its_points_into_its_own_folder(self):
+    ev = whole_images.WholeImageEvaluation(0.5, None, 0.01, None, 1, ((1200.0, 30.0, 1000),))
+    trained = training.TrainingResult(steps=1, seconds=0.0, metrics={}, resumed_from=0)
+    source = types.SimpleNamespace(name="photos", pixels_per_sample=64, event_shape=(8, 8, 3),
+                                   held_out_files=lambda: ["a.png"])
+    job = types.SimpleNamespace(lmbda=10.0, config=None, seed=0, trained_by="trained",
+                                job_id="again")
+    trained_dir, own_dir = (os.path.join(self.get_temp_dir(), n) for n in ("trained", "again"))
+    context = estimators.JobContext(workdir=own_dir, trained_dir=trained_dir)
+    with mock.patch.object(spatial_bound, "train_and_evaluate",
+                           return_value=(None, trained, ev)):
+      spatial_bound.run(source, job, context)
+    self.assertFalse(os.path.exists(os.path.join(trained_dir, held_out_points.FILE)))
+    with open(os.path.join(own_dir, held_out_points.FILE)) as f:
+      point, = json.load(f)
+    self.assertEqual(point["file"], "a.png")
+    self.assertAllClose([point["bpp"], point["psnr_db"]], [1200 / np.log(2) / 1000, 20.0])
 
 
 class SpatialUpperBoundTest(tf.test.TestCase):
