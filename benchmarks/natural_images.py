@@ -12,7 +12,8 @@ and no --lambdas (the image default grid), then `experiments/codecs.py`. Prints,
 the upper bound, the most any code can reach by the lower bound's lines, and each codec's
 PSNR at that rate (linear in ln bpp between its sweep points), with the seconds each job
 took; then each codec's BD-rate against the UB envelope and against JPEG (report.md has
-the same numbers per codec point).
+the same numbers per codec point); then the same per held-out image, with the mean over the
+images and its standard error, and the UB's points per image (`rdbounds.codecs.per_image`).
 """
 
 import math
@@ -25,6 +26,8 @@ from absl import flags
 import numpy as np
 
 from rdbounds import curves
+from rdbounds import held_out_points
+from rdbounds.codecs import per_image
 from rdbounds.codecs import report
 
 flags.DEFINE_string("photos", None, "Folder with train/ and test/ photographs; default: "
@@ -112,7 +115,9 @@ def main(argv):
   _run("sandwich.py", *bounds)
   if FLAGS.codecs:
     _run("codecs.py", f"--run={FLAGS.out}", f"--codecs={','.join(FLAGS.codecs)}")
-  print(table(curves.read_csv(os.path.join(FLAGS.out, "curves.csv"))))
+  records = curves.read_csv(os.path.join(FLAGS.out, "curves.csv"))
+  print(table(records))
+  print(per_image.markdown(records, held_out_points.read_run(FLAGS.out)))
 
 
 if __name__ == "__main__":

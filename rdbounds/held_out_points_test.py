@@ -46,6 +46,13 @@ def test_a_codec_job_writes_each_held_out_image_point_per_setting(tmp_path):
   with open(os.path.join(run, "jobs", job_id, held_out_points.FILE)) as f:
     written = json.load(f)
   assert sorted(written) == sorted(r.run_id.split(":")[1] for r in records)
+  # Codecs added to the run: report.md has a row per codec and image (n/a: no UB points).
+  rdbounds.add_codecs(run, ["webp"], log=lambda line: None)
+  with open(os.path.join(run, "report.md")) as f:
+    report = f.read()
+  assert "## Per held-out image (2 images)" in report
+  for codec in ("jpeg", "webp"):
+    assert f"| codec:{codec} | n/a | n/a | n/a | n/a |" in report
 
 
 def test_a_job_with_one_record_writes_a_list_and_jobs_without_a_file_have_none(tmp_path):

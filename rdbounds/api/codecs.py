@@ -5,6 +5,7 @@ from typing import Callable, Optional, Sequence
 
 from rdbounds import curves
 from rdbounds import estimators
+from rdbounds import held_out_points
 from rdbounds.api import execute
 from rdbounds.api import folder
 from rdbounds.api import plan
@@ -27,7 +28,9 @@ def add_codecs(run: str, codecs: Optional[Sequence[str]] = None, preset: Optiona
   running `sandwich` on the folder again keeps their rows. RUN/curves.csv is merged again,
   RUN/curves.png redrawn, and RUN/report.md written: each codec point's distance to the
   upper- and lower-bound envelopes (nats at equal D for vectors, dB of PSNR at equal bits per
-  pixel for images) and each codec's BD-rate against the upper-bound envelope.
+  pixel for images) and each codec's BD-rate against the upper-bound envelope; for photo
+  folders also per held-out image, with the mean over images and its standard error
+  (`rdbounds.codecs.per_image`).
 
   Args:
     run: a finished `sandwich` output folder.
@@ -51,7 +54,7 @@ def add_codecs(run: str, codecs: Optional[Sequence[str]] = None, preset: Optiona
   if unknown:
     raise ValueError(f"unknown codec(s) {', '.join(unknown)}; valid: {', '.join(codec_names())}")
 
-  from rdbounds.codecs import report  # pylint: disable=g-import-not-at-top
+  from rdbounds.codecs import per_image, report  # pylint: disable=g-import-not-at-top
   source = plan.source(config["source_options"])
   chosen = _applicable(codecs, source)
   seed = folder.seed(config)
@@ -70,7 +73,8 @@ def add_codecs(run: str, codecs: Optional[Sequence[str]] = None, preset: Optiona
   folder.save(run, config)
   result = execute.run(source, jobs, run, folder.merged_ids(config),
                        dask=dask, units=folder.units(config), log=log)
-  result.report = report.markdown(result.records, source)
+  result.report = (report.markdown(result.records, source)
+                   + per_image.markdown(result.records, held_out_points.read_run(run)))
   curves.atomic_write_text(os.path.join(run, "report.md"), result.report)
   return result
 
