@@ -150,7 +150,8 @@ class ModeSearchTest(tf.test.TestCase, parameterized.TestCase):
     log_w = 0.5 * np.sum(x.astype(np.float64)**2, axis=1) - math.log(128)
     result = exhaustive.find_mode(x, log_w, lmbda)
     self.assertEqual(int(result.unconverged), 0)
-    self.assertTrue(bool(result.float64))
+    if lmbda >= 1e4:
+      self.assertTrue(bool(result.float64))
     self.assertBetween(float(result.log_c) - plain_mean_shift_numpy(x, log_w, lmbda),
                        -1e-9, 1e-6)
 

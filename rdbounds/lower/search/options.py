@@ -20,7 +20,7 @@ class SearchOptions(config.Config):
       "evaluation fail (its C_k could be too low).")
   chunk_size: int = config.option(512, "Mode search: starts per chunk (memory ~ chunk x k floats).")
   max_float32_error: float = config.option(
-      3e-3, "Mode search: run in float32 when the proven float32 error of a value at the "
+      3e-2, "Mode search: run in float32 when the proven float32 error of a value at the "
       "samples is below this (nats), else in float64 (high lambda, or many coordinates); a "
       "choice of speed, the bound is valid either way.")
 
