@@ -2,10 +2,10 @@
 
 For the shipped GAN source at intrinsic dimension d = 2 and 4 and two lambdas each, runs the
 upper bound and the lower bound as `rdbounds.sandwich` runs them, and prints per case the
-UB's R + lambda D (nats per image, with its standard error), the LB's intercept with its 95%
+UB's R + lambda D (nats per image, on held-out samples), the LB's intercept with its 95%
 interval, ln k of the LB's evaluation, the gap (1 - LB / UB: the LB is at most F, the UB at
 least F, so F lies in between), and the seconds of each job. `--old` adds the defaults
-before this benchmark existed (`OLD_DEFAULTS`), run in the same process on the same cases.
+before this benchmark existed (`SETTINGS["old"]`), run in the same process on the same cases.
 
     python benchmarks/image_sandwich.py [--old=first|all|none] [--cases=d2,d4] [--out=DIR]
 
@@ -29,14 +29,15 @@ import rdbounds  # pylint: disable=g-import-not-at-top,g-bad-import-order
 # (d, lambdas): lambdas whose UB R + lambda D stays below 0.7 ln 16384 = 6.8 nats, where a
 # lower bound evaluated at k = 16384 can be tight.
 CASES = {"d2": (2, (300.0, 614.0)), "d4": (4, (100.0, 300.0))}
-# The image defaults of the upper and the lower bound before the changes this benchmark
-# measures (as option overrides of today's default preset).
-OLD_DEFAULTS = {
-    "upper_bound": dict(prior="maf", steps=5000, batch=64, lr=1e-3, channels=(32, 64, 64),
-                        latent_dim=32, conv_blocks=1, eval_samples=20_000, eval_batch=1000,
-                        train_pool=0, jit_compile=False),
-    "lower_bound": dict(model="mlp", k=1024, eval_k=None, m=30, steps=2000, lr=1e-3,
-                        channels=(32, 64, 64), projection=(), train_pool=0),
+# Each row's upper bound and lower bound, as (estimator, option overrides of today's default
+# preset). New: WGD's particles, the tighter and faster image upper bound (the conv beta-VAE's
+# defaults did not change), and the particle log u with C_k through a projection. Old: the
+# defaults before this benchmark existed, the beta-VAE and the CNN log u at k = 1024.
+SETTINGS = {
+    "new": (("wgd", {}), ("lower_bound", {})),
+    "old": (("upper_bound", {}),
+            ("lower_bound", dict(model="mlp", k=1024, eval_k=None, m=30, steps=2000, lr=1e-3,
+                                 channels=(32, 64, 64), projection=(), train_pool=0))),
 }
 
 flags.DEFINE_enum("old", "first", ["first", "all", "none"],
@@ -60,7 +61,7 @@ def _run(out, d, lmbda, estimator, options):
 def _row(label, d, lmbda, ub, ub_seconds, lb, lb_seconds):
   lagrangian = ub.rate_nats + lmbda * ub.distortion
   gap = 1.0 - lb.intercept_nats / lagrangian
-  return (f"{label:4s} d={d} lambda={lmbda:<6g} UB R+lD {lagrangian:7.3f}  "
+  return (f"{label:17s} d={d} lambda={lmbda:<6g} UB R+lD {lagrangian:7.3f}  "
           f"LB {lb.intercept_nats:6.3f} [{lb.intercept_ci_low:6.3f}, {lb.intercept_ci_high:6.3f}]"
           f"  ln k {lb.ceiling_nats:5.2f}  gap {100 * gap:5.1f} %  "
           f"UB {ub_seconds:6.0f} s  LB {lb_seconds:6.0f} s")
@@ -79,15 +80,17 @@ def main(argv):
     for name in FLAGS.cases:
       d, lambdas = CASES[name]
       for lmbda in lambdas:
-        runs = [("new", {})]
+        labels = ["new"]
         if FLAGS.old == "all" or (FLAGS.old == "first" and first):
-          runs.append(("old", OLD_DEFAULTS))
+          labels.append("old")
         first = False
-        for label, overrides in runs:
+        for label in labels:
           out = os.path.join(root, f"{label}-{name}-{lmbda:g}")
-          ub, ub_seconds = _run(out, d, lmbda, "upper_bound", overrides.get("upper_bound"))
-          lb, lb_seconds = _run(out, d, lmbda, "lower_bound", overrides.get("lower_bound"))
-          print(_row(label, d, lmbda, ub, ub_seconds, lb, lb_seconds), flush=True)
+          (ub_name, ub_options), (lb_name, lb_options) = SETTINGS[label]
+          ub, ub_seconds = _run(out, d, lmbda, ub_name, ub_options)
+          lb, lb_seconds = _run(out, d, lmbda, lb_name, lb_options)
+          print(_row(f"{label} ({ub_name})", d, lmbda, ub, ub_seconds, lb, lb_seconds),
+                flush=True)
   finally:
     if FLAGS.out is None:
       shutil.rmtree(root, ignore_errors=True)

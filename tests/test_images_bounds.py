@@ -16,7 +16,8 @@ from rdbounds.upper.conv_test import TinyImages, ub_tiny
 
 def lb_tiny(**overrides):
   return lb_config.IMAGE_PRESETS["quick"].override(**dict(dict(
-      channels=(8, 8), k=64, steps=40, m=5, anneal=True, steps_per_call=20, log_every=1000),
+      model="mlp", channels=(8, 8), k=64, eval_k=None, steps=40, m=5, anneal=True,
+      steps_per_call=20, log_every=1000, projection=(), train_pool=0),
       **overrides))
 
 

@@ -4,7 +4,8 @@ Presets: `quick` (ten-odd seconds per lambda: tests and the demo; trained at k =
 evaluated at eval_k = 8192), `default` (k = 4096, the particle log u of vector sources: tight
 on low-dimensional sources in about a minute per lambda), `paper` (k = 16384, a
 longer-trained MLP).
-Image sources have their own instances (a CNN log u: `channels`, `conv_blocks`, ...).
+Image sources have their own instances (the particle log u on flattened images, C_k through
+a projection); `--lb_model=mlp` gives them a CNN log u (`channels`, `conv_blocks`, ...).
 """
 
 import dataclasses
@@ -36,9 +37,9 @@ class LowerBoundConfig(config.Config):
   eval_seed: int = config.option(
       0, "Lower bound: first evaluation seed (another value draws other held-out batches).")
   model: Literal[MODELS] = config.option(
-      "mlp", "Lower bound: log u of vector sources: an MLP, or particles (a mixture of kernels "
-      "at WGD's particles above a learned floor; rdbounds/lower/particle_log_u.py). Images: "
-      "the CNN.")
+      "mlp", "Lower bound: log u: a network (an MLP for vectors, a CNN for images), or "
+      "particles (a mixture of kernels at WGD's particles above a learned floor; images are "
+      "flattened; rdbounds/lower/particle_log_u.py).")
   particles: int = config.option(256, "Lower bound: particles of the particle log u.")
   particle_steps: int = config.option(
       1500, "Lower bound: WGD steps that place the particles before log u is trained.")
@@ -139,20 +140,27 @@ PRESETS = {
     "paper": LowerBoundConfig(k=16384, m=50, eval_seeds=2, widths=(200, 200, 200),
                               steps=10_000),
 }
+# Images: the particle log u on flattened images (WGD's steps shrunk for the kernel's width
+# per pixel), C_k bounded from above through 128 principal coordinates and one residual norm
+# (docs/method.md), trained on a pool (the GAN samples slowly) at k = 1024 and evaluated at
+# k = 16384 (docs/results.md, "GAN images").
+_IMAGES = dataclasses.replace(
+    PRESETS["default"], model="particles", particles=1024, particle_steps=400,
+    particle_lr=0.02, k=1024, eval_k=16_384, m=5, steps=300, lr=1e-3, projection=(128,),
+    train_pool=32_768, log_every=100)
 IMAGE_PRESETS = {
-    "quick": LowerBoundConfig(channels=(16, 32, 32), steps=150, k=256),
-    "default": dataclasses.replace(PRESETS["default"], model="mlp", lr=1e-3,
-                                   channels=(32, 64, 64), steps=2000, k=1024),
-    "paper": dataclasses.replace(PRESETS["paper"], channels=(64, 128, 128), steps=10_000,
-                                 k=4096),
+    "quick": dataclasses.replace(_IMAGES, particles=128, particle_steps=100, k=256,
+                                 eval_k=1024, m=3, steps=50, train_pool=4096),
+    "default": _IMAGES,
+    "paper": dataclasses.replace(_IMAGES, particles=4096, particle_steps=2000, k=4096, m=30,
+                                 steps=2000, projection=(256,), train_pool=65_536),
 }
-# Photographs (image folders): evaluation tiles the held-out images into disjoint crops, and a
-# few held-out photos give few of them (one 600x400 photo: 216 tiles of 32x32). So the photo
-# presets fit k to the tiles (--lb_fit_to_data=k) with M = 3; the line is then bounded by
-# ln k, far below the rates of interest (docs/results.md, "Natural images"), and is drawn
-# saturated. More held-out photos or smaller --crop raise that ceiling.
+# Photographs (image folders): evaluation tiles the held-out images into disjoint crops, so
+# k is what the tiles allow (--lb_fit_to_data=k): tiles / (2M), with M = 3 and
+# tiles = sum over held-out files of floor(H / crop) floor(W / crop); more held-out files
+# (--test=DIR) or a smaller --crop raise it. Their crops are few, so no pool.
 PHOTO_PRESETS = {
-    name: dataclasses.replace(config_, m=3, fit_to_data="k",
+    name: dataclasses.replace(config_, m=3, fit_to_data="k", train_pool=0,
                               steps=min(config_.steps, 500))
     for name, config_ in IMAGE_PRESETS.items()
 }

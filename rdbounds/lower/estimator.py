@@ -54,9 +54,10 @@ def build_log_u(source, config: config_lib.LowerBoundConfig, seed: int) -> model
 
 
 def principal_projection(source, config: config_lib.LowerBoundConfig, seed: int):
-  """The `search.projection.Projection` of `config.projection` (None when empty), from the
-  principal directions of training samples: the same for training and any evaluation."""
-  if not config.projection:
+  """The `search.projection.Projection` of `config.projection` (None when empty, or when it
+  would not lower the samples' dimension), from the principal directions of training
+  samples: the same for training and any evaluation."""
+  if not config.projection or config.projection[-1] >= source.dim:
     return None
   samples = source.sample(_PROJECTION_SAMPLES, seed=(seed, streams.LB_PROJECTION),
                           split="train")
