@@ -41,7 +41,8 @@ SETTINGS = {
 }
 
 flags.DEFINE_enum("old", "first", ["first", "all", "none"],
-                  "Run the old defaults on the first case only, on all, or not at all.")
+                  "Old defaults (after all new rows): on the first lambda of the first case, on "
+                  "every case, or not at all.")
 flags.DEFINE_list("cases", list(CASES), f"Cases among {', '.join(CASES)}.")
 flags.DEFINE_string("out", None, "Folder of the runs (kept; a rerun resumes). Default: temp.")
 FLAGS = flags.FLAGS
@@ -75,22 +76,18 @@ def main(argv):
   root = FLAGS.out or tempfile.mkdtemp(prefix="image_sandwich-")
   print("GAN image sandwich: UB R + lambda D (nats/image), LB intercept [95% CI], gap = "
         "1 - LB / UB; seconds per job")
-  first = True
+  cases = [(name, *CASES[name]) for name in FLAGS.cases]
+  new = [("new", name, d, lmbda) for name, d, lambdas in cases for lmbda in lambdas]
+  old = [("old", *run[1:]) for run in new]
+  runs = new + {"all": old, "first": old[:1], "none": []}[FLAGS.old]
   try:
-    for name in FLAGS.cases:
-      d, lambdas = CASES[name]
-      for lmbda in lambdas:
-        labels = ["new"]
-        if FLAGS.old == "all" or (FLAGS.old == "first" and first):
-          labels.append("old")
-        first = False
-        for label in labels:
-          out = os.path.join(root, f"{label}-{name}-{lmbda:g}")
-          (ub_name, ub_options), (lb_name, lb_options) = SETTINGS[label]
-          ub, ub_seconds = _run(out, d, lmbda, ub_name, ub_options)
-          lb, lb_seconds = _run(out, d, lmbda, lb_name, lb_options)
-          print(_row(f"{label} ({ub_name})", d, lmbda, ub, ub_seconds, lb, lb_seconds),
-                flush=True)
+    for label, name, d, lmbda in runs:
+      out = os.path.join(root, f"{label}-{name}-{lmbda:g}")
+      (ub_name, ub_options), (lb_name, lb_options) = SETTINGS[label]
+      ub, ub_seconds = _run(out, d, lmbda, ub_name, ub_options)
+      lb, lb_seconds = _run(out, d, lmbda, lb_name, lb_options)
+      print(_row(f"{label} ({ub_name})", d, lmbda, ub, ub_seconds, lb, lb_seconds),
+            flush=True)
   finally:
     if FLAGS.out is None:
       shutil.rmtree(root, ignore_errors=True)
