@@ -25,6 +25,9 @@ from absl import flags
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import rdbounds  # pylint: disable=g-import-not-at-top,g-bad-import-order
+# Loaded before app.run: TF 2.14's Keras, first imported inside absl's main, builds functional
+# models from graph tensors and fails ("'SymbolicTensor' object has no attribute 'node'").
+import tensorflow  # pylint: disable=g-import-not-at-top,g-bad-import-order,unused-import
 
 # (d, lambdas): lambdas whose UB R + lambda D stays below 0.7 ln 16384 = 6.8 nats, where a
 # lower bound evaluated at k = 16384 can be tight.
