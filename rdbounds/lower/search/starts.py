@@ -20,8 +20,8 @@ def start_indices(x, log_w, beta, starts: Starts, chunk_size: int = 512,
   Exhaustive: all k. An int t: the t samples where the mixture itself is highest,
   `f(x_j) = sum_i exp(log_w_i - beta |x_i - x_j|^2)` (a chunked k x k pass, as dear as one
   exhaustive iteration), or with `rank_by_value=False` the t of largest weight (O(k); misses
-  sups where many moderate weights overlap, and training then exploits the missed region: at
-  lambda = 30 on N(0, I_2) the evaluated bound fell 20% short of training's). Either way
+  sups where many moderate weights overlap, and training then exploits the missed region, so
+  a bound trained this way is loose when evaluated exhaustively). Either way
   the sample of largest value or weight is a start, so the result is at least
   `max_j w_j`, which is what caps every xi at ln k. A sequence: those indices.
 
