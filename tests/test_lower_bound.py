@@ -32,11 +32,14 @@ class LowerBoundTest(tf.test.TestCase):
     records = entry(source, jobs[0], estimators.JobContext(workdir=workdir))
     self.assertEqual([r.lmbda for r in records], [1.0, 4.0])
     self.assertEqual([r.steps for r in records], [40, 80])
-    for record in records:
+    # Valid (the interval's low end below F) and tight: one log u annealed through both
+    # lambdas, 40 steps each, gave 98% and 82% of F (2026-12-04); lines a tenth looser fail.
+    for record, fraction in zip(records, (0.9, 0.75)):
       self.assertEqual(record.estimator, "lower_bound")
       self.assertAllClose(record.ceiling_nats, math.log(128))
-      # Valid: the lower confidence limit lies below F(lambda).
-      self.assertLessEqual(record.intercept_ci_low, float(source.analytic.intercept(record.lmbda)))
+      truth = float(source.analytic.intercept(record.lmbda))
+      self.assertLessEqual(record.intercept_ci_low, truth)
+      self.assertGreater(record.intercept_nats, fraction * truth)
     # A second run resumes from the checkpoints and snapshots: same lines.
     again = entry(source, jobs[0], estimators.JobContext(workdir=workdir))
     self.assertAllClose([r.intercept_nats for r in again], [r.intercept_nats for r in records])

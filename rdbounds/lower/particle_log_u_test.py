@@ -62,7 +62,8 @@ class ParticleLogUTest(tf.test.TestCase):
     workdir = tempfile.mkdtemp()
     record, = entry(source, job, estimators.JobContext(workdir=workdir))
     self.assertLess(record.intercept_ci_low, float(source.analytic.intercept(lmbda)))
-    self.assertGreater(record.intercept_nats, 0.5 * float(source.analytic.intercept(lmbda)))
+    # 94% of F with these 32 particles and 50 steps (2026-12-04).
+    self.assertGreater(record.intercept_nats, 0.85 * float(source.analytic.intercept(lmbda)))
     # Resumed: a particle log u of the same shapes reads the trained one's snapshot back
     # (particles, weights, kernel width, floor), as experiments/evaluate.py does.
     again, = entry(source, job, estimators.JobContext(workdir=workdir))
