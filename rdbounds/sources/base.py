@@ -250,3 +250,29 @@ class Source:
   def describe(self) -> dict:
     """JSON-able description for config files."""
     return {"name": self.name, "event_shape": list(self.event_shape)}
+
+
+class View(Source):
+  """A source seen through a transformation of its samples (a subclass overrides `sample`,
+  `test_batches` and what else it changes): its name, size, held-out counts, spec and
+  description are the wrapped source's."""
+
+  def __init__(self, source: Source):
+    self.source = source
+    self.name = source.name
+    self.event_shape = source.event_shape
+
+  @property
+  def size(self):
+    return self.source.size
+
+  @property
+  def held_out_samples(self):
+    return self.source.held_out_samples
+
+  @property
+  def spec(self):
+    return self.source.spec
+
+  def describe(self):
+    return self.source.describe()

@@ -10,12 +10,11 @@ import tensorflow as tf
 from rdbounds.sources import base
 
 
-class Flattened(base.Source):
+class Flattened(base.View):
   """`source` with each sample flattened to one coordinate vector."""
 
   def __init__(self, source: base.Source):
-    self.source = source
-    self.name = source.name
+    super().__init__(source)
     self.event_shape = (int(np.prod(source.event_shape)),)
 
   def sample(self, batch_size, seed, split="train"):
@@ -25,18 +24,3 @@ class Flattened(base.Source):
     batches = self.source.test_batches(k, num_batches, seed)
     return base.Batches(len(batches),
                         lambda j: tf.reshape(batches[j], [-1, self.event_shape[0]]))
-
-  @property
-  def size(self):
-    return self.source.size
-
-  @property
-  def held_out_samples(self):
-    return self.source.held_out_samples
-
-  @property
-  def spec(self):
-    return self.source.spec
-
-  def describe(self):
-    return self.source.describe()

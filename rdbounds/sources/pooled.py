@@ -20,7 +20,7 @@ from rdbounds import streams
 _CHUNK = 4096  # Samples generated per call while the pool is filled.
 
 
-class Pooled(base.Source):
+class Pooled(base.View):
   """`source`, whose `split="train"` draws come from a pool of `size` samples.
 
   Args:
@@ -34,9 +34,7 @@ class Pooled(base.Source):
                log: Callable[[str], None] = lambda line: None):
     if int(size) < 1:
       raise ValueError(f"the training pool needs at least 1 sample, got {size}")
-    self.source = source
-    self.name = source.name
-    self.event_shape = source.event_shape
+    super().__init__(source)
     counts = [min(_CHUNK, int(size) - start) for start in range(0, int(size), _CHUNK)]
     log(f"{source.name}: drawing a training pool of {int(size):,} samples")
     # A variable, so compiled training steps capture it by handle, not as a 400 MB constant.
@@ -58,26 +56,11 @@ class Pooled(base.Source):
     return self.source.test_batches(k, num_batches, seed)
 
   @property
-  def size(self):
-    return self.source.size
-
-  @property
-  def held_out_samples(self):
-    return self.source.held_out_samples
-
-  @property
   def has_whole_images(self):
     return self.source.has_whole_images
 
   def held_out_images(self):
     return self.source.held_out_images()
-
-  @property
-  def spec(self):
-    return self.source.spec
-
-  def describe(self):
-    return self.source.describe()
 
   def quadratic_view(self):
     return self.source.quadratic_view()

@@ -26,8 +26,9 @@ from rdbounds import streams
 _STATS_SAMPLES = 100_000
 
 
-class Rescaled(base.Source):
-  """`(source - loc) / scale`.
+class Rescaled(base.View):
+  """`(source - loc) / scale`. Its spec and description are the source's: the
+  standardization is the estimator's, not the source's.
 
   Args:
     source: the source in the user's units.
@@ -37,11 +38,9 @@ class Rescaled(base.Source):
   def __init__(self, source: base.Source, loc, scale: float):
     if not (math.isfinite(scale) and scale > 0):
       raise ValueError(f"scale must be finite and positive, got {scale}")
-    self.source = source
+    super().__init__(source)
     self.loc = np.broadcast_to(np.asarray(loc, np.float32), source.event_shape)
     self.scale = float(scale)
-    self.name = source.name
-    self.event_shape = source.event_shape
 
   @classmethod
   def of(cls, source: base.Source, seed: int = 0) -> "Rescaled":
@@ -66,20 +65,8 @@ class Rescaled(base.Source):
     """A distortion (or its standard error) back in the source's units: D' s^2."""
     return None if standardized is None else float(standardized) * self.scale**2
 
-  @property
-  def size(self):
-    return self.source.size
-
-  @property
-  def spec(self):
-    return self.source.spec  # The standardization is the estimator's, not the source's.
-
   def sample(self, batch_size, seed, split="train"):
     return (self.source.sample(batch_size, seed, split) - self.loc) / self.scale
-
-  @property
-  def held_out_samples(self):
-    return self.source.held_out_samples
 
   @property
   def has_whole_images(self):
@@ -99,6 +86,3 @@ class Rescaled(base.Source):
 
   def rows(self, split: str, start: int = 0, stop: Optional[int] = None) -> np.ndarray:
     return (self.source.rows(split, start, stop) - self.loc) / np.float32(self.scale)
-
-  def describe(self):
-    return self.source.describe()
