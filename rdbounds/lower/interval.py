@@ -24,6 +24,9 @@ import scipy.stats
 # Resamples of the bootstrap-t interval: the Monte Carlo error of its 2.5% and 97.5%
 # quantiles is then about 0.04 standard errors of the mean.
 BOOTSTRAP_RESAMPLES = 4000
+# Resamples with a variance below this fraction of the observed one count as ties (their
+# draws agree to a millionth of the standard error).
+_TIED_VARIANCE = 1e-12
 
 
 def _groups(xi) -> np.ndarray:
@@ -77,7 +80,10 @@ def bootstrap_t_interval(xi, level: float = 0.95, resamples: int = BOOTSTRAP_RES
   index = np.random.default_rng(seed).integers(0, m, (resamples, g, m))
   resampled = np.take_along_axis(np.broadcast_to(groups, (resamples, g, m)), index, axis=2)
   mean_star, variance_star = _mean_and_variance(resampled)
-  keep = variance_star > 0  # a resample of repeated values has no studentized mean
+  # A resample of repeated values has no studentized mean; nor has one whose draws agree to
+  # rounding (draws at the ceiling ln k differ in the last digits of C_k): its tiny se*
+  # would make T* arbitrarily large and the interval arbitrarily wide.
+  keep = variance_star > _TIED_VARIANCE * variance
   t_star = (mean_star[keep] - mean) / np.sqrt(variance_star[keep])
   t_low, t_high = np.quantile(t_star, [0.5 - level / 2, 0.5 + level / 2])
   se = math.sqrt(variance)

@@ -48,3 +48,16 @@ def test_groups_with_different_means_are_strata_not_noise():
   # One group is the one-sample interval.
   one = rng.standard_normal(20)
   assert np.allclose(interval.confidence_interval(one), interval.confidence_interval(one[None]))
+
+
+def test_draws_tied_at_the_ceiling_keep_the_interval_finite():
+  # Three draws as on a photo folder (M = 3), two at the ceiling ln k agreeing to rounding.
+  # Resampling those two alone gives se* ~ 1e-10 and T* ~ 1e10: counted as a studentized
+  # mean, it put the low end at -4.6e13 (a photo run, 2026-12-04). As ties, the interval
+  # stays within Student-t's order of width.
+  ceiling = np.log(1293.0)
+  xi = np.array([ceiling, ceiling - 1e-10, 3.5])
+  mean, low, high = interval.confidence_interval(xi)
+  _, t_low, t_high = interval.student_t_interval(xi)
+  assert t_low - 3 * (t_high - t_low) < low <= t_low
+  assert t_high <= high < t_high + 3 * (t_high - t_low)
