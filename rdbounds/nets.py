@@ -25,7 +25,6 @@ class Upsample2x(tf.keras.layers.Layer):
     return tf.TensorShape([b, None if h is None else 2 * h, None if w is None else 2 * w, f])
 
 
-
 def mlp(widths: Sequence[int], output_dim: int, activation: str = "softplus",
         output_activation=None, name: str = "mlp") -> tf.keras.Sequential:
   """A fully connected network: hidden layers of `widths`, then a linear (or given) output.

@@ -115,8 +115,8 @@ class Trainer:
     name: prefix of progress lines.
     on_checkpoint: optional callable(step) run after each checkpoint is written (e.g. to
       save annealing snapshots).
-    jit_compile: compile each chunk with XLA (fuses the step's many small ops; on 2 CPU
-      cores a conv beta-VAE's step runs faster, measured in `benchmarks/images.py`).
+    jit_compile: compile each chunk with XLA (fuses the step's many small ops; whether that
+      pays for its compile time on CPU is not measured).
   """
 
   def __init__(self, one_step: Callable, trackables: dict, source: base.Source,

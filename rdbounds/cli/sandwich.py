@@ -31,7 +31,9 @@ flags.DEFINE_integer("atoms", None, "Deconvolution source: number of atoms m (de
 flags.DEFINE_float("noise_std", None, "Deconvolution source: noise standard deviation s "
                    "(default 0.5).")
 flags.DEFINE_string("train", None, ".npy of training samples, [N, n] or [N, H, W, C] (npy source).")
-flags.DEFINE_string("test", None, "Held-out data: a .npy of samples (npy source; default: a seeded 10% of --train), or a folder of images (images source; default: a seeded 10% of the files in --data).")
+flags.DEFINE_string("test", None, "Held-out data: a .npy of samples (npy source; default: a "
+                    "seeded 10% of --train), or a folder of images (images source; default: a "
+                    "seeded 10% of the files in --data).")
 flags.DEFINE_integer("intrinsic_dim", None, "Active latent coordinates of the gan source.")
 flags.DEFINE_string("gan_module", None, "Local path of a TF-Hub BigGAN-deep module (gan source).")
 flags.DEFINE_integer("gan_class", None, "ImageNet class of the BigGAN module.")

@@ -46,5 +46,6 @@ def run(source, job, context) -> List[curves.Record]:
       source=source.name, estimator="wgd", lmbda=job.lmbda,
       distortion=distortion, distortion_se=distortion_se,
       rate_nats=ev.rate.mean, rate_nats_se=ev.rate.se, ceiling_nats=ev.ceiling,
-      pixels_per_sample=source.pixels_per_sample, n_eval=ev.n_eval, steps=result.steps, seconds=time.time() - started, seed=job.seed,
+      pixels_per_sample=source.pixels_per_sample, n_eval=ev.n_eval, steps=result.steps,
+      seconds=time.time() - started, seed=job.seed,
       run_id=job.job_id)]

@@ -101,7 +101,8 @@ def run(source, job, context) -> List[curves.Record]:
               f"PSNR {-10 * np.log10(ev.distortion):.2f} dB")
   per_image = per_image_points(ev, source.held_out_files(), source.event_shape[2])
   for point in per_image:
-    context.log(f"{name}: {point['file']}: {point['bpp']:.4g} bpp, PSNR {point['psnr_db']:.2f} dB")
+    context.log(f"{name}: {point['file']}: {point['bpp']:.4g} bpp, "
+                f"PSNR {point['psnr_db']:.2f} dB")
   if context.workdir:
     # The job's own folder: a job that evaluates another's model (`trained_by`) must not
     # overwrite the points that job measured.
