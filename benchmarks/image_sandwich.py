@@ -40,7 +40,10 @@ SETTINGS = {
     "new": (("wgd", {}), ("lower_bound", {})),
     "old": (("upper_bound", {}),
             ("lower_bound", dict(model="mlp", k=1024, eval_k=None, m=30, steps=2000, lr=1e-3,
-                                 channels=(32, 64, 64), projection=(), train_pool=0))),
+                                 channels=(32, 64, 64), projection=(), train_pool=0,
+                                 # Unused by the CNN; pinned so the job (and its cached
+                                 # folder) stays the same when the particle preset moves.
+                                 floor_margin=1.0, kernel_fraction=1.0))),
 }
 
 flags.DEFINE_enum("old", "first", ["first", "all", "none"],

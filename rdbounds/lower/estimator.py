@@ -88,12 +88,13 @@ def run(source, job, context) -> List[curves.Record]:
   config = job.config
   units = rescaled.Rescaled.of(source, job.seed)
   # Finite data too few for the evaluation's disjoint draws: refuse before training.
-  evaluator.fit_to_data(units, config.eval_k or config.k, config.m, config.eval_seeds,
-                        config.fit_to_data)
+  eval_k, _ = evaluator.fit_to_data(units, config.eval_k or config.k, config.m,
+                                    config.eval_seeds, config.fit_to_data)
   schedule = schedule_for(job, units)
   projection = principal_projection(units, config, job.seed)
   snapshot = build_log_u(units, config, job.seed)  # evaluated copy, taken at each lambda
-  train = None if job.trained_by else _trainer(units, job, schedule, projection, context)
+  train = None if job.trained_by else _trainer(units, job, schedule, projection, eval_k,
+                                                   context)
   records = []
   for lmbda in job.requested_lambdas:
     step = _snapshot_at(lmbda, schedule.step_at(units.lmbda(lmbda)), snapshot, train, job,
@@ -146,9 +147,10 @@ def _evaluate(snapshot, units, lmbda, job, projection, log) -> evaluator.Evaluat
   return evaluation
 
 
-def _trainer(source, job, schedule, projection, context):
+def _trainer(source, job, schedule, projection, eval_k, context):
   """The job's `LowerBoundTrainer` (checkpoints in the job's model folder), on a pool of
-  `train_pool` training samples if set; particles start from WGD on the same draws."""
+  `train_pool` training samples if set; particles start from WGD on the same draws.
+  `eval_k`: the evaluation's k after any fitting to finite data."""
   config = job.config
   lambdas = job.requested_lambdas
   log_u = build_log_u(source, config, job.seed)
@@ -163,10 +165,12 @@ def _trainer(source, job, schedule, projection, context):
       log_every=config.log_every, steps_per_call=config.steps_per_call, log=context.log)
   if config.model == "particles" and not train.trainer.saved_step():
     # A fresh run: particles from WGD at the first lambda of the schedule (a resumed run
-    # restores them with the rest of its checkpoint).
+    # restores them with the rest of its checkpoint). The floor is set for the draws that
+    # use it next: training's, or with no training step the evaluation's.
+    floor_k = config.k if schedule.num_steps else eval_k
     particle_log_u.initialize_from_wgd(log_u, source, schedule.start, config.particle_steps,
-                                       config.k, job.seed, config.floor_margin, context.log,
-                                       config.particle_lr)
+                                       floor_k, job.seed, config.floor_margin,
+                                       context.log, config.particle_lr, config.kernel_fraction)
   context.log(f"lower_bound: k={config.k} {len(lambdas)} lambda(s) "
               f"{','.join(f'{l:g}' for l in lambdas)}, {schedule.num_steps} steps"
               + (f", annealed from {config.anneal_from or lambdas[0]:g}" if config.anneal

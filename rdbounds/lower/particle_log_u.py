@@ -30,11 +30,14 @@ from rdbounds.sources import flattened
 
 
 def initial_log_floor(k: int, margin: float = 1.0) -> float:
-  """log floor = -ln k + margin (nats).
+  """log floor = -ln k + margin (nats), k the samples per draw that use the floor next.
 
   A sample where u sits at the floor contributes at most 1 / (k floor) = e^-margin to C_k,
   whose typical value is about 1 (sup_y E[exp(-lambda rho(X, y)) / u*(X)] = 1): the floor
   keeps one outlier from dominating a draw whatever k is. Training moves it from there.
+  Untrained, it must fit the evaluation's k: evaluated at a larger k, a floor set for a
+  smaller one lifts u where the body is below it (on GAN images at d = 4, 0.4 nats of the
+  line; docs/results.md).
   """
   return -math.log(k) + margin
 
@@ -110,7 +113,8 @@ def unset_log_u(num_particles: int, event_shape) -> models.LogU:
 
 def initialize_from_wgd(log_u: models.LogU, source: base.Source, lmbda: float, steps: int,
                         k: int, seed: int = 0, floor_margin: float = 1.0,
-                        log=lambda line: None, lr: float = 0.1) -> None:
+                        log=lambda line: None, lr: float = 0.1,
+                        kernel_fraction: float = 1.0) -> None:
   """Sets a particle `log_u` to WGD's particles at `lmbda`, with the floor of `initial_log_floor`.
 
   Args:
@@ -119,8 +123,9 @@ def initialize_from_wgd(log_u: models.LogU, source: base.Source, lmbda: float, s
     lmbda: lambda of the WGD run and the kernel's initial precision.
     steps: WGD steps (Adam, batches of 1024, uniform weights); 0 leaves the particles at
       training samples.
-    k: samples per training draw of the lower bound (sets the floor).
+    k: samples per draw of the lower bound's next use of log u (sets the floor).
     lr: WGD's step in kernel widths (`particles.config.WGDConfig.lr`).
+    kernel_fraction: the kernel's precision lambda_u starts at this fraction of `lmbda`.
   """
   body = log_u.network
   if not isinstance(body, ParticleBody):
@@ -132,7 +137,7 @@ def initialize_from_wgd(log_u: models.LogU, source: base.Source, lmbda: float, s
   body.particles.assign(measure.particles)
   body.log_weights.assign(measure.log_weights)
   body.offset.assign(0.0)
-  body.log_lambda.assign(math.log(lmbda))
+  body.log_lambda.assign(math.log(lmbda * kernel_fraction))
   body.log_floor.assign(initial_log_floor(k, floor_margin))
   log(f"lower_bound: {body.num_particles} particles after {result.steps} WGD steps at "
       f"lambda={lmbda:.4g} (standardized units), L_BA {result.metrics.get('loss', math.nan):.4g} "
