@@ -147,14 +147,14 @@ PRESETS = {
                               steps=10_000),
 }
 # Images: the particle log u on flattened images (WGD's steps shrunk for the kernel's width
-# per pixel, on a pool: the GAN samples slowly), C_k bounded from above through 128 principal
+# per pixel, on a pool: the GAN samples slowly), C_k bounded from above through 256 principal
 # coordinates and one residual norm (docs/method.md), evaluated at k = 16384. No gradient
 # steps: at the k a step can afford (1024) the objective wants a floor for that k, not the
 # evaluation's, and 300 steps gained nothing at d = 2. Floor and kernel width chosen on a
 # grid (docs/results.md, "GAN images").
 _IMAGES = dataclasses.replace(
     PRESETS["default"], model="particles", particles=1024, particle_steps=400,
-    particle_lr=0.02, k=1024, eval_k=16_384, m=5, steps=0, lr=1e-3, projection=(128,),
+    particle_lr=0.02, k=1024, eval_k=16_384, m=5, steps=0, lr=1e-3, projection=(256,),
     train_pool=32_768, floor_margin=2.7, kernel_fraction=0.8, log_every=100)
 IMAGE_PRESETS = {
     "quick": dataclasses.replace(_IMAGES, particles=128, particle_steps=100, k=256,
