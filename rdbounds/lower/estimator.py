@@ -154,8 +154,7 @@ def _trainer(source, job, schedule, projection, eval_k, context):
   config = job.config
   lambdas = job.requested_lambdas
   log_u = build_log_u(source, config, job.seed)
-  if config.train_pool:
-    source = pooled.Pooled(source, config.train_pool, job.seed, context.log)
+  source = pooled.training_source(source, config.train_pool, job.seed, context.log)
   train = trainer_lib.LowerBoundTrainer(
       log_u, source, schedule, k=config.k, seed=job.seed, lr=config.lr,
       lr_final_fraction=config.lr_final_fraction, clip_norm=config.clip_norm,

@@ -26,9 +26,8 @@ def run(source, job, context) -> List[curves.Record]:
               f"{config.batch} samples ({config.optimizer})")
   units = rescaled.Rescaled.of(source, job.seed)
   lmbda = units.lmbda(job.lmbda)
-  training, held_out = units, units
-  if config.train_pool:
-    training = pooled.Pooled(units, config.train_pool, job.seed, context.log)
+  training = pooled.training_source(units, config.train_pool, job.seed, context.log)
+  held_out = units
   if units.is_image:  # flattened: the distortion (MSE per dimension) ignores a sample's shape
     training, held_out = flattened.Flattened(training), flattened.Flattened(units)
   measure, result = trainer_lib.train(training, config, lmbda, job.seed, context.workdir,

@@ -67,3 +67,10 @@ class Pooled(base.View):
 
   def rows(self, split, start=0, stop=None) -> np.ndarray:
     return self.source.rows(split, start, stop)
+
+
+def training_source(source: base.Source, size: int, seed: int = 0,
+                    log: Callable[[str], None] = lambda line: None) -> base.Source:
+  """`source` whose training draws come from a `Pooled` pool of `size` samples, or `source`
+  itself when `size` is 0 (an estimator's `train_pool` option)."""
+  return Pooled(source, size, seed, log) if size else source

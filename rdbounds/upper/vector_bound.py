@@ -107,9 +107,8 @@ def train_and_evaluate(source, config: config_lib.UpperBoundConfig, lmbda: float
   """
   config = resolve(config, lmbda, source.dim)
   model = build_model(config, source.event_shape, seed, lmbda)
-  train_source = source
-  if config.train_pool and not trained_by:
-    train_source = pooled.Pooled(source, config.train_pool, seed, log)
+  train_source = source if trained_by else pooled.training_source(source, config.train_pool,
+                                                                 seed, log)
   trainer = train_lib.make_trainer(model, train_source, config,
                                    train_lib.rate_plus_lambda_distortion(lmbda), seed, workdir,
                                    log, name, trained_by)
