@@ -69,11 +69,27 @@ class ParticleLogUTest(tf.test.TestCase):
     again, = entry(source, job, estimators.JobContext(workdir=workdir))
     self.assertAllClose(again.intercept_nats, record.intercept_nats)
 
+  def test_untrained_log_u_has_a_floor_fit_for_the_evaluation_k(self):
+    # N(0, I_4) at lambda = 7 (F = 4.51 > ln 16): WGD's particles, no gradient step, draws of
+    # k = 16 named for training but evaluated at 1024. Measured (2026-12-04): 0.877 F with
+    # the floor set for k = 1024, 0.70 F with the one a k = 16 draw would get.
+    source = make_source("gaussian", dim=4)
+    lmbda = 7.0
+    truth = float(source.analytic.intercept(lmbda))
+    entry = estimators.get("lower_bound")
+    config = entry.config("quick", model="particles", particles=64, particle_steps=300, k=16,
+                          eval_k=1024, m=5, steps=0, log_every=1000)
+    job, = entry.plan_jobs([lmbda], 0, config, source.spec)
+    record, = entry(source, job, estimators.JobContext(workdir=tempfile.mkdtemp()))
+    self.assertLess(record.intercept_ci_low, truth)
+    self.assertGreater(record.intercept_nats, 0.83 * truth)
+
   def test_bad_particle_options_are_refused_with_one_line(self):
     entry = estimators.get("lower_bound")
     for options, message in (({"particles": 0}, "particles must be >= 1"),
                              ({"particle_steps": -1}, "particle_steps must be >= 0"),
                              ({"floor_margin": "nan"}, "floor_margin must be finite"),
+                             ({"kernel_fraction": 0}, "kernel_fraction must be a finite"),
                              ({"model": "gmm"}, "expected one of mlp, particles")):
       with self.assertRaisesRegex(ValueError, message):
         entry.config("default", **options)
