@@ -10,8 +10,8 @@ Runs what a user runs, in one output folder (resumable: a second call reuses fin
 measured on the test photos, which no setting was tuned on) with the upper and lower bound
 and no --lambdas (the image default grid), then `experiments/codecs.py`. Prints, at each
 upper-bound point's bits per pixel, the PSNR of the upper bound, the most any code can reach
-by the lower bound's lines, and each codec's PSNR at that rate (linear in ln bpp between its sweep points), with the seconds each job
-took; then each codec's BD-rate against the UB envelope and against JPEG (report.md has
+by the lower bound's lines, and each codec's PSNR at that rate (linear in ln bpp between its
+sweep points), with the seconds each job took; then each codec's BD-rate against the UB envelope and against JPEG (report.md has
 the same numbers per codec point); then the same per held-out image, with the mean over the
 images and its standard error, and the UB's points per image (`rdbounds.codecs.per_image`).
 """

@@ -151,8 +151,9 @@ PRESETS = {
 # per pixel, on a pool: the GAN samples slowly), C_k bounded from above through 256 principal
 # coordinates and one residual norm (docs/method.md), evaluated at k = 16384. No gradient
 # steps: at the k a step can afford (1024) the objective wants a floor for that k, not the
-# evaluation's, and 300 steps gained nothing at d = 2. Floor and kernel width chosen on a
-# grid (docs/results.md, "GAN images").
+# evaluation's. Floor and kernel width chosen on a grid (docs/results.md, "GAN images").
+# A log u that trains starts from the vector presets' floor and kernel, set for training's k.
+_TRAINED_FLOOR = dict(floor_margin=1.0, kernel_fraction=1.0)
 _IMAGES = dataclasses.replace(
     PRESETS["default"], model="particles", particles=1024, particle_steps=400,
     particle_lr=0.02, k=1024, eval_k=16_384, m=5, steps=0, lr=1e-3, projection=(256,),
@@ -161,10 +162,9 @@ IMAGE_PRESETS = {
     "quick": dataclasses.replace(_IMAGES, particles=128, particle_steps=100, k=256,
                                  eval_k=1024, m=3, train_pool=4096),
     "default": _IMAGES,
-    # Trained at k = 4096 (not measured on images): the floor and kernel of a trained log u.
+    # Trained at k = 4096 (not measured on images).
     "paper": dataclasses.replace(_IMAGES, particles=4096, particle_steps=2000, k=4096, m=30,
-                                 steps=2000, train_pool=65_536, floor_margin=1.0,
-                                 kernel_fraction=1.0),
+                                 steps=2000, train_pool=65_536, **_TRAINED_FLOOR),
 }
 # Photographs (image folders): evaluation tiles the held-out images into disjoint crops, so
 # k is what the tiles allow (--lb_fit_to_data=k): tiles / (2M), with M = 3 and
@@ -175,7 +175,7 @@ IMAGE_PRESETS = {
 PHOTO_PRESETS = {
     name: dataclasses.replace(config_, m=3, fit_to_data="k", train_pool=0,
                               steps={"quick": 50, "default": 300, "paper": 500}[name],
-                              floor_margin=1.0, kernel_fraction=1.0)
+                              **_TRAINED_FLOOR)
     for name, config_ in IMAGE_PRESETS.items()
 }
 

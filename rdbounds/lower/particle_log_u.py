@@ -36,8 +36,7 @@ def initial_log_floor(k: int, margin: float = 1.0) -> float:
   whose typical value is about 1 (sup_y E[exp(-lambda rho(X, y)) / u*(X)] = 1): the floor
   keeps one outlier from dominating a draw whatever k is. Training moves it from there.
   Untrained, it must fit the evaluation's k: evaluated at a larger k, a floor set for a
-  smaller one lifts u where the body is below it (on GAN images at d = 4, 0.4 nats of the
-  line; docs/results.md).
+  smaller one lifts u where the body is below it (docs/results.md, "GAN images").
   """
   return -math.log(k) + margin
 
