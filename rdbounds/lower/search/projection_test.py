@@ -21,12 +21,13 @@ def near_subspace(seed, k, n, rank, noise):
 
 class ProjectionTest(tf.test.TestCase, parameterized.TestCase):
 
-  def test_the_lift_keeps_every_sample_norm(self):
+  @parameterized.parameters(4096, 7)
+  def test_the_lift_keeps_every_sample_norm(self, rows):
     # Coordinates and block norms split |x - centre|^2 by Pythagoras: a block left out, or
-    # counted twice, breaks it.
+    # counted twice, breaks it; so does a row mislaid between pieces (rows=7: 43 pieces).
     x = near_subspace(0, 300, 40, 5, 0.3)
     projection = projection_lib.Projection.principal(x, (4, 8, 16))
-    lifted = projection.lift(x)
+    lifted = projection.lift(x, rows=rows)
     self.assertEqual(lifted.shape, (300, 4 + 3))
     self.assertAllClose(np.sum(lifted**2, axis=1),
                         np.sum((x - projection.centre)**2, axis=1), rtol=1e-12)
