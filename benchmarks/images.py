@@ -4,6 +4,10 @@ Each case runs in a fresh subprocess (so its peak memory is its own) and prints 
 
   source       samples/s of the `gan` source (shipped generator, d = 2) and of an `images`
                folder (random 32x32 crops of ten 256x256 noise PNGs written to a temp dir)
+  gan_draw_*   seconds for one evaluation draw of the default image preset's k GAN images
+               (one timed draw): the generator called once on all of them (`whole`) or as
+               the source calls it, `gan.DECODE_ROWS` images at a time (`pieces`); with the
+               peak memory, what the pieces are for
   ub_step      seconds per training step of the upper bound's conv beta-VAE
                (`rdbounds.upper.conv`, built through `upper.vector_bound.build_model` with a
                preset's image entries: ResNet encoder -> Gaussian posterior, learned prior,
@@ -16,6 +20,7 @@ Each case runs in a fresh subprocess (so its peak memory is its own) and prints 
   peak MB      peak resident memory of the subprocess
 
     python benchmarks/images.py [--repeats=5] [--lmbda=100] [--cases=source,ub_step,lb_draw_256]
+    python benchmarks/images.py --cases=gan_draw_whole,gan_draw_pieces
 """
 
 import json
@@ -39,6 +44,7 @@ import numpy as np  # pylint: disable=g-import-not-at-top
 from PIL import Image  # pylint: disable=g-import-not-at-top
 import tensorflow as tf  # pylint: disable=g-import-not-at-top
 from rdbounds import sources  # pylint: disable=g-import-not-at-top
+from rdbounds.sources import gan  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import config as lb_config  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import conv as lb_conv  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import search  # pylint: disable=g-import-not-at-top
@@ -46,9 +52,12 @@ from rdbounds.upper import config as ub_config  # pylint: disable=g-import-not-a
 from rdbounds.upper import vector_bound as ub  # pylint: disable=g-import-not-at-top
 from rdbounds.upper import train as ub_train  # pylint: disable=g-import-not-at-top
 
-CASES = ("source", "ub_step", "lb_draw_256", "lb_draw_1024")
+CASES = ("source", "gan_draw_whole", "gan_draw_pieces", "ub_step", "lb_draw_256",
+         "lb_draw_1024")
 
-flags.DEFINE_list("cases", list(CASES), "Cases among " + ", ".join(CASES) + ".")
+# The GAN draws are opt-in: the whole draw needs about 20 GB.
+flags.DEFINE_list("cases", [c for c in CASES if not c.startswith("gan_draw")],
+                  "Cases among " + ", ".join(CASES) + ".")
 flags.DEFINE_integer("repeats", 5, "Timed repetitions per case (after one warm-up).")
 flags.DEFINE_float("lmbda", 100.0, "Multiplier lambda of the LB draw (MSE per dim).")
 flags.DEFINE_enum("ub_preset", "quick", ["quick", "default", "paper"],
@@ -116,10 +125,27 @@ def _lb_draw_case(repeats, k):
   return dict({"k": k, "s/draw": seconds}, **info)
 
 
+def _gan_draw_case(whole: bool):
+  """One evaluation draw of the default image preset's k GAN images, untimed warm-up aside:
+  the generator called once on all of them (`whole`), or as the source calls it, in pieces
+  of `gan.DECODE_ROWS`."""
+  k = lb_config.IMAGE_PRESETS["default"].eval_k
+  if whole:
+    gan.DECODE_ROWS = k
+  source = sources.make_source("gan", intrinsic_dim=2)
+  source.sample(gan.DECODE_ROWS, seed=0)  # tracing
+  start = time.perf_counter()
+  source.sample(k, seed=(7, 0), split="test")
+  return {"k": k, "calls": 1 if whole else -(-k // gan.DECODE_ROWS),
+          "s/draw": time.perf_counter() - start}
+
+
 def _child(case):
   repeats = FLAGS.repeats
   if case == "source":
     row = _source_case(repeats)
+  elif case.startswith("gan_draw"):
+    row = _gan_draw_case(whole=case == "gan_draw_whole")
   elif case == "ub_step":
     row = _ub_step_case(repeats)
   else:
