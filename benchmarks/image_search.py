@@ -63,8 +63,10 @@ def main(argv):
   unknown = set(FLAGS.cases) - set(CASES)
   if unknown:
     raise app.UsageError(f"unknown cases {sorted(unknown)}; valid: {', '.join(CASES)}")
-  print(f"C_k search on GAN draws of k = {FLAGS.k}: library default (margin 10, tol 1e-7) "
-        f"against the image presets' (margin 3, tol 1e-4); seconds and log C_k (nats)")
+  (_, default), (_, image) = SEARCHES
+  print(f"C_k search on GAN draws of k = {FLAGS.k}: library default (margin "
+        f"{default.prune_margin:g}, tol {default.tol:g}) against the image presets' (margin "
+        f"{image.prune_margin:g}, tol {image.tol:g}); seconds and log C_k (nats)")
   print(f"{'case':8s} {'draw':>4s} {'default s':>9s} {'log C_k':>9s} {'image s':>8s} "
         f"{'log C_k':>9s} {'image - default':>15s} {'speed-up':>8s}", flush=True)
   for name in FLAGS.cases:
