@@ -159,6 +159,8 @@ _TRAINED_FLOOR = dict(floor_margin=1.0, kernel_fraction=1.0)
 # so 1e-4 nats is the price if no sup is lost; that none was is measured, not proven
 # (docs/results.md, "The sandwich on GAN images"; `exhaustive_test`).
 IMAGE_SEARCH = SearchOptions(prune_margin=3.0, tol=1e-4)
+# M = 3 is what fits ten minutes at k = 32768; three xi give a rough interval (docs/method.md,
+# "The confidence interval": use M >= 30, e.g. with `rdbounds evaluate`, for a usable low end).
 _IMAGES = dataclasses.replace(
     PRESETS["default"], model="particles", particles=1024, particle_steps=400,
     particle_lr=0.02, k=1024, eval_k=32_768, m=3, steps=0, lr=1e-3, projection=(256,),
