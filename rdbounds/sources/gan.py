@@ -234,8 +234,8 @@ class GanSource(base.Source):
 
   def _sample(self, batch_size, seed, split):
     # The generator's activations grow with its batch: one call on an evaluation draw of the
-    # image presets' k = 32768 ran out of memory beside a search. In pieces a draw needs a
-    # seventh of the memory for a sixth more time (`benchmarks/images.py`, gan_draw cases).
+    # image presets' k = 32768 ran out of memory beside a search. Memory and time of both
+    # ways: `benchmarks/images.py`, gan_draw cases (docs/results.md).
     active = self.active_latents(batch_size, seed)
     return tf.concat([self.decode(active[start:start + DECODE_ROWS])
                       for start in range(0, batch_size, DECODE_ROWS)], axis=0)

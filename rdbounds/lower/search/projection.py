@@ -77,8 +77,8 @@ class Projection:
   def lift(self, x, rows: int = 4096) -> np.ndarray:
     """`[k, lifted_dim]` float64: principal coordinates, then the norm in each block.
 
-    `rows` samples at a time: the residual of all of them at once (`[k, n]` float64, 800 MB
-    at k = 32768) made the lift three times slower than the same arithmetic in pieces.
+    `rows` samples at a time, so the residual is never a `[k, n]` float64 array (800 MB at
+    k = 32768): that made the whole lift slower than the same arithmetic in pieces.
     """
     x = np.asarray(x).reshape(len(x), -1)
     return np.concatenate([self._lift_rows(x[start:start + rows])
