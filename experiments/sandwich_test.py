@@ -41,7 +41,8 @@ class SandwichBinaryTest(tf.test.TestCase):
   def test_references_on_gaussian_give_the_worked_closed_form(self):
     out = os.path.join(self.get_temp_dir(), "gauss")
     result = run_binary("--source=gaussian", "--dim=2", "--estimators=analytic,blahut_arimoto",
-                        "--lambdas=0.5,1,3", "--preset=quick", "--lb_tol=1e-6", f"--out={out}")
+                        "--lambdas=0.5,1,3", "--preset=quick", "--ba_samples=200000",
+                        f"--out={out}")
     self.assertEqual(result.returncode, 0, result.stderr)
     records = curves.read_csv(os.path.join(out, "curves.csv"))
     # N(0, I_2), MSE per dimension: the water level is theta = n / (2 lambda) = 1 / lambda,
@@ -65,7 +66,7 @@ class SandwichBinaryTest(tf.test.TestCase):
     config = json.load(open(os.path.join(out, "config.json")))
     self.assertEqual(config["source_options"]["kind"], "gaussian")
     self.assertEqual(config["versions"]["tensorflow"], "2.14.1")
-    self.assertEqual(config["estimator_flags"]["lb_tol"], 1e-6)  # as the user set them
+    self.assertEqual(config["estimator_flags"], {"ba_samples": 200000})  # as the user set them
 
   def test_inapplicable_estimator_is_skipped_with_one_line(self):
     out = os.path.join(self.get_temp_dir(), "skip")
@@ -113,7 +114,10 @@ class CommandLineTest(tf.test.TestCase):
              ("--no_such_flag=1", "Unknown command line flag 'no_such_flag'"),
              ("--source=npy --train=/no/such.npy", "/no/such.npy: no such file"),
              (f"--source=npy --train={nan}", f"{nan}: contains NaN or inf (first in sample 1)"),
-             ("--lambdas=1,x", "--lambdas must be numbers")]
+             ("--lambdas=1,x", "--lambdas must be numbers"),
+             # The GAN source's default upper bound is wgd: a beta-VAE flag would go unused.
+             ("--source=gan --ub_steps=3",
+              "options for upper_bound, which is not among the estimators (wgd, lower_bound)")]
     for args, message in cases:
       result = run_binary(*args.split(), f"--out={self.get_temp_dir()}/x",
                           PYTHONPATH=f"{fake}{os.pathsep}{ROOT}")

@@ -1,7 +1,7 @@
 """What a sandwich run asks for, checked before any data or TensorFlow, and its jobs."""
 
 import math
-from typing import Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from rdbounds import config as config_lib
 from rdbounds import estimators
@@ -17,6 +17,19 @@ def lambdas(values: Sequence[float]) -> List[float]:
   if not parsed or not all(math.isfinite(l) and l > 0 for l in parsed):
     raise ValueError(f"lambdas must be positive, got {', '.join(f'{l:g}' for l in parsed)}")
   return parsed
+
+
+# The estimators of a run that names none, by source kind. On GAN images the particle upper
+# bound (wgd) stands in for the conv beta-VAE: tighter there and minutes per lambda rather
+# than tens of minutes (docs/results.md, "The sandwich on GAN images"). Image folders keep
+# the beta-VAE, which codes their photographs whole (wgd codes crops).
+DEFAULT_ESTIMATORS = ("upper_bound", "lower_bound")
+DEFAULT_ESTIMATORS_BY_SOURCE = {"gan": ("wgd", "lower_bound")}
+
+
+def default_estimators(source_kind: str) -> Tuple[str, ...]:
+  """The estimators a run of a `source_kind` source uses when it names none."""
+  return DEFAULT_ESTIMATORS_BY_SOURCE.get(source_kind, DEFAULT_ESTIMATORS)
 
 
 def chosen(names: Sequence[str]) -> List[estimators.Estimator]:

@@ -13,14 +13,13 @@ from rdbounds.api import plan
 from rdbounds.api import result as result_lib
 from rdbounds.api import samples
 
-DEFAULT_ESTIMATORS = ("upper_bound", "lower_bound")
 # The multipliers of a vector source when none are given (the demo's); image sources have a
 # grid of their own (`Source.default_lambdas`).
 VECTOR_LAMBDAS = (1.0, 3.0, 10.0)
 
 
 def sandwich(data, lambdas: Optional[Sequence[float]] = None,
-             estimators: Sequence[str] = DEFAULT_ESTIMATORS, preset: str = "default",
+             estimators: Optional[Sequence[str]] = None, preset: str = "default",
              out: Optional[str] = None, test=None, seed: int = 0,
              options: Optional[Mapping[str, Mapping[str, object]]] = None,
              source_options: Optional[Mapping[str, object]] = None, dask: Optional[str] = None,
@@ -45,7 +44,8 @@ def sandwich(data, lambdas: Optional[Sequence[float]] = None,
       0.1-1.4 bits per pixel.
     estimators: names among `rdbounds.estimators.names()`: "upper_bound", "lower_bound",
       "wgd", "analytic", "blahut_arimoto", "codec:<name>". One that does not apply to the
-      source is skipped with a note.
+      source is skipped with a note. None: the source's default (`plan.default_estimators`),
+      upper_bound and lower_bound, but wgd and lower_bound for the gan source.
     preset: "quick" (seconds per lambda), "default" (minutes) or "paper".
     out: the run folder (OUT/curves.csv, curves.png, config.json, jobs/). A call with the same
       folder and request resumes: finished jobs are kept, unfinished ones continue from
@@ -69,7 +69,8 @@ def sandwich(data, lambdas: Optional[Sequence[float]] = None,
     ValueError: one line, before any job runs: data with NaN or inf, of a wrong rank or too
       few; an unknown estimator, preset or option; lambdas not positive.
   """
-  chosen = plan.chosen(estimators)
+  chosen = plan.chosen(estimators if estimators is not None
+                       else plan.default_estimators(_source_kind(data)))
   plan.check_preset(preset)
   lambda_values = None if lambdas is None else plan.lambdas(lambdas)
   user_options = plan.check_options(options, chosen)
@@ -82,6 +83,9 @@ def sandwich(data, lambdas: Optional[Sequence[float]] = None,
         lambda_values = list(source.default_lambdas or VECTOR_LAMBDAS)
         log(f"{source.name}: lambdas {', '.join(f'{l:g}' for l in lambda_values)} (the "
             f"default for {'images' if source.is_image else 'vectors'})")
+      if estimators is None:
+        log(f"{source.name}: estimators {', '.join(e.name for e in chosen)} (the default for "
+            f"this source)")
       jobs = plan.plan_jobs(chosen, source, preset, lambda_values, seed, user_options, log)
       if not jobs:
         raise ValueError("no estimator applies to this source; nothing to do")
@@ -131,6 +135,13 @@ def _removed_on_error(run_dir: Optional[str]):
     if not existed:
       shutil.rmtree(run_dir, ignore_errors=True)
     raise
+
+
+def _source_kind(data) -> str:
+  """The kind of source `data` names: a source name, else "npy" (samples or their file)."""
+  if isinstance(data, str) and data in sources.SOURCE_KINDS:
+    return data
+  return "npy"
 
 
 def _source_options(data, test, seed: int, source_options, run_dir: str) -> dict:

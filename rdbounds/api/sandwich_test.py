@@ -154,6 +154,12 @@ class BadInputTest(tf.test.TestCase):
                   options={"wgd": {"steps": 3}})
     self._refused("neither a source", "gausian")
 
+  def test_options_for_an_estimator_outside_the_sources_default_are_refused(self):
+    # The GAN source's default upper bound is wgd: beta-VAE options would go unused.
+    self._refused("options for upper_bound, which is not among the estimators (wgd, "
+                  "lower_bound)", "gan", estimators=None,
+                  options={"upper_bound": {"steps": 3}})
+
 
 def test_importing_the_package_does_not_load_tensorflow():
   code = ("import sys, rdbounds; "
@@ -211,6 +217,22 @@ class DoneWhenTest(tf.test.TestCase):
     self.assertEqual(again.records, curves.read_csv(os.path.join(out, "curves.csv")))
     self.assertEqual(again.records, result.records)
 
+
+@pytest.mark.slow  # an end-to-end run of about 40 seconds: `make test-slow` (CI runs it)
+class GanDefaultTest(tf.test.TestCase):
+  """The GAN image sandwich as a user first runs it: no estimators named, quick preset."""
+
+  def test_the_wgd_point_lies_above_the_lower_bound_line_and_near_it(self):
+    lmbda = 300.0
+    result = rdbounds.sandwich("gan", source_options={"intrinsic_dim": 2}, lambdas=[lmbda],
+                               preset="quick", **QUIET)
+    self.assertEqual(result.failed, [])
+    point, line = result.records
+    self.assertEqual((point.estimator, line.estimator), ("wgd", "lower_bound"))
+    lagrangian = point.rate_nats + lmbda * point.distortion
+    self.assertLessEqual(line.intercept_ci_low, lagrangian)
+    # Measured 3.94 (point) and 3.42 (line): a 13% gap at the quick preset's k = 256.
+    self.assertGreater(line.intercept_nats, 0.8 * lagrangian)
 
 if __name__ == "__main__":
   tf.test.main()

@@ -45,7 +45,9 @@ flags.DEFINE_list("lambdas", DEMO["lambdas"], "Multipliers lambda (slope -lambda
                   "per pixel.")
 flags.DEFINE_list("estimators", DEMO["estimators"].split(","),
                   "Estimators: analytic, blahut_arimoto, upper_bound, wgd, lower_bound, or a "
-                  "codec (codec:scalar, codec:jpeg, ...; see `rdbounds codecs`).")
+                  "codec (codec:scalar, codec:jpeg, ...; see `rdbounds codecs`). Unset: the "
+                  "demo's, or with --source the source's default: upper_bound,lower_bound "
+                  "(wgd,lower_bound for gan).")
 flags.DEFINE_enum("preset", None, list(estimators.PRESET_NAMES),
                   "Estimator presets. Unset: 'quick' for the demo (no --source), else 'default'.")
 flags.DEFINE_integer("seed", 0, "Seed of every job (and of the held-out split of finite data).")
@@ -82,15 +84,23 @@ def lambdas():
     raise ValueError(f"--lambdas must be numbers, got {','.join(FLAGS.lambdas)}") from None
 
 
+def estimator_names():
+  """The flag's estimators, or None when unset with --source (the source's default)."""
+  if FLAGS["estimators"].present or not FLAGS["source"].present:
+    return FLAGS.estimators
+  return None
+
+
 def main(argv):
   if len(argv) > 1:
     raise ValueError(f"unexpected arguments {' '.join(argv[1:])} (flags are --name=value)")
-  chosen = [estimators.get(n) for n in FLAGS.estimators if n in estimators.names()]
-  options = {e.name: config_flags.overrides(e) for e in chosen}
+  # Every estimator's flags that are set, so that one for an estimator not in the run is
+  # refused rather than ignored.
+  options = {e.name: config_flags.overrides(e) for e in estimators.all_estimators()}
   command_line = dict(flags={f.name: f.value for f in FLAGS.get_flags_for_module(__name__)},
                       estimator_flags=config_flags.all_overrides())
   result = sandwich_lib.sandwich(
-      FLAGS.source, lambdas=lambdas(), estimators=FLAGS.estimators, preset=preset(),
+      FLAGS.source, lambdas=lambdas(), estimators=estimator_names(), preset=preset(),
       out=FLAGS.out, seed=FLAGS.seed, options={k: v for k, v in options.items() if v},
       source_options=source_options(), dask=FLAGS.dask, units=FLAGS.units,
       log=lambda line: print(line, flush=True), provenance=command_line)
