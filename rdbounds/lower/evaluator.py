@@ -29,6 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from rdbounds import curves
+from rdbounds import pieces
 from rdbounds.lower import search
 from rdbounds.lower.config import FIT_TO_DATA
 from rdbounds.lower import interval
@@ -111,7 +112,9 @@ def draw_statistics(log_u: Callable, x, lmbda: float,
   if not isinstance(search_options, SearchOptions):
     search_options = SearchOptions(**(search_options or {}))
   k = int(x.shape[0])
-  log_w = -_in_chunks(log_u, x) - math.log(k)
+  # log u on 2048 samples at a time: a draw of 32768 images at once would hold the network's
+  # activations for all of them.
+  log_w = -pieces.in_pieces(log_u, x, rows=2048) - math.log(k)
   if projection is None:
     result = search.find_mode(x, log_w, lmbda, search.EXHAUSTIVE, search_options)
   else:
@@ -122,13 +125,6 @@ def draw_statistics(log_u: Callable, x, lmbda: float,
   # A = -(1/k) sum_i log u(x_i) = mean(log_w) + ln k.
   mean_neg_log_u = float(tf.reduce_mean(tf.cast(log_w, tf.float64))) + math.log(k)
   return DrawStatistics(mean_neg_log_u, float(result.log_c))
-
-
-def _in_chunks(log_u: Callable, x, rows: int = 2048):
-  """`[k]` log u of a draw, `rows` samples at a time (a draw of 16384 images at once would
-  hold `[16384, ...]` activations)."""
-  return tf.concat([log_u(x[start:start + rows]) for start in range(0, int(x.shape[0]), rows)],
-                   axis=0)
 
 
 def xi_from_draws(mean_neg_log_u, log_c_k, m: int):

@@ -24,6 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from rdbounds import nets
+from rdbounds import pieces
 from rdbounds.sources import base
 from rdbounds.sources.npy_files import DataError
 
@@ -236,9 +237,7 @@ class GanSource(base.Source):
     # The generator's activations grow with its batch: one call on an evaluation draw of the
     # image presets' k = 32768 ran out of memory beside a search. Memory and time of both
     # ways: `benchmarks/images.py`, gan_draw cases (docs/results.md).
-    active = self.active_latents(batch_size, seed)
-    return tf.concat([self.decode(active[start:start + DECODE_ROWS])
-                      for start in range(0, batch_size, DECODE_ROWS)], axis=0)
+    return pieces.in_pieces(self.decode, self.active_latents(batch_size, seed), DECODE_ROWS)
 
   def describe(self):
     return dict(super().describe(), kind="gan", intrinsic_dim=self.intrinsic_dim,

@@ -30,6 +30,7 @@ from typing import Sequence
 import numpy as np
 import tensorflow as tf
 
+from rdbounds import pieces
 from rdbounds.lower.search import exhaustive
 from rdbounds.lower.search import mixture
 from rdbounds.lower.search.options import SearchOptions
@@ -80,9 +81,7 @@ class Projection:
     `rows` samples at a time, so the residual is never a `[k, n]` float64 array (800 MB at
     k = 32768): that made the whole lift slower than the same arithmetic in pieces.
     """
-    x = np.asarray(x).reshape(len(x), -1)
-    return np.concatenate([self._lift_rows(x[start:start + rows])
-                           for start in range(0, len(x), rows)], axis=0)
+    return pieces.in_pieces(self._lift_rows, np.asarray(x).reshape(len(x), -1), rows)
 
   def _lift_rows(self, x) -> np.ndarray:
     x = np.asarray(x, np.float64) - self.centre
