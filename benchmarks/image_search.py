@@ -31,7 +31,6 @@ from rdbounds import streams  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import config as lb_config  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import estimator  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import evaluator  # pylint: disable=g-import-not-at-top
-from rdbounds.lower import particle_log_u  # pylint: disable=g-import-not-at-top
 from rdbounds.lower.search.options import SearchOptions  # pylint: disable=g-import-not-at-top
 from rdbounds.sources import pooled  # pylint: disable=g-import-not-at-top
 from rdbounds.sources import rescaled  # pylint: disable=g-import-not-at-top
@@ -51,10 +50,8 @@ def _preset_log_u(units, lmbda, k, seed=0):
   """The default image preset's untrained particle log u at standardized `lmbda`, floor for k."""
   config = lb_config.IMAGE_PRESETS["default"]
   log_u = estimator.build_log_u(units, config, seed)
-  pool = pooled.training_source(units, config.train_pool, seed)
-  particle_log_u.initialize_from_wgd(log_u, pool, lmbda, config.particle_steps, k, seed,
-                                     config.floor_margin, lr=config.particle_lr,
-                                     kernel_fraction=config.kernel_fraction)
+  estimator.start_particles(log_u, pooled.training_source(units, config.train_pool, seed),
+                            config, lmbda, k, seed)
   return log_u, estimator.principal_projection(units, config, seed)
 
 

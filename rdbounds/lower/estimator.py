@@ -167,14 +167,21 @@ def _trainer(source, job, schedule, projection, eval_k, context):
     # restores them with the rest of its checkpoint). The floor is set for the draws that
     # use it next: training's, or with no training step the evaluation's.
     floor_k = config.k if schedule.num_steps else eval_k
-    particle_log_u.initialize_from_wgd(log_u, source, schedule.start, config.particle_steps,
-                                       floor_k, job.seed, config.floor_margin,
-                                       context.log, config.particle_lr, config.kernel_fraction)
+    start_particles(log_u, source, config, schedule.start, floor_k, job.seed, context.log)
   context.log(f"lower_bound: k={config.k} {len(lambdas)} lambda(s) "
               f"{','.join(f'{l:g}' for l in lambdas)}, {schedule.num_steps} steps"
               + (f", annealed from {config.anneal_from or lambdas[0]:g}" if config.anneal
                  else ""))
   return train
+
+
+def start_particles(log_u, source, config: config_lib.LowerBoundConfig, lmbda: float,
+                    floor_k: int, seed: int, log=lambda line: None) -> None:
+  """Sets a particle `log_u` (`build_log_u`) to `config`'s start: WGD's particles on the
+  training `source` at `lmbda` (standardized units), the floor for draws of `floor_k`."""
+  particle_log_u.initialize_from_wgd(log_u, source, lmbda, config.particle_steps, floor_k, seed,
+                                     config.floor_margin, log, config.particle_lr,
+                                     config.kernel_fraction)
 
 
 def read_snapshot(log_u, path: str):
