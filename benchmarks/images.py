@@ -12,7 +12,13 @@ Each case runs in a fresh subprocess (so its peak memory is its own) and prints 
                (`rdbounds.upper.conv`, built through `upper.vector_bound.build_model` with a
                preset's image entries: ResNet encoder -> Gaussian posterior, learned prior,
                conv decoder) and its compiled training step (`upper.train.make_one_step`)
-               at the preset's image batch; `--ub_preset` picks the preset (default: quick).
+               at the preset's image batch; `--preset` picks the preset (default: quick).
+               `ub_step_xla`: the same step compiled with XLA (`--ub_jit_compile`).
+  wgd_step     the same for the `wgd` upper bound, the GAN source's default: one Wasserstein
+               gradient step of the preset's image particles on a batch of flattened images
+               (`particles.trainer.make_one_step`).
+               The step rows add steps/s and the preset's steps times s/step: a job's
+               training time (the beta-VAE and WGD take very different numbers of steps).
   lb_draw      seconds per lower-bound C_k draw: k GAN samples, the LB's CNN log u
                (`rdbounds.lower.conv`, the default preset's image widths),
                then the LB's exhaustive batched mean-shift (`rdbounds.lower.search.exhaustive`,
@@ -21,6 +27,7 @@ Each case runs in a fresh subprocess (so its peak memory is its own) and prints 
 
     python benchmarks/images.py [--repeats=5] [--lmbda=100] [--cases=source,ub_step,lb_draw_256]
     python benchmarks/images.py --cases=gan_draw_whole,gan_draw_pieces
+    python benchmarks/images.py --cases=ub_step,ub_step_xla,wgd_step --preset=default
 """
 
 import json
@@ -48,20 +55,24 @@ from rdbounds.sources import gan  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import config as lb_config  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import conv as lb_conv  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import search  # pylint: disable=g-import-not-at-top
+from rdbounds.particles import config as wgd_config  # pylint: disable=g-import-not-at-top
+from rdbounds.particles import measure as wgd_measure  # pylint: disable=g-import-not-at-top
+from rdbounds.particles import trainer as wgd_trainer  # pylint: disable=g-import-not-at-top
+from rdbounds.sources import flattened  # pylint: disable=g-import-not-at-top
 from rdbounds.upper import config as ub_config  # pylint: disable=g-import-not-at-top
 from rdbounds.upper import vector_bound as ub  # pylint: disable=g-import-not-at-top
 from rdbounds.upper import train as ub_train  # pylint: disable=g-import-not-at-top
 
-CASES = ("source", "gan_draw_whole", "gan_draw_pieces", "ub_step", "lb_draw_256",
-         "lb_draw_1024")
+CASES = ("source", "gan_draw_whole", "gan_draw_pieces", "ub_step", "ub_step_xla", "wgd_step",
+         "lb_draw_256", "lb_draw_1024")
 
 # The GAN draws are opt-in: the whole draw needs about 20 GB.
 flags.DEFINE_list("cases", [c for c in CASES if not c.startswith("gan_draw")],
                   "Cases among " + ", ".join(CASES) + ".")
 flags.DEFINE_integer("repeats", 5, "Timed repetitions per case (after one warm-up).")
 flags.DEFINE_float("lmbda", 100.0, "Multiplier lambda of the LB draw (MSE per dim).")
-flags.DEFINE_enum("ub_preset", "quick", ["quick", "default", "paper"],
-                  "Upper-bound preset whose image model and batch ub_step times.")
+flags.DEFINE_enum("preset", "quick", ["quick", "default", "paper"],
+                  "Preset whose image model and batch the step cases time.")
 flags.DEFINE_string("child", None, "Internal: run this one case and print JSON.")
 FLAGS = flags.FLAGS
 
@@ -90,14 +101,21 @@ def _source_case(repeats):
   return {"gan samples/s": 256 / gan_s, "images samples/s": 256 / images_s}
 
 
-def _ub_step_case(repeats):
+def _step_row(config, seconds_per_step):
+  return {"preset": FLAGS.preset, "batch": config.batch, "s/step": seconds_per_step,
+          "steps/s": 1.0 / seconds_per_step, "steps": config.steps,
+          "training s": config.steps * seconds_per_step}
+
+
+def _ub_step_case(repeats, jit_compile: bool):
   source = sources.make_source("gan", intrinsic_dim=2)
-  config = ub.resolve(ub_config.IMAGE_PRESETS[FLAGS.ub_preset], FLAGS.lmbda, source.dim)
+  config = ub.resolve(ub_config.IMAGE_PRESETS[FLAGS.preset], FLAGS.lmbda, source.dim)
   model = ub.build_model(config, source.event_shape, seed=0)
   optimizer = ub_train.make_optimizer(config.lr, config.steps, config.lr_final_fraction)
   ub_train.build_optimizer_state(optimizer, model)
   step = tf.function(ub_train.make_one_step(
-      model, optimizer, ub_train.rate_plus_lambda_distortion(FLAGS.lmbda), 0, config.clip_norm))
+      model, optimizer, ub_train.rate_plus_lambda_distortion(FLAGS.lmbda), 0, config.clip_norm),
+                     jit_compile=jit_compile)
   batch = config.batch
   # Fixed batches, so the time is the step's alone (sampling is the `source` case).
   batches = [source.sample(batch, seed=i) for i in range(repeats)]
@@ -105,7 +123,25 @@ def _ub_step_case(repeats):
   def run(i=0):
     step(tf.constant(i, tf.int64), batches[i])["loss"].numpy()
 
-  return {"preset": FLAGS.ub_preset, "batch": batch, "s/step": _timed(run, repeats)}
+  return _step_row(config, _timed(run, repeats))
+
+
+def _wgd_step_case(repeats):
+  source = flattened.Flattened(sources.make_source("gan", intrinsic_dim=2))
+  config = wgd_config.IMAGE_PRESETS[FLAGS.preset]
+  measure = wgd_measure.ParticleMeasure(
+      wgd_trainer.initial_particles(source, config.particles, 0))
+  responsibility = tf.Variable(tf.exp(measure.log_weights), trainable=False)
+  optimizer = wgd_trainer.make_optimizer(config, FLAGS.lmbda, source.dim)
+  optimizer.build([measure.particles])
+  step = tf.function(wgd_trainer.make_one_step(measure, optimizer, responsibility, config,
+                                               FLAGS.lmbda))
+  batches = [source.sample(config.batch, seed=i) for i in range(repeats)]
+
+  def run(i=0):
+    step(tf.constant(i, tf.int64), batches[i])["loss"].numpy()
+
+  return _step_row(config, _timed(run, repeats))
 
 
 def _lb_draw_case(repeats, k):
@@ -146,8 +182,10 @@ def _child(case):
     row = _source_case(repeats)
   elif case.startswith("gan_draw"):
     row = _gan_draw_case(whole=case == "gan_draw_whole")
-  elif case == "ub_step":
-    row = _ub_step_case(repeats)
+  elif case.startswith("ub_step"):
+    row = _ub_step_case(repeats, jit_compile=case == "ub_step_xla")
+  elif case == "wgd_step":
+    row = _wgd_step_case(repeats)
   else:
     row = _lb_draw_case(repeats, int(case.rsplit("_", 1)[1]))
   row["peak MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -166,7 +204,7 @@ def main(argv):
   for case in FLAGS.cases:
     out = subprocess.run([sys.executable, os.path.abspath(__file__), f"--child={case}",
                           f"--repeats={FLAGS.repeats}", f"--lmbda={FLAGS.lmbda}",
-                          f"--ub_preset={FLAGS.ub_preset}"],
+                          f"--preset={FLAGS.preset}"],
                          capture_output=True, text=True, check=False)
     if out.returncode:
       print(f"{case:14s} FAILED: {out.stderr.strip().splitlines()[-1:]}")
