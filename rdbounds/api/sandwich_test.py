@@ -234,5 +234,6 @@ class GanDefaultTest(tf.test.TestCase):
     # Measured 3.94 (point) and 3.42 (line): a 13% gap at the quick preset's k = 256.
     self.assertGreater(line.intercept_nats, 0.8 * lagrangian)
 
+
 if __name__ == "__main__":
   tf.test.main()
