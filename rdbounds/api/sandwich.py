@@ -137,18 +137,23 @@ def _removed_on_error(run_dir: Optional[str]):
     raise
 
 
+def _named_source(data) -> Optional[str]:
+  """The source kind `data` names (a string or path among `SOURCE_KINDS`), else None."""
+  if isinstance(data, os.PathLike):
+    data = os.fspath(data)
+  return data if isinstance(data, str) and data in sources.SOURCE_KINDS else None
+
+
 def _source_kind(data) -> str:
-  """The kind of source `data` names: a source name, else "npy" (samples or their file)."""
-  if isinstance(data, str) and data in sources.SOURCE_KINDS:
-    return data
-  return "npy"
+  """The kind of source `data` names, else "npy" (samples or their file)."""
+  return _named_source(data) or "npy"
 
 
 def _source_options(data, test, seed: int, source_options, run_dir: str) -> dict:
   """The `SourceSpec` options of `data` (arrays are saved into `run_dir`)."""
   if isinstance(data, os.PathLike):
     data = os.fspath(data)
-  if isinstance(data, str) and data in sources.SOURCE_KINDS:
+  if _named_source(data):
     options = dict(source_options or {}, kind=data, seed=seed)
     if test is not None:
       if data != "npy":
