@@ -63,9 +63,8 @@ class FlooredNetwork(tf.keras.layers.Layer):
     self.log_floor = tf.Variable(float(log_floor), name="log_floor")
 
   def call(self, x):
-    body = tf.reshape(self.network(x), [tf.shape(x)[0]])
-    return tf.reduce_logsumexp(
-        tf.stack([body, tf.broadcast_to(self.log_floor, tf.shape(body))]), axis=0)
+    return particle_log_u.above_floor(tf.reshape(self.network(x), [tf.shape(x)[0]]),
+                                      self.log_floor)
 
 
 def _line(log_u, units, lmbda, config, projection):

@@ -89,9 +89,14 @@ class ParticleBody(tf.keras.layers.Layer):
     return self.offset + tf.reduce_logsumexp(logits, axis=1)
 
   def call(self, x):
-    body = self.body(tf.reshape(x, [tf.shape(x)[0], self.dim]))  # images: flattened
-    return tf.reduce_logsumexp(
-        tf.stack([body, tf.broadcast_to(self.log_floor, tf.shape(body))]), axis=0)
+    return above_floor(self.body(tf.reshape(x, [tf.shape(x)[0], self.dim])),  # images: flat
+                       self.log_floor)
+
+
+def above_floor(body, log_floor):
+  """`[B]` logaddexp(body, log_floor) (nats): a log u that never falls below the floor."""
+  return tf.reduce_logsumexp(tf.stack([body, tf.broadcast_to(log_floor, tf.shape(body))]),
+                             axis=0)
 
 
 def particle_log_u(particles, log_weights, lmbda: float, log_floor: float,
