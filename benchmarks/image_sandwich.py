@@ -36,8 +36,9 @@ import tensorflow  # pylint: disable=g-import-not-at-top,g-bad-import-order,unus
 CASES = {"d2": (2, (300.0, 614.0)), "d4": (4, (100.0, 300.0))}
 # Each row's upper bound and lower bound, as (estimator, option overrides of today's default
 # preset). New: the GAN source's default estimators, WGD's particles, the tighter and faster
-# image upper bound (the conv beta-VAE's defaults did not change), and the particle log u (WGD's particles, untrained, with a floor
-# for the evaluation's k) with C_k through a projection. Old: the defaults before this
+# image upper bound (the conv beta-VAE's defaults did not change), and the particle log u
+# (WGD's particles, untrained, with a floor for the evaluation's k) with C_k through a
+# projection. Old: the defaults before this
 # benchmark existed, the beta-VAE and the CNN log u at k = 1024.
 SETTINGS = {
     "new": (("wgd", {}), ("lower_bound", {})),

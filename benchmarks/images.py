@@ -101,6 +101,17 @@ def _source_case(repeats):
   return {"gan samples/s": 256 / gan_s, "images samples/s": 256 / images_s}
 
 
+def _step_seconds(step, source, batch, repeats):
+  """Seconds per call of a compiled `(step, batch) -> metrics` training step, on fixed
+  batches so that the time is the step's alone (sampling is the `source` case)."""
+  batches = [source.sample(batch, seed=i) for i in range(repeats)]
+
+  def run(i=0):
+    step(tf.constant(i, tf.int64), batches[i])["loss"].numpy()
+
+  return _timed(run, repeats)
+
+
 def _step_row(config, seconds_per_step):
   return {"preset": FLAGS.preset, "batch": config.batch, "s/step": seconds_per_step,
           "steps/s": 1.0 / seconds_per_step, "steps": config.steps,
@@ -116,14 +127,7 @@ def _ub_step_case(repeats, jit_compile: bool):
   step = tf.function(ub_train.make_one_step(
       model, optimizer, ub_train.rate_plus_lambda_distortion(FLAGS.lmbda), 0, config.clip_norm),
                      jit_compile=jit_compile)
-  batch = config.batch
-  # Fixed batches, so the time is the step's alone (sampling is the `source` case).
-  batches = [source.sample(batch, seed=i) for i in range(repeats)]
-
-  def run(i=0):
-    step(tf.constant(i, tf.int64), batches[i])["loss"].numpy()
-
-  return _step_row(config, _timed(run, repeats))
+  return _step_row(config, _step_seconds(step, source, config.batch, repeats))
 
 
 def _wgd_step_case(repeats):
@@ -136,12 +140,7 @@ def _wgd_step_case(repeats):
   optimizer.build([measure.particles])
   step = tf.function(wgd_trainer.make_one_step(measure, optimizer, responsibility, config,
                                                FLAGS.lmbda))
-  batches = [source.sample(config.batch, seed=i) for i in range(repeats)]
-
-  def run(i=0):
-    step(tf.constant(i, tf.int64), batches[i])["loss"].numpy()
-
-  return _step_row(config, _timed(run, repeats))
+  return _step_row(config, _step_seconds(step, source, config.batch, repeats))
 
 
 def _lb_draw_case(repeats, k):

@@ -16,7 +16,7 @@ def in_pieces(fn: Callable, x, rows: int):
   if rows < 1:
     raise ValueError(f"rows must be >= 1, got {rows}")
   size = int(x.shape[0])
-  pieces = [fn(x[start:start + rows]) for start in range(0, size, rows)] or [fn(x)]
-  if tf.is_tensor(pieces[0]):
-    return tf.concat(pieces, axis=0)
-  return np.concatenate(pieces, axis=0)
+  outputs = [fn(x[start:start + rows]) for start in range(0, size, rows)] or [fn(x)]
+  if tf.is_tensor(outputs[0]):
+    return tf.concat(outputs, axis=0)
+  return np.concatenate(outputs, axis=0)
