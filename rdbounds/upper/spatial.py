@@ -50,7 +50,7 @@ _MIN_SCALE = 1e-4  # Keeps the posterior's scale positive.
 # The hyperprior's scales are kept above this (as entropy coders' scale tables are), so that
 # near-zero scales predicted for unseen content cannot charge it without limit. Any floor
 # leaves the bound valid; it only restricts the family of priors.
-_PRIOR_MIN_SCALE = 0.1
+PRIOR_MIN_SCALE = 0.1
 
 
 class SpatialVAE(tf.Module):
@@ -139,7 +139,7 @@ class SpatialVAE(tf.Module):
     t = self.h_a(mu)
     h = t + tf.random.stateless_uniform(tf.shape(t), u_seed, -0.5, 0.5)
     m, raw_s = tf.split(self.h_s(h), 2, axis=-1)
-    s = tf.nn.softplus(raw_s) + _PRIOR_MIN_SCALE
+    s = tf.nn.softplus(raw_s) + PRIOR_MIN_SCALE
     rate_z = tf.reduce_sum(tfd.Normal(mu, sigma).kl_divergence(tfd.Normal(m, s)), [1, 2, 3])
     rate_h = -tf.reduce_sum(self.h_prior.log_prob(h), [1, 2, 3])
     return {"rate": rate_z + rate_h, "y": y}

@@ -1,0 +1,70 @@
+r"""Trains the pretrained photo upper bound that ships as `data/photo_upper_bound.npz`.
+
+  TF_CPP_MIN_LOG_LEVEL=3 .venv/bin/python experiments/train_photo_ub.py \
+      --data=PHOTOS/train --validation=PHOTOS/validation --workdir=runs/photo_ub \
+      --out=data/photo_upper_bound.npz
+
+The model, its loss and the file: `rdbounds.upper.pretrained` (a variable-rate hyperprior
+beta-VAE, one model for a grid of lambdas). The run checkpoints in `--workdir` and resumes
+from it; `--export_only` writes `--out` from the latest checkpoint without training (e.g. to
+ship a run stopped early). The recipe and training photographs of the shipped file are in
+docs/photo_model.md.
+"""
+
+import os
+import time
+
+from absl import app
+from absl import flags
+import tensorflow as tf
+
+from rdbounds.sources import images
+from rdbounds.upper import pretrained
+
+_DATA = flags.DEFINE_string("data", None, "Folder of training photographs (PNG/JPEG).")
+_VALIDATION = flags.DEFINE_string(
+    "validation", None, "Folder of validation photographs (held out from training; the "
+    "source needs a held-out split, nothing here is fitted to it).")
+_WORKDIR = flags.DEFINE_string("workdir", None, "Checkpoints and progress (resumed from).")
+_OUT = flags.DEFINE_string("out", pretrained.SHIPPED, "The model file to write.")
+_PRESET = flags.DEFINE_enum("preset", "default", sorted(pretrained.PRESETS), "Configuration.")
+_STEPS = flags.DEFINE_integer("steps", None, "Override the preset's steps.")
+_UNTIL = flags.DEFINE_integer("until", None, "Stop at this step (the schedule still counts "
+                              "to --steps), checkpointed: run again to continue.")
+_SEED = flags.DEFINE_integer("seed", 0, "Seed of crops, levels, noise and initialization.")
+_EXPORT_ONLY = flags.DEFINE_bool("export_only", False, "Write --out from the latest "
+                                 "checkpoint of --workdir without training.")
+_THREADS = flags.DEFINE_integer("threads", 0, "TF intra-op threads (0: TensorFlow's choice).")
+
+
+def main(argv):
+  del argv
+  for name, flag in (("--data", _DATA), ("--validation", _VALIDATION), ("--workdir", _WORKDIR)):
+    if not flag.value:
+      raise app.UsageError(f"{name} is required")
+  if _THREADS.value:
+    tf.config.threading.set_intra_op_parallelism_threads(_THREADS.value)
+  config_ = pretrained.PRESETS[_PRESET.value]
+  if _STEPS.value is not None:
+    config_ = config_.override(steps=_STEPS.value)
+  started = time.time()
+  source = images.ImageFolderSource(_DATA.value, crop=config_.train_crop,
+                                    test_directory=_VALIDATION.value)
+  files = source.num_files
+  print(f"{files['train']} training photographs, {files['test']} validation; "
+        f"{config_.steps} steps of {config_.batch} crops of {config_.train_crop} px", flush=True)
+  until = 0 if _EXPORT_ONLY.value else _UNTIL.value
+  model, result = pretrained.train(source, config_, _SEED.value, _WORKDIR.value,
+                                   lambda line: print(line, flush=True), until)
+  if result.steps == 0:
+    raise app.UsageError(f"{_WORKDIR.value} holds no checkpoint to export")
+  pretrained.save(_OUT.value, model, steps=result.steps, planned_steps=config_.steps,
+                  config=config_.to_json(), seed=_SEED.value,
+                  training_photographs=sorted(os.path.basename(p) for p in source.files["train"]),
+                  seconds_this_run=round(time.time() - started))
+  print(f"wrote {_OUT.value} ({os.path.getsize(_OUT.value) / 1e6:.1f} MB) at step "
+        f"{result.steps}", flush=True)
+
+
+if __name__ == "__main__":
+  app.run(main)

@@ -1,0 +1,85 @@
+"""The pretrained photo model's file, and jobs that evaluate it."""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from rdbounds import estimators
+from rdbounds.sources import spec as source_spec
+from rdbounds.sources.npy_files import DataError
+from rdbounds.upper import pretrained
+from rdbounds.upper import pretrained_file
+from rdbounds.upper import spatial_test
+
+
+def _tiny_model(grid=(200.0, 1800.0), seed=0):
+  tf.keras.utils.set_random_seed(seed)
+  return pretrained.build(pretrained.PRESETS["quick"].override(lambdas_per_pixel=grid))
+
+
+class FileTest(tf.test.TestCase):
+
+  def test_a_saved_model_codes_an_image_as_the_model_it_was_saved_from(self):
+    model = _tiny_model()
+    path = os.path.join(self.get_temp_dir(), "model.npz")
+    pretrained.save(path, model, steps=7)
+    loaded, metadata = pretrained.load(path)
+    self.assertEqual(metadata, {"steps": 7})
+    image = tf.random.stateless_uniform([1, 64, 128, 3], [1, 2])
+    seed, position = tf.constant([3, 4]), tf.constant([0.5])
+    before, after = model(image, seed, position), loaded(image, seed, position)
+    # The file stores float16 weights: the same function up to their rounding (a variable
+    # restored into the wrong place would change the output entirely).
+    self.assertAllClose(after["y"], before["y"], atol=2e-3)
+    self.assertAllClose(after["rate"], before["rate"], rtol=2e-3)
+    self.assertEqual(pretrained_file.header(path)[0]["lambdas_per_pixel"], [200.0, 1800.0])
+
+  def test_files_that_are_not_a_model_are_refused_in_one_line(self):
+    directory = self.get_temp_dir()
+    not_npz = os.path.join(directory, "text.npz")
+    with open(not_npz, "w") as f:
+      f.write("hello")
+    with self.assertRaisesRegex(DataError, "text.npz: not a pretrained photo model"):
+      pretrained.load(not_npz)
+    # A file whose weights belong to other sizes than it claims.
+    path = os.path.join(directory, "model.npz")
+    pretrained.save(path, _tiny_model())
+    with np.load(path) as archive:
+      entries = dict(archive)
+    entries["sizes"] = np.array(str(entries["sizes"]).replace('"filters": 8', '"filters": 9'))
+    np.savez(path, **entries)
+    with self.assertRaisesRegex(DataError, "do not fit the model it describes"):
+      pretrained.load(path)
+    with self.assertRaisesRegex(DataError, "no such pretrained photo model file"):
+      pretrained_file.resolve(os.path.join(directory, "missing.npz"))
+
+
+class PlanTest(tf.test.TestCase):
+
+  def setUp(self):
+    super().setUp()
+    folder = spatial_test.write_photo_folder(os.path.join(self.get_temp_dir(), "photos"))
+    spec = source_spec.SourceSpec.from_options(kind="images", data=folder, crop=32)
+    self.spec = spec.build().spec
+    self.path = os.path.join(self.get_temp_dir(), "model.npz")
+    pretrained.save(self.path, _tiny_model())
+    self.estimator = estimators.get("upper_bound")
+    self.config = self.estimator.config("quick", image=True, photos=True,
+                                        pretrained=self.path)
+
+  def test_lambdas_off_the_file_grid_are_refused_before_anything_runs(self):
+    # The grid is 200-1800 per pixel: 204800-1843200 per 32x32 sample.
+    with self.assertRaisesRegex(ValueError, "covers lambda 204800 to 1.8432e\\+06 .* got 100000"):
+      self.estimator.plan_jobs([1e5, 3e5], 0, self.config, self.spec)
+
+  def test_a_changed_model_file_is_another_job(self):
+    first, = self.estimator.plan_jobs([3e5], 0, self.config, self.spec)
+    self.assertIsNone(first.warm_from)
+    pretrained.save(self.path, _tiny_model(seed=1))
+    second, = self.estimator.plan_jobs([3e5], 0, self.config, self.spec)
+    self.assertNotEqual(first.job_id, second.job_id)
+
+
+if __name__ == "__main__":
+  tf.test.main()
