@@ -1,19 +1,25 @@
-"""Natural photographs: the spatial upper bound against JPEG, WebP, JPEG 2000 and the hyperprior.
+"""Photographs: the old default upper bound and the new one against JPEG, WebP, AVIF and HEIC.
 
-    .venv/bin/pip install -c constraints.txt -e '.[photos]'        # scikit-image (once)
-    .venv/bin/python benchmarks/natural_images.py                 # default preset, hours on 2 cores
-    .venv/bin/python benchmarks/natural_images.py --preset=quick --codecs=jpeg
+    .venv/bin/pip install -c constraints.txt -e '.[photos,codecs]'   # once
+    .venv/bin/python benchmarks/natural_images.py                    # both defaults: hours
+    .venv/bin/python benchmarks/natural_images.py --variants=new     # the new one: minutes
+    .venv/bin/python benchmarks/natural_images.py --smallest         # seconds: a smoke run
 
-Runs what a user runs, in one output folder (resumable: a second call reuses finished jobs):
-`experiments/make_photo_folder.py` (unless --photos is given), `experiments/sandwich.py
---source=images --data=PHOTOS/train --test=PHOTOS/test` (trained on the training photos,
-measured on the test photos, which no setting was tuned on) with the upper and lower bound
-and no --lambdas (the image default grid), then `experiments/codecs.py`. Prints, at each
-upper-bound point's bits per pixel, the PSNR of the upper bound, the most any code can reach
-by the lower bound's lines, and each codec's PSNR at that rate (linear in ln bpp between its
-sweep points), with the seconds each job took; then each codec's BD-rate against the UB envelope and against JPEG (report.md has
-the same numbers per codec point); then the same per held-out image, with the mean over the
-images and its standard error, and the UB's points per image (`rdbounds.codecs.per_image`).
+Runs what a user runs, one run folder per variant (resumable: a second call reuses finished
+jobs): `experiments/make_photo_folder.py` (unless --photos is given), then for each variant
+`rdbounds sandwich --source=images --data=PHOTOS/train --test=PHOTOS/test
+--estimators=upper_bound` and `rdbounds codecs` on its run. The test photographs were used to
+choose nothing. The variants:
+
+  * old: the folder-trained spatial model (`--ub_pretrained=`, the training options of the
+    default preset: 45k + 8k-step chain on the training photos);
+  * new: the default, the pretrained variable-rate model in data/ (`--ub_pretrained=shipped`),
+    each test photograph's posterior refined at each lambda.
+
+Prints, per variant, the upper bound's sweep seconds and the pooled BD-rate of each codec
+against its points (positive: the codec needs that many more bits than the bound at equal
+PSNR), then the same per test photograph with the mean over photographs and its standard
+error (`rdbounds.codecs.per_image`).
 """
 
 import math
@@ -23,7 +29,6 @@ import sys
 
 from absl import app
 from absl import flags
-import numpy as np
 
 from rdbounds import curves
 from rdbounds import held_out_points
@@ -32,13 +37,15 @@ from rdbounds.codecs import report
 
 flags.DEFINE_string("photos", None, "Folder with train/ and test/ photographs; default: "
                     "OUT/photos, written from the photographs installed packages ship.")
-flags.DEFINE_string("out", "runs/natural_images", "Output folder of the run.")
-flags.DEFINE_enum("preset", "default", ["quick", "default", "paper"], "Estimator presets.")
-flags.DEFINE_list("codecs", ["jpeg", "webp", "jpeg2000", "hyperprior"], "Codecs to compare.")
-flags.DEFINE_list("lambdas", None, "Multipliers; default: the image grid (about 0.1-1.4 bpp).")
+flags.DEFINE_string("out", "runs/natural_images", "Output folder (one run folder per variant).")
+flags.DEFINE_list("variants", ["old", "new"], "Upper bounds to compare: old, new.")
+flags.DEFINE_list("codecs", ["jpeg", "webp", "avif", "heic"], "Codecs to compare with.")
+flags.DEFINE_list("lambdas", None, "Multipliers; default: the image grid.")
+flags.DEFINE_bool("smallest", False, "Smoke run: the quick preset, two lambdas, JPEG only.")
 FLAGS = flags.FLAGS
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_VARIANTS = {"old": ["--ub_pretrained="], "new": ["--ub_pretrained=shipped"]}
 
 
 def _run(script, *arguments):
@@ -47,59 +54,33 @@ def _run(script, *arguments):
   subprocess.run(command, check=True)
 
 
-def _psnr(distortion):
-  return -10.0 * math.log10(distortion) if distortion > 0 else math.inf
+def _percent(value):
+  return "n/a" if value is None or math.isnan(value) else f"{value:+.1f} %"
 
 
-def _codec_psnr_at(points, bpp):
-  """PSNR of a codec's sweep at `bpp`, linear in ln bpp between its points; NaN outside."""
-  points = sorted(points, key=lambda r: r.bpp)
-  rates = np.log([r.bpp for r in points])
-  if not points or not rates[0] <= math.log(bpp) <= rates[-1]:
-    return math.nan
-  return float(np.interp(math.log(bpp), rates, [r.psnr_db for r in points]))
+def pooled_row(variant, records, codecs):
+  """`| variant | sweep s | BD-rate per codec |` against the learned upper bound's points."""
+  learned = [r for r in records if r.estimator == "upper_bound" or r.estimator in codecs]
+  against = report.bd_rates(learned)
+  seconds = sum(r.seconds or 0 for r in records if r.estimator == "upper_bound")
+  return f"| {variant} | {seconds:.0f} | " + " | ".join(
+      _percent(against.get(c)) for c in codecs) + " |"
 
 
-def _lb_psnr_at(lines, rate_nats):
-  """The highest PSNR the LB lines allow at a rate: D >= max_i (a_i - R) / lambda_i."""
-  if not lines:
-    return math.nan
-  distortion = max(0.0, max((r.intercept_nats - rate_nats) / r.lmbda for r in lines))
-  return _psnr(distortion)
-
-
-def table(records):
-  """The markdown table of the module docstring."""
-  ub = sorted((r for r in records if r.estimator == "upper_bound" and r.has_point),
-              key=lambda r: r.bpp)
-  lines = [r for r in records if r.estimator == "lower_bound" and r.has_line]
-  codecs = sorted({r.estimator for r in records if r.estimator.startswith(curves.CODEC_PREFIX)})
-  header = (["lambda", "UB bpp", "UB PSNR", "UB s", "LB: PSNR at most"]
-            + [f"{c[len(curves.CODEC_PREFIX):]} PSNR" for c in codecs])
-  rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-  for point in ub:
-    cells = [f"{point.lmbda:g}", f"{point.bpp:.3f}", f"{point.psnr_db:.2f}",
-             f"{point.seconds:.0f}", f"{_lb_psnr_at(lines, point.rate_nats):.2f}"]
-    for codec in codecs:
-      psnr = _codec_psnr_at([r for r in records if r.estimator == codec and r.has_point],
-                            point.bpp)
-      cells.append("n/a" if math.isnan(psnr) else f"{psnr:.2f}")
-    rows.append("| " + " | ".join(cells) + " |")
-  seconds = {c: sum(r.seconds or 0 for r in records if r.estimator == c) for c in codecs}
-  lb_seconds = sum(r.seconds or 0 for r in lines)
-  rows.append("")
-  rows.append(f"Seconds: lower bound {lb_seconds:.0f} in all; " + ", ".join(
-      f"{c[len(curves.CODEC_PREFIX):]} {s:.0f}" for c, s in seconds.items()))
-  against_ub = report.bd_rates(records)
-  against_jpeg = report.bd_rates(records, anchor="codec:jpeg") if "codec:jpeg" in codecs else {}
-  rows.append("")
-  rows.append("| codec | BD-rate vs UB envelope | BD-rate vs JPEG |")
-  rows.append("|---|---|---|")
+def per_image_rows(variant, points, codecs):
+  """One row per (codec): each test photograph's BD-rate, then the mean ± SE."""
+  learned = [p for p in points if p.estimator == "upper_bound" or p.estimator in codecs]
+  rates = per_image.bd_rates(learned)
+  rows = []
   for codec in codecs:
-    jpeg = against_jpeg.get(codec, math.nan)
-    rows.append(f"| {codec} | {against_ub.get(codec, math.nan):+.1f} % | "
-                + ("n/a" if math.isnan(jpeg) else f"{jpeg:+.1f} %") + " |")
-  return "\n".join(rows)
+    summary = rates.get(codec)
+    if summary is None:
+      continue
+    cells = [_percent(v) for v in summary.per_image.values()]
+    mean = "n/a" if not summary.n else (
+        f"{summary.mean:+.1f} % ± {summary.se:.1f}" if summary.n > 1 else f"{summary.mean:+.1f} %")
+    rows.append(f"| {variant} | {codec} | {mean} | " + " | ".join(cells) + " |")
+  return rows, (list(next(iter(rates.values())).per_image) if rates else [])
 
 
 def main(argv):
@@ -107,17 +88,35 @@ def main(argv):
   photos = FLAGS.photos or os.path.join(FLAGS.out, "photos")
   if not FLAGS.photos:
     _run("make_photo_folder.py", f"--out={photos}")
-  bounds = ["--source=images", f"--data={os.path.join(photos, 'train')}",
-            f"--test={os.path.join(photos, 'test')}", "--estimators=upper_bound,lower_bound",
-            f"--preset={FLAGS.preset}", f"--out={FLAGS.out}"]
-  if FLAGS.lambdas:
-    bounds.append(f"--lambdas={','.join(FLAGS.lambdas)}")
-  _run("sandwich.py", *bounds)
-  if FLAGS.codecs:
-    _run("codecs.py", f"--run={FLAGS.out}", f"--codecs={','.join(FLAGS.codecs)}")
-  records = curves.read_csv(os.path.join(FLAGS.out, "curves.csv"))
-  print(table(records))
-  print(per_image.markdown(records, held_out_points.read_run(FLAGS.out)))
+  unknown = sorted(set(FLAGS.variants) - set(_VARIANTS))
+  if unknown:
+    raise app.UsageError(f"--variants: unknown {', '.join(unknown)}; valid: old, new")
+  codec_names = ["jpeg"] if FLAGS.smallest else FLAGS.codecs
+  codecs = [curves.CODEC_PREFIX + c for c in codec_names]
+  lambdas = ["204800", "1843200"] if FLAGS.smallest else FLAGS.lambdas
+  pooled = ["| upper bound | sweep s | " + " | ".join(codecs) + " |",
+            "|---|---|" + "---|" * len(codecs)]
+  by_image, files = [], []
+  for variant in FLAGS.variants:
+    run = os.path.join(FLAGS.out, variant)
+    bound = ["--source=images", f"--data={os.path.join(photos, 'train')}",
+             f"--test={os.path.join(photos, 'test')}", "--estimators=upper_bound",
+             f"--preset={'quick' if FLAGS.smallest else 'default'}", f"--out={run}",
+             *_VARIANTS[variant]]
+    if lambdas:
+      bound.append(f"--lambdas={','.join(lambdas)}")
+    _run("sandwich.py", *bound)
+    _run("codecs.py", f"--run={run}", f"--codecs={','.join(codec_names)}")
+    records = curves.read_csv(os.path.join(run, "curves.csv"))
+    pooled.append(pooled_row(variant, records, codecs))
+    rows, files = per_image_rows(variant, held_out_points.read_run(run), codecs)
+    by_image += rows
+  print("\nPooled over the test photographs (pixel-weighted), BD-rate against the upper bound:")
+  print("\n".join(pooled))
+  print("\nPer test photograph:")
+  print("| upper bound | codec | mean ± SE | " + " | ".join(files) + " |")
+  print("|---|---|---|" + "---|" * len(files))
+  print("\n".join(by_image))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ import tensorflow as tf
 from rdbounds import curves
 from rdbounds import held_out_points
 from rdbounds import training
+from rdbounds.upper import pretrained
+from rdbounds.upper import pretrained_file
 from rdbounds.upper import refine
 from rdbounds.upper import spatial
 from rdbounds.upper import spatial_config
@@ -61,6 +63,11 @@ def train_and_evaluate(source, config: spatial_config.SpatialConfig,
   if not source.has_whole_images:
     raise ValueError(f"the spatial upper bound trains on crops and evaluates on whole held-out "
                      f"images; {source.name} has none (image folders have)")
+  refinement = None
+  if config.refine_steps:
+    refinement = refine.Refinement(tradeoff, config.refine_steps, config.refine_lr)
+  if config.pretrained:
+    return evaluate_pretrained(source, config, tradeoff, seed, refinement, log)
   crops = source.with_crop(config.train_crop)
   tf.keras.utils.set_random_seed(int(seed))
   model = spatial.SpatialVAE(config.filters, config.latent_channels, config.hyper_channels,
@@ -72,12 +79,30 @@ def train_and_evaluate(source, config: spatial_config.SpatialConfig,
   if warm_start_dir is not None and not trainer.saved_step():
     start_from(model, warm_start_dir, log)
   result = trainer.run()
-  refinement = None
-  if config.refine_steps:
-    refinement = refine.Refinement(tradeoff, config.refine_steps, config.refine_lr)
   evaluation = whole_images.evaluate(model, source.held_out_images(), seed=seed + config.eval_seed,
                                      refinement=refinement, log=log)
   return model, result, evaluation
+
+
+def evaluate_pretrained(source, config: spatial_config.SpatialConfig,
+                        tradeoff: tradeoff_lib.PerPixelTradeoff, seed: int, refinement, log):
+  """The pretrained model (`config.pretrained`) at `tradeoff`, evaluated on the whole held-out
+  images as a trained one is; nothing is trained. Returns `train_and_evaluate`'s triple.
+
+  Raises:
+    ValueError when the file's content is not the one the job was planned with.
+  """
+  path = pretrained_file.resolve(config.pretrained)
+  if config.pretrained_sha256 and pretrained_file.sha256(path) != config.pretrained_sha256:
+    raise ValueError(f"upper_bound: {path} changed since the job was planned; plan it again")
+  model, _ = pretrained.load(path)
+  log(f"evaluating the pretrained photo model {path} at lambda per pixel "
+      f"{tradeoff.lmbda_per_pixel:g}")
+  at_level = model.at(tradeoff.lmbda_per_pixel)
+  evaluation = whole_images.evaluate(at_level, source.held_out_images(),
+                                     seed=seed + config.eval_seed, refinement=refinement,
+                                     log=log)
+  return at_level, training.TrainingResult(0, 0.0, {}, 0), evaluation
 
 
 def per_image_points(evaluation, files, channels: int) -> List[dict]:

@@ -12,6 +12,7 @@ from typing import List, Optional
 from rdbounds import config
 from rdbounds import estimators
 from rdbounds.upper import options
+from rdbounds.upper import pretrained_file
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +32,15 @@ class SpatialConfig(options.TrainingOptions):
       "encoder's posterior.")
   refine_lr: float = config.option(
       1e-2, "Upper bound (photos): initial learning rate of --ub_refine_steps.")
+  pretrained: str = config.option(
+      "", "Upper bound (photos): evaluate a pretrained model instead of training one on the "
+      "folder: 'shipped' (data/photo_upper_bound.npz, trained on other photographs: "
+      "docs/photo_model.md) or the path of a file experiments/train_photo_ub.py wrote; '' "
+      "(empty): train on the folder's photographs. Each held-out image's posterior is still "
+      "refined (--ub_refine_steps); the training options are unused.")
+  pretrained_sha256: str = config.option(
+      "", "The pretrained file's content hash, set when the jobs are planned (a job is "
+      "identified by the model it evaluates, not by its path).", flag=False)
   warm_start_steps: Optional[int] = config.option(
       None, "Upper bound (photos): train the sweep's highest lambda from random weights for "
       "--ub_steps, each lower lambda from the model trained at the lambda above it, and then "
@@ -77,7 +87,8 @@ PHOTO_PRESETS = {
 
 def plan_chain(estimator, lambdas, seed, config_: SpatialConfig, source
                ) -> List[estimators.Job]:
-  """With `warm_start_steps`, a chain: the highest lambda from random weights, each lower one
+  """With `pretrained`, one evaluation per lambda (`with_pretrained_file`). With
+  `warm_start_steps`, a chain: the highest lambda from random weights, each lower one
   from its predecessor's trained model (`Job.warm_from`), then the highest lambda again,
   from the model trained at the lambda below it. Without, one job per lambda.
 
@@ -86,6 +97,9 @@ def plan_chain(estimator, lambdas, seed, config_: SpatialConfig, source
   (measured: docs/results.md, "Natural images"). The chain's first point is kept (it is a
   valid point too); the envelope drops it where the revisit dominates it.
   """
+  if config_.pretrained:
+    return estimators.one_job_per_lambda(estimator, lambdas, seed,
+                                         with_pretrained_file(config_, lambdas, source), source)
   if config_.warm_start_steps is None:
     return estimators.one_job_per_lambda(estimator, lambdas, seed, config_, source)
   # The first job is the one a sweep without the chain runs (and shares its id); each other
@@ -101,3 +115,28 @@ def plan_chain(estimator, lambdas, seed, config_: SpatialConfig, source
     jobs.append(estimators.Job(estimator.name, jobs[0].lmbda, seed, warm, source,
                                warm_from=jobs[1].job_id))
   return jobs
+
+
+def with_pretrained_file(config_: SpatialConfig, lambdas, source) -> SpatialConfig:
+  """`config_` with the pretrained file's hash, once the file's grid is checked to cover
+  every lambda (per pixel of `source`'s samples: its description's crop).
+
+  Raises:
+    DataError (a missing or unreadable file) and ValueError (a lambda off the grid), one line.
+  """
+  path = pretrained_file.resolve(config_.pretrained)
+  sizes, _ = pretrained_file.header(path)
+  grid = sizes["lambdas_per_pixel"]
+  crop = (source.description or {}).get("crop")
+  if crop:
+    per_sample = crop * crop
+    # A hair of slack, as `VariableRateVAE.position` has, for the grid's own values.
+    outside = [l for l in lambdas
+               if not grid[0] * (1 - 1e-9) <= l / per_sample <= grid[-1] * (1 + 1e-9)]
+    if outside:
+      raise ValueError(
+          f"upper_bound: the pretrained photo model covers lambda {grid[0] * per_sample:g} to "
+          f"{grid[-1] * per_sample:g} (per {crop}x{crop} sample; {grid[0]:g} to {grid[-1]:g} "
+          f"per pixel); got {', '.join(f'{l:g}' for l in outside)}")
+  return dataclasses.replace(config_, warm_start_steps=None,
+                             pretrained_sha256=pretrained_file.sha256(path))
