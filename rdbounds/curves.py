@@ -2,9 +2,8 @@
 
 Every estimator (analytic, Blahut-Arimoto, upper bound, lower bound, codecs) returns
 `Record`s; a user's own codec's points become records too (`points:<codec>`). A record may
-carry an achieved point `(distortion, rate_nats)` (upper bounds,
-codecs, references), a line `R >= intercept_nats - lambda * D` (lower bounds, references), or
-both. Units: distortion is MSE per dimension; rates and intercepts are nats per sample; the
+carry an achieved point `(distortion, rate_nats)` (upper bounds, codecs, references), a line
+`R >= intercept_nats - lambda * D` (lower bounds, references), or both. Units: distortion is MSE per dimension; rates and intercepts are nats per sample; the
 CSV also carries bits per sample, bits per pixel and PSNR for image sources.
 """
 

@@ -285,7 +285,8 @@ def _header_share(record):
 
 
 def setting_of(record):
-  """The operating point from a run id: `<job id>:<setting>` or `codec:<name>-<setting>`."""
+  """The operating point from a run id: `<job id>:<setting>` (a codec's sweep, a user's
+  points) or `codec:<name>-<setting>`."""
   run_id = record.run_id or ""
   if not run_id.startswith(curves.CODEC_PREFIX) and ":" in run_id:
     return run_id.split(":", 1)[1]  # Job ids hold no colon; a setting may.
