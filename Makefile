@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 $(STAMP): constraints.txt setup.cfg pyproject.toml
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip
-	$(VPY) -m pip install --quiet -c constraints.txt -e '.[test,dist,hub]'
+	$(VPY) -m pip install --quiet -c constraints.txt -e '.[test,dist,hub,codecs]'
 	@touch $(STAMP)
 
 demo: $(STAMP)

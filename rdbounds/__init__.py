@@ -7,14 +7,16 @@
     result.plot("sandwich.png")
 
 Units: distortion is MSE per dimension, rates are nats per sample. `sandwich` runs the jobs
-of the `rdbounds sandwich` command; `add_codecs`, `reevaluate` and `load` those of
-`rdbounds codecs`, `rdbounds evaluate` and `rdbounds plot`. Importing the package does not
+of the `rdbounds sandwich` command; `add_codecs` (and `add_points`, your own codec's
+points), `reevaluate` and `load` those of `rdbounds codecs` (`--points`), `rdbounds evaluate`
+and `rdbounds plot`. Importing the package does not
 load TensorFlow; building a source does.
 """
 
 from rdbounds.api.codecs import add_codecs
 from rdbounds.api.evaluate import reevaluate
+from rdbounds.api.points import add_points
 from rdbounds.api.result import Result, load
 from rdbounds.api.sandwich import sandwich
 
-__all__ = ["sandwich", "add_codecs", "reevaluate", "load", "Result"]
+__all__ = ["sandwich", "add_codecs", "add_points", "reevaluate", "load", "Result"]

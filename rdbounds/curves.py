@@ -1,9 +1,9 @@
 """One record type for every estimator, the CSV schema, and the envelopes of the sandwich.
 
 Every estimator (analytic, Blahut-Arimoto, upper bound, lower bound, codecs) returns
-`Record`s. A record may carry an achieved point `(distortion, rate_nats)` (upper bounds,
-codecs, references), a line `R >= intercept_nats - lambda * D` (lower bounds, references), or
-both. Units: distortion is MSE per dimension; rates and intercepts are nats per sample; the
+`Record`s; a user's own codec's points become records too (`points:<codec>`). A record may
+carry an achieved point `(distortion, rate_nats)` (upper bounds, codecs, references), a line
+`R >= intercept_nats - lambda * D` (lower bounds, references), or both. Units: distortion is MSE per dimension; rates and intercepts are nats per sample; the
 CSV also carries bits per sample, bits per pixel and PSNR for image sources.
 """
 
@@ -32,16 +32,31 @@ ESTIMATORS = ("analytic", "blahut_arimoto", "upper_bound", "wgd", "lower_bound")
 # envelope (time sharing) is one too.
 ACHIEVABLE = ("upper_bound", "wgd")
 CODEC_PREFIX = "codec:"
+# A user's own codec, its operating points measured outside rdbounds (`rdbounds.add_points`).
+POINTS_PREFIX = "points:"
 LN2 = math.log(2.0)
 # An LB intercept above this fraction of its ceiling ln k says more about k than about R(D):
 # binaries warn and plots draw the line dashed.
 SATURATION = 0.95
 
 
+def is_operational(name: str) -> bool:
+  """Whether estimator `name` is a real codec's operating points: a built-in codec
+  (`codec:<name>`) or a user's own (`points:<codec>`)."""
+  return any(name.startswith(p) and len(name) > len(p) for p in (CODEC_PREFIX, POINTS_PREFIX))
+
+
+def is_achievable(name: str) -> bool:
+  """Whether estimator `name`'s points are achievable codes: the learned upper bounds
+  (`ACHIEVABLE`) and every real codec (docs/method.md, "Why a codec's point is achievable")."""
+  return name in ACHIEVABLE or is_operational(name)
+
+
 def check_estimator_name(name: str) -> str:
-  if name in ESTIMATORS or (name.startswith(CODEC_PREFIX) and len(name) > len(CODEC_PREFIX)):
+  if name in ESTIMATORS or is_operational(name):
     return name
-  raise ValueError(f"unknown estimator {name!r}; valid: {', '.join(ESTIMATORS)}, codec:<name>")
+  raise ValueError(f"unknown estimator {name!r}; valid: {', '.join(ESTIMATORS)}, codec:<name>, "
+                   f"points:<codec>")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,7 +65,7 @@ class Record:
 
   Attributes:
     source: source name.
-    estimator: one of `ESTIMATORS` or `codec:<name>`.
+    estimator: one of `ESTIMATORS`, `codec:<name>` or `points:<codec>`.
     lmbda: the multiplier lambda (`lambda` in the CSV); None for codecs swept otherwise.
     distortion, distortion_se: achieved E[rho] (MSE per dim) and its standard error.
     rate_nats, rate_nats_se: achieved rate per sample in nats and its standard error.

@@ -21,6 +21,8 @@ import math
 import os
 from typing import Dict, List, Optional, Union
 
+import numpy as np
+
 from rdbounds import curves
 
 FILE = "held_out_images.json"
@@ -32,6 +34,32 @@ def point(file: str, pixels: int, bits: float, squared_error: float, channels: i
   mse = squared_error / (pixels * channels)
   return dict(file=file, pixels=int(pixels), bpp=float(bits / pixels),
               psnr_db=-10.0 * math.log10(mse) if mse > 0 else math.inf)
+
+
+def pool(bits, pixels, squared_error, channels: int, pixels_per_sample: int) -> dict:
+  """The pooled (pixel-weighted) point of whole images, per sample of the source's crops.
+
+  With b_i bits, N_i pixels and squared error e_i (summed over N_i C values) for image i and
+  P = `pixels_per_sample`:
+
+      rate_nats = ln 2 (sum_i b_i / sum_i N_i) P,   distortion = sum_i e_i / (C sum_i N_i),
+
+  and their standard errors over images (of b_i / N_i P ln 2 and of e_i / (N_i C); None for
+  one image).
+
+  Returns:
+    {rate_nats, rate_nats_se, distortion, distortion_se}.
+  """
+  bits, pixels = np.asarray(bits, np.float64), np.asarray(pixels, np.float64)
+  squared_error = np.asarray(squared_error, np.float64)
+  values = pixels * channels
+  se = lambda per_image: (float(np.std(per_image, ddof=1) / math.sqrt(per_image.size))
+                          if per_image.size > 1 else None)
+  rate_se = se(bits / pixels * pixels_per_sample)
+  return dict(rate_nats=float(bits.sum() / pixels.sum() * pixels_per_sample * math.log(2.0)),
+              rate_nats_se=None if rate_se is None else rate_se * math.log(2.0),
+              distortion=float(squared_error.sum() / values.sum()),
+              distortion_se=se(squared_error / values))
 
 
 def write(job_dir: str, points: Union[List[dict], Dict[str, List[dict]]]) -> None:

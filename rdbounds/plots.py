@@ -6,7 +6,9 @@ Image sources: PSNR (dB) against bits per pixel. Every estimator is drawn from t
 its own colour and marker) and the lower convex envelope of all of them (time sharing); the
 upper envelope of the lines `R >= intercept - lambda D` for lower bounds, with the band
 between the envelopes of the confidence-interval ends; curves through the points of
-references and codecs.
+references and codecs (a user's own codec, `points:<codec>`, with square markers); and,
+when the run has codecs, the achievable envelope: the lower convex envelope of every
+achievable point, the learned bound's and the codecs' (`rdbounds.codecs.envelope`).
 """
 
 import dataclasses
@@ -22,6 +24,8 @@ import numpy as np
 
 from rdbounds import curves
 from rdbounds import files
+from rdbounds.codecs import envelope
+from rdbounds.codecs import report
 
 
 _STYLE = {
@@ -163,14 +167,56 @@ def _draw_lower_bound(ax, lb, axes: _Axes, grid) -> None:
               label=f"LB saturated (>= {curves.SATURATION:.0%} of ln k), lambda={r.lmbda:g}")
 
 
-def _draw_codecs(ax, by_estimator, axes: _Axes) -> None:
-  """Codecs, each in a colour no bound or reference uses (matplotlib's cycle would give the
+def _series(record: curves.Record) -> str:
+  """Which curve of its codec a built-in codec's point is on: the words of its setting after
+  the first (`quality=50 chroma=444` -> `chroma=444`), so that each chroma format is its own
+  curve; "" for one curve (a user's points are one curve per codec)."""
+  if not record.estimator.startswith(curves.CODEC_PREFIX):
+    return ""
+  return " ".join(report.setting_of(record).split()[1:])
+
+
+def _codec_colors(by_estimator) -> dict:
+  """Each codec's colour: none a bound or reference uses (matplotlib's cycle would give the
   second codec the lower bound's red)."""
-  codecs = sorted(k for k in by_estimator if k.startswith(curves.CODEC_PREFIX))
-  for name, color in zip(codecs, itertools.cycle(_CODEC_COLORS)):
-    pts = sorted((r.distortion, r.rate_nats) for r in by_estimator[name] if r.has_point)
-    if pts:
-      ax.plot(*axes(*zip(*pts)), marker="^", linestyle="-", alpha=0.8, color=color, label=name)
+  codecs = sorted(k for k in by_estimator if curves.is_operational(k))
+  return dict(zip(codecs, itertools.cycle(_CODEC_COLORS)))
+
+
+def _draw_codecs(ax, by_estimator, axes: _Axes) -> None:
+  """Codecs in their colours, one curve per series (`_series`: dashed after the first), a
+  user's own codec with square markers."""
+  for name, color in _codec_colors(by_estimator).items():
+    points = [r for r in by_estimator[name] if r.has_point]
+    series = list(dict.fromkeys(_series(r) for r in points))
+    for i, key in enumerate(series):
+      pts = sorted((r.distortion, r.rate_nats) for r in points if _series(r) == key)
+      ax.plot(*axes(*zip(*pts)), marker="s" if name.startswith(curves.POINTS_PREFIX) else "^",
+              linestyle="-" if i == 0 else "--", alpha=0.8, color=color,
+              label=f"{name} ({key})" if key else name)
+
+
+def _draw_achievable_envelope(ax, records, by_estimator, axes: _Axes) -> None:
+  """The lower convex envelope of every achievable point, learned bound and codecs, where
+  codecs are in the run (without them it is the UB envelope, drawn already): a broad band
+  under the points, in the colour of the estimator that supplies each stretch of it, grey
+  where two time-share."""
+  if not any(curves.is_operational(r.estimator) and r.has_point for r in records):
+    return
+  colors = dict(_codec_colors(by_estimator),
+                **{name: _STYLE[name]["color"] for name in curves.ACHIEVABLE})
+  corners = envelope.vertices(records)
+  label = "achievable envelope (colour: who supplies it)"
+  for stretch in envelope.stretches(corners):
+    if len(stretch.suppliers) == 2:
+      ends = [r for r in corners if r.rate_nats in (stretch.low, stretch.high)]
+      color = "gray"
+    else:
+      ends, color = list(stretch.vertices), colors[stretch.suppliers[0]]
+    x, y = axes([r.distortion for r in ends], [r.rate_nats for r in ends])
+    ax.plot(x, y, color=color, linewidth=7, alpha=0.25, zorder=1, solid_capstyle="round",
+            marker="o" if len(ends) == 1 else None, markersize=12, label=label)
+    label = None
 
 
 def _image_view(ax, records, lb, axes: _Axes) -> None:
@@ -228,6 +274,7 @@ def draw_curves(ax, records: Sequence[curves.Record], source=None, units: str = 
   if lb:
     _draw_lower_bound(ax, lb, axes, grid)
   _draw_codecs(ax, by_estimator, axes)
+  _draw_achievable_envelope(ax, records, by_estimator, axes)
   if axes.image:
     _image_view(ax, records, lb, axes)
   else:

@@ -115,6 +115,24 @@ class PlotsTest(tf.test.TestCase):
     red = np.array([0xd6, 0x27, 0x28])
     self.assertFalse(np.any(np.abs(pixels - red).max(axis=1) <= 8))
 
+  def test_each_chroma_format_is_a_curve_and_the_envelope_comes_with_codecs(self):
+    ub = [r for r in _vector_records() if r.estimator == "upper_bound"]
+    ax = self._draw(ub)
+    self.assertNotIn("achievable envelope (colour: who supplies it)",
+                     [l.get_label() for l in ax.get_lines()])
+    # A codec with two chroma formats below the bound at small D, and a user's codec.
+    codec = [curves.Record("g", "codec:avif", None, d, None, r, run_id=f"j:quality={q} chroma={c}")
+             for c, shift in (("default", 0.3), ("444", 0.2))
+             for q, d, r in ((10, 0.3, 1.2 + shift), (50, 0.1, 2.3 + shift))]
+    mine = [curves.Record("g", "points:mine", None, 0.05, None, 2.6, run_id="p:q")]
+    ax = self._draw(ub + codec + mine)
+    lines = {l.get_label(): l for l in ax.get_lines()}
+    self.assertAllClose(lines["codec:avif (chroma=444)"].get_xydata(), [[0.1, 2.5], [0.3, 1.4]])
+    self.assertEqual(lines["codec:avif (chroma=444)"].get_linestyle(), "--")
+    self.assertEqual(lines["codec:avif (chroma=default)"].get_linestyle(), "-")
+    self.assertEqual(lines["points:mine"].get_marker(), "s")
+    self.assertIn("achievable envelope (colour: who supplies it)", lines)
+
   def test_rejects_unknown_units(self):
     with self.assertRaisesRegex(ValueError, "units"):
       plots.plot_curves(_vector_records(), os.path.join(self.get_temp_dir(), "x.png"), units="hartleys")

@@ -10,6 +10,7 @@ from rdbounds.api import execute
 from rdbounds.api import folder
 from rdbounds.api import plan
 from rdbounds.api import result as result_lib
+from rdbounds.codecs import config as codec_config
 
 
 def codec_names() -> list:
@@ -54,9 +55,8 @@ def add_codecs(run: str, codecs: Optional[Sequence[str]] = None, preset: Optiona
   if unknown:
     raise ValueError(f"unknown codec(s) {', '.join(unknown)}; valid: {', '.join(codec_names())}")
 
-  from rdbounds.codecs import per_image, report  # pylint: disable=g-import-not-at-top
   source = plan.source(config["source_options"])
-  chosen = _applicable(codecs, source)
+  chosen = _applicable(codecs, source, log)
   seed = folder.seed(config)
   jobs = [job for e in chosen
           for job in e.plan_jobs(lambda_values, seed, e.preset_for(preset, source),
@@ -73,15 +73,24 @@ def add_codecs(run: str, codecs: Optional[Sequence[str]] = None, preset: Optiona
   folder.save(run, config)
   result = execute.run(source, jobs, run, folder.merged_ids(config),
                        dask=dask, units=folder.units(config), log=log)
-  result.report = (report.markdown(result.records, source)
-                   + per_image.markdown(result.records, held_out_points.read_run(run)))
-  curves.atomic_write_text(os.path.join(run, "report.md"), result.report)
+  result.report = write_report(run, result.records, source)
   return result
 
 
-def _applicable(names: Optional[Sequence[str]], source) -> list:
-  """The codecs `names` (all that apply to `source` if None). Raises ValueError if one of
-  the named ones does not apply."""
+def write_report(run: str, records, source) -> str:
+  """Writes RUN/report.md from the run's rows and returns its text: each codec point against
+  the bounds and the BD-rates (`report`), the achievable envelope (`envelope`), and on
+  photographs each held-out image (`per_image`)."""
+  from rdbounds.codecs import envelope, per_image, report  # pylint: disable=g-import-not-at-top
+  text = (report.markdown(records, source) + envelope.markdown(records)
+          + per_image.markdown(records, held_out_points.read_run(run)))
+  curves.atomic_write_text(os.path.join(run, "report.md"), text)
+  return text
+
+
+def _applicable(names: Optional[Sequence[str]], source, log: Callable[[str], None]) -> list:
+  """The codecs `names` (all that apply to `source` if None, with a note for each left out
+  for want of its package). Raises ValueError if one of the named ones does not apply."""
   if names:
     chosen = [estimators.get(curves.CODEC_PREFIX + n) for n in names]
     reasons = [e.not_applicable(source) for e in chosen]
@@ -89,4 +98,9 @@ def _applicable(names: Optional[Sequence[str]], source) -> list:
       raise ValueError("; ".join(r for r in reasons if r))
     return chosen
   every = [estimators.get(curves.CODEC_PREFIX + n) for n in codec_names()]
-  return [e for e in every if e.not_applicable(source) is None]
+  reasons = {e.name: e.not_applicable(source) for e in every}
+  for kind in codec_config.PLUGIN_KINDS:
+    reason = reasons[curves.CODEC_PREFIX + kind]
+    if reason and reason == codec_config.plugin_missing(kind):
+      log(f"skipping {reason}")
+  return [e for e in every if reasons[e.name] is None]

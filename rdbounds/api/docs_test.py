@@ -54,7 +54,16 @@ def test_references_and_codecs_are_measured_against_the_truth(executed):
     assert abs(record.intercept_nats - (math.log(record.lmbda) + 1)) < 0.02
   assert "BD-rate" in namespace["codecs"].report
   assert {r.estimator for r in namespace["loaded"].records} == {
-      "upper_bound", "lower_bound", "codec:scalar"}
+      "upper_bound", "lower_bound", "codec:scalar", "points:mine"}
+
+
+def test_your_own_points_are_rows_above_the_closed_form_with_a_bd_rate(executed):
+  namespace, _ = executed
+  mine = [r for r in namespace["mine"].records if r.estimator == "points:mine"]
+  assert [(r.distortion, r.rate_nats) for r in mine] == [(0.45, 0.9), (0.1, 2.5)]
+  for record in mine:  # N(0, I_2): R(D) = ln(1 / D), below every real code's point.
+    assert record.rate_nats > math.log(1 / record.distortion)
+  assert "* points:mine: " in namespace["mine"].report
 
 
 def test_the_readme_example_is_the_guide_first_block():

@@ -10,7 +10,7 @@ from rdbounds.cli import runner
 # Subcommand -> what it does (each is a module of this package with `main(argv)`).
 COMMANDS = {
     "sandwich": "trace sandwich bounds on R(D): references, upper and lower bounds, codecs",
-    "codecs": "add real codecs to a finished run and report their distance to the bounds",
+    "codecs": "add real codecs (or your own codec's points) to a finished run and report them",
     "evaluate": "evaluate a finished run's trained models again, with other settings",
     "plot": "draw the R-D plot of a run's CSV",
 }

@@ -211,7 +211,8 @@ def measure_whole_images(codec: Codec, source: sources_base.Source, images: Sequ
   With N_i pixels and b_i bits for image i, and P = `source.pixels_per_sample` pixels per crop:
 
       rate = ln 2 (sum_i b_i / sum_i N_i) P   nats per sample (so bpp = sum b_i / sum N_i),
-      distortion = sum_i |x_i - x_hat_i|^2 / sum_i (N_i C)   (pixel-weighted MSE).
+      distortion = sum_i |x_i - x_hat_i|^2 / sum_i (N_i C)   (pixel-weighted MSE;
+                                                          `held_out_points.pool`).
 
   Standard errors are over images (of the per-image MSE and rate), None for a single image.
 
@@ -232,7 +233,7 @@ def measure_whole_images(codec: Codec, source: sources_base.Source, images: Sequ
   names = list(files) if files is not None else [str(i) for i in range(len(images))]
   if len(names) != len(images):
     raise ValueError(f"{source.name}: {len(names)} file names for {len(images)} images")
-  squared_error, values, bits, pixels, header, points = [], [], [], [], [], []
+  squared_error, bits, pixels, header, points = [], [], [], [], []
   for name, image in zip(names, images):
     image = np.asarray(image, np.float32)
     bitstream = codec.encode_image(image)
@@ -241,24 +242,17 @@ def measure_whole_images(codec: Codec, source: sources_base.Source, images: Sequ
       raise RuntimeError(f"codec {codec.name} decoded shape {decoded.shape}, "
                          f"expected {image.shape}")
     squared_error.append(float(np.sum(np.square(image.astype(np.float64) - decoded))))
-    values.append(image.size)
     bits.append(8.0 * len(bitstream))
     pixels.append(image.shape[0] * image.shape[1])
     header.append(_header_bits(codec, [bitstream]))
     points.append(held_out_points.point(name, pixels[-1], bits[-1], squared_error[-1],
                                         image.shape[2]))
-  squared_error, values = np.array(squared_error), np.array(values, np.float64)
-  bits, pixels = np.array(bits), np.array(pixels, np.float64)
   per_sample = source.pixels_per_sample  # Nats per pixel -> per crop of the source.
-  se = lambda per_image: (float(np.std(per_image, ddof=1) / math.sqrt(per_image.size))
-                          if per_image.size > 1 else None)
-  rate_se = se(bits / pixels * per_sample)
+  pixels = np.array(pixels, np.float64)
   record = curves.Record(
       source=source.name, estimator=curves.CODEC_PREFIX + codec.name, lmbda=codec.lmbda,
-      distortion=float(squared_error.sum() / values.sum()),
-      distortion_se=se(squared_error / values),
-      rate_nats=float(bits.sum() / pixels.sum() * per_sample * LN2),
-      rate_nats_se=None if rate_se is None else rate_se * LN2,
+      **held_out_points.pool(bits, pixels, squared_error, np.asarray(images[0]).shape[2],
+                             per_sample),
       pixels_per_sample=per_sample, n_eval=len(images), steps=codec.steps,
       seconds=seconds_offset + time.time() - started, seed=seed,
       run_id=run_id or f"codec:{codec.name}-{codec.setting}",

@@ -2,18 +2,38 @@
 
 Each codec family is an estimator named `codec:<family>`. Learned codecs (`ntc`,
 `hyperprior`) are trained at each lambda of a sweep, one job per lambda; classical codecs
-(`scalar`, `jpeg`, `webp`, `jpeg2000`) are swept over their own quality setting in one job
-(records without a lambda). Every job measures its operating points on held-out data
+(`scalar`, `jpeg`, `webp`, `jpeg2000`, and `avif`, `heic`, `jxl` when their optional packages
+are installed) are swept over their own quality setting in one job (records without a lambda). Every job measures its operating points on held-out data
 (`base.measure`: real bitstreams, bytes counted; photo folders: each held-out image whole).
 """
 
 import dataclasses
+import importlib
 from typing import List, Optional, Tuple
 
 from rdbounds import config
 from rdbounds import estimators
 
 PILLOW_KINDS = ("jpeg", "webp", "jpeg2000")
+# Codecs from optional packages that plug into Pillow (`rdbounds.codecs.plugins`), the
+# chroma formats each takes ("default": the codec's own), and for each the package, the
+# module it imports and the setup.cfg extra that installs it.
+PLUGIN_KINDS = ("avif", "heic", "jxl")
+PLUGIN_CHROMAS = {"avif": ("default", "444"), "heic": ("default", "444"), "jxl": ("default",)}
+PLUGIN_PACKAGES = {"avif": ("pillow-avif-plugin", "pillow_avif", "avif"),
+                   "heic": ("pillow-heif", "pillow_heif", "heic"),
+                   "jxl": ("pillow-jxl-plugin", "pillow_jxl", "jxl")}
+
+
+def plugin_missing(kind: str) -> Optional[str]:
+  """None when the package of codec `kind` imports, else one line saying what to install."""
+  package, module, extra = PLUGIN_PACKAGES[kind]
+  try:
+    importlib.import_module(module)
+  except ImportError:
+    return (f"codec:{kind} needs the {package} package: pip install -c constraints.txt "
+            f"-e '.[{extra}]' (or the 'codecs' extra for all of them)")
+  return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,6 +104,24 @@ class PillowCodecConfig(config.Config):
   measurement: Measurement = config.option(Measurement(256, 32), "Measurement sizes.")
 
 
+@dataclasses.dataclass(frozen=True)
+class PluginCodecConfig(config.Config):
+  """AVIF, HEIC or JPEG XL swept over quality and chroma format (every pair is a setting)."""
+  qualities: Tuple[int, ...] = config.option(
+      (10, 30, 50, 70, 90), "Qualities of the sweep, 0..100 (the library's own scale).")
+  chromas: Tuple[str, ...] = config.option(
+      ("default", "444"), "Chroma formats: default (the codec's own: 4:2:0 for AVIF and "
+      "HEIC) and 444 (full-resolution chroma; not for JPEG XL).")
+  measurement: Measurement = config.option(Measurement(256, 32), "Measurement sizes.")
+
+  def validate(self):
+    if not self.qualities or not all(0 <= q <= 100 for q in self.qualities):
+      raise ValueError(f"qualities must be in 0..100, got {self.qualities}")
+    unknown = sorted(set(self.chromas) - {"default", "444"})
+    if unknown or not self.chromas:
+      raise ValueError(f"chromas must be among default, 444, got {self.chromas}")
+
+
 _IMAGES = Measurement(256, 32)
 _IMAGES_QUICK = Measurement(64, 16)
 _NTC_IMAGES = NTCCodecConfig(batch_size=16, measurement=_IMAGES)
@@ -120,6 +158,22 @@ PILLOW_QUALITIES = {
 }
 
 
+PLUGIN_QUALITIES = {
+    # From about 0.1 bpp on photographs (AVIF's rate stops falling below quality 2) to
+    # where 4:2:0 stops gaining PSNR (about 45 dB).
+    "avif": (2, 10, 20, 30, 40, 50, 60, 70, 85, 95),
+    "heic": (2, 5, 10, 20, 30, 40, 50, 60, 70, 85),
+    # libjxl's quality 0 is still about 0.15 bpp on photographs.
+    "jxl": (0, 10, 30, 50, 60, 70, 80, 85, 90, 95),
+}
+
+
+def _plugin_presets(kind):
+  configs = [PluginCodecConfig(PLUGIN_QUALITIES[kind], PLUGIN_CHROMAS[kind], measurement)
+             for measurement in (_IMAGES_QUICK, _IMAGES, Measurement(1024, 32))]
+  return dict(zip(("quick", "default", "paper"), configs))
+
+
 def _pillow_presets(kind):
   qualities = PILLOW_QUALITIES[kind]
   return {"quick": PillowCodecConfig(qualities, _IMAGES_QUICK),
@@ -137,9 +191,10 @@ def _vectors_only(name):
   return check
 
 
-def _images(name, multiple=1, kind=None):
+def _images(name, multiple=1, kind=None, plugin=None):
   """Images of 1 or 3 channels whose H and W are multiples of `multiple` (the transforms'
-  total stride), and a Pillow build that can write `kind`."""
+  total stride), a Pillow build that can write `kind`, and the package of a `plugin` codec
+  installed."""
   def check(source):
     if not source.is_image:
       return f"{name} codes images; {source.name} is a vector source"
@@ -152,6 +207,8 @@ def _images(name, multiple=1, kind=None):
       from PIL import features  # pylint: disable=g-import-not-at-top
       if not features.check({"jpeg": "jpg", "webp": "webp", "jpeg2000": "jpg_2000"}[kind]):
         return f"this Pillow build cannot write {kind}"
+    if plugin:
+      return plugin_missing(plugin)
     return None
   return check
 
@@ -188,4 +245,12 @@ ESTIMATORS = (
         presets=_pillow_presets(kind), image_presets=_pillow_presets(kind),
         not_applicable=_images(kind, kind=kind), plan=one_job,
         description=f"{kind} via Pillow (images)") for kind in PILLOW_KINDS),
+    *(estimators.Estimator(
+        name=f"codec:{kind}", run=_RUN, config_class=PluginCodecConfig,
+        presets=_plugin_presets(kind), image_presets=_plugin_presets(kind),
+        not_applicable=_images(kind, plugin=kind), plan=one_job,
+        description=description) for kind, description in (
+            ("avif", "AVIF (AV1 intra, libaom) via pillow-avif-plugin (images; extra: avif)"),
+            ("heic", "HEIC (HEVC intra, x265) via pillow-heif (images; extra: heic)"),
+            ("jxl", "JPEG XL (libjxl) via pillow-jxl-plugin (images; extra: jxl)"))),
 )

@@ -20,6 +20,7 @@ from rdbounds.codecs import hyperprior
 from rdbounds.codecs import ntc
 from rdbounds.codecs import ntc_image
 from rdbounds.codecs import pillow
+from rdbounds.codecs import plugins
 from rdbounds.codecs import scalar
 from rdbounds import streams
 
@@ -52,11 +53,22 @@ def _pillow_points(kind):
   return points
 
 
+def _plugin_points(kind):
+  def points(source, job, context) -> Iterator[base.Codec]:
+    for chroma in job.config.chromas:
+      for quality in job.config.qualities:
+        codec = plugins.PluginCodec(kind, quality, chroma, source.event_shape)
+        context.log(f"codec:{kind} {codec.setting}")
+        yield codec
+  return points
+
+
 POINTS: Dict[str, Callable[..., Iterator[base.Codec]]] = {
     "codec:scalar": _scalar_points,
     "codec:ntc": _ntc_points,
     "codec:hyperprior": _hyperprior_points,
     **{f"codec:{kind}": _pillow_points(kind) for kind in ("jpeg", "webp", "jpeg2000")},
+    **{f"codec:{kind}": _plugin_points(kind) for kind in plugins.KINDS},
 }
 
 

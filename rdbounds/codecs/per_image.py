@@ -75,7 +75,7 @@ def bd_rates(points: Sequence[held_out_points.ImagePoint]) -> Dict[str, OverImag
         for f in files}
   out = {}
   for codec in sorted({p.estimator for p in points
-                       if p.estimator.startswith(curves.CODEC_PREFIX)}):
+                       if curves.is_operational(p.estimator)}):
     out[codec] = over_images({
         f: report.bd_rate(*_curve([p for p in points if p.file == f and p.estimator == codec]),
                           *_curve(ub[f]))

@@ -122,7 +122,7 @@ def compare(records: Sequence[curves.Record], source=None) -> List[Comparison]:
   ref_a, ref_l = _lines(records, "blahut_arimoto")
   out = []
   for record in records:
-    if not (record.estimator.startswith(curves.CODEC_PREFIX) and record.has_point):
+    if not (curves.is_operational(record.estimator) and record.has_point):
       continue
     d, r = record.distortion, record.rate_nats
     if record.pixels_per_sample:
@@ -202,7 +202,7 @@ def bd_rates(records: Sequence[curves.Record], anchor: Optional[str] = None) -> 
   else:
     reference = [r for r in records if r.estimator == anchor and r.has_point]
   out = {}
-  for name in sorted({r.estimator for r in records if r.estimator.startswith(curves.CODEC_PREFIX)}
+  for name in sorted({r.estimator for r in records if curves.is_operational(r.estimator)}
                      - {anchor}):
     points = [r for r in records if r.estimator == name and r.has_point]
     out[name] = bd_rate([r.distortion for r in points], [r.rate_nats for r in points],
@@ -241,7 +241,7 @@ def markdown(records: Sequence[curves.Record], source=None, title: Optional[str]
     lines.append("|---|---|---|---|---|---|---|")
     for c in comparisons:
       r = c.record
-      lines.append(f"| {r.estimator} | {_setting(r)} | {_fmt(r.bpp)} | {_fmt(r.psnr_db, 4)} | "
+      lines.append(f"| {r.estimator} | {setting_of(r)} | {_fmt(r.bpp)} | {_fmt(r.psnr_db, 4)} | "
                    f"{_fmt(c.to_ub, at_least=c.to_ub_at_least)} | {_fmt(c.to_lb)} | "
                    f"{_header_share(r)} |")
   else:
@@ -252,7 +252,7 @@ def markdown(records: Sequence[curves.Record], source=None, title: Optional[str]
     lines.append("|---|---|---|---|---|---|---|---|")
     for c in comparisons:
       r = c.record
-      lines.append(f"| {r.estimator} | {_setting(r)} | {_fmt(r.distortion, 4)} | "
+      lines.append(f"| {r.estimator} | {setting_of(r)} | {_fmt(r.distortion, 4)} | "
                    f"{_fmt(r.rate_nats, 4)} | {_fmt(r.rate_bits, 4)} | "
                    f"{_fmt(c.to_ub, at_least=c.to_ub_at_least)} | "
                    f"{_fmt(c.to_lb)} | {_fmt(c.to_reference)} |")
@@ -284,11 +284,12 @@ def _header_share(record):
   return f"{100 * record.header_bits / record.rate_bits:.3g}%"
 
 
-def _setting(record):
-  """The operating point from a run id: `<job id>:<setting>` or `codec:<name>-<setting>`."""
+def setting_of(record):
+  """The operating point from a run id: `<job id>:<setting>` (a codec's sweep, a user's
+  points) or `codec:<name>-<setting>`."""
   run_id = record.run_id or ""
   if not run_id.startswith(curves.CODEC_PREFIX) and ":" in run_id:
-    return run_id.rsplit(":", 1)[1]
+    return run_id.split(":", 1)[1]  # Job ids hold no colon; a setting may.
   return run_id.split("-", 1)[1] if "-" in run_id else run_id
 
 

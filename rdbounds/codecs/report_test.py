@@ -124,6 +124,10 @@ class JpegReportTest(tf.test.TestCase):
     record = curves.Record(source="s", estimator="codec:jpeg", distortion=0.01, rate_nats=70.0,
                            pixels_per_sample=PIXELS, run_id="codec_jpeg-seed=0-518f981331:quality=5")
     assert "| codec:jpeg | quality=5 |" in report.markdown([record])
+    # A user's setting may hold colons; the job id never does.
+    mine = curves.Record(source="s", estimator="points:mine", distortion=0.01, rate_nats=70.0,
+                         pixels_per_sample=PIXELS, run_id="points_mine-0123456789:yuv=4:4:4 q=9")
+    assert "| points:mine | yuv=4:4:4 q=9 |" in report.markdown([mine])
 
 
 if __name__ == "__main__":
