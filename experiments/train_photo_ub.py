@@ -29,6 +29,14 @@ _WORKDIR = flags.DEFINE_string("workdir", None, "Checkpoints and progress (resum
 _OUT = flags.DEFINE_string("out", pretrained.SHIPPED, "The model file to write.")
 _PRESET = flags.DEFINE_enum("preset", "default", sorted(pretrained.PRESETS), "Configuration.")
 _STEPS = flags.DEFINE_integer("steps", None, "Override the preset's steps.")
+_TRAIN_CROP = flags.DEFINE_integer("train_crop", None, "Override the preset's crop side.")
+_BATCH = flags.DEFINE_integer("batch", None, "Override the preset's batch.")
+_LR = flags.DEFINE_float("lr", None, "Override the preset's initial learning rate.")
+_ONLY_HYPERPRIOR = flags.DEFINE_bool(
+    "train_only_hyperprior", None, "Override the preset: train the rate model alone.")
+_INIT_FROM = flags.DEFINE_string(
+    "init_from", None, "Start from the latest weights of another run's --workdir (fresh "
+    "optimizer and schedule) unless --workdir has a checkpoint of its own.")
 _UNTIL = flags.DEFINE_integer("until", None, "Stop at this step (the schedule still counts "
                               "to --steps), checkpointed: run again to continue.")
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of crops, levels, noise and initialization.")
@@ -45,8 +53,11 @@ def main(argv):
   if _THREADS.value:
     tf.config.threading.set_intra_op_parallelism_threads(_THREADS.value)
   config_ = pretrained.PRESETS[_PRESET.value]
-  if _STEPS.value is not None:
-    config_ = config_.override(steps=_STEPS.value)
+  overrides = {name: flag.value for name, flag in (
+      ("steps", _STEPS), ("train_crop", _TRAIN_CROP), ("batch", _BATCH), ("lr", _LR),
+      ("train_only_hyperprior", _ONLY_HYPERPRIOR))
+                if flag.value is not None}
+  config_ = config_.override(**overrides)
   started = time.time()
   source = images.ImageFolderSource(_DATA.value, crop=config_.train_crop,
                                     test_directory=_VALIDATION.value)
@@ -55,10 +66,12 @@ def main(argv):
         f"{config_.steps} steps of {config_.batch} crops of {config_.train_crop} px", flush=True)
   until = 0 if _EXPORT_ONLY.value else _UNTIL.value
   model, result = pretrained.train(source, config_, _SEED.value, _WORKDIR.value,
-                                   lambda line: print(line, flush=True), until)
+                                   lambda line: print(line, flush=True), until,
+                                   _INIT_FROM.value)
   if result.steps == 0:
     raise app.UsageError(f"{_WORKDIR.value} holds no checkpoint to export")
   pretrained.save(_OUT.value, model, steps=result.steps, planned_steps=config_.steps,
+                  init_from=_INIT_FROM.value,
                   config=config_.to_json(), seed=_SEED.value,
                   training_photographs=sorted(os.path.basename(p) for p in source.files["train"]),
                   seconds_this_run=round(time.time() - started))

@@ -51,6 +51,13 @@ class PretrainConfig(config.Config):
   lambdas_per_pixel: Tuple[float, ...] = config.option(
       (60.0, 200.0, 600.0, 1800.0, 5400.0, 16200.0),
       "The grid of trade-offs (nats per pixel against MSE per dimension), increasing.")
+  gray_fraction: float = config.option(
+      0.125, "Fraction of training crops made grey (luma in every channel): photographs "
+      "include black-and-white ones, colour training sets rarely do.")
+  train_only_hyperprior: bool = config.option(
+      False, "Train h_a, h_s and p(h) alone, on the rate (the transforms fixed): the last "
+      "stage of the recipe, which refits the rate model on large crops after many steps on "
+      "small ones, whose 1x1 hyper-latents are all border.")
   level_weight_power: float = config.option(
       0.65, "Each level's loss is weighted by (lambda / lambda_0) ** -power.")
   train_crop: int = config.option(192, "Side of the training crops (a multiple of 64).")
@@ -74,6 +81,8 @@ class PretrainConfig(config.Config):
     if grid.size < 1 or np.any(grid <= 0) or np.any(np.diff(grid) <= 0):
       raise ValueError(f"lambdas_per_pixel must be positive and increasing, got "
                        f"{list(self.lambdas_per_pixel)}")
+    if not 0 <= self.gray_fraction <= 1:
+      raise ValueError(f"gray_fraction must lie in [0, 1], got {self.gray_fraction}")
     if not self.lr > 0 or not self.clip_norm > 0:
       raise ValueError(f"lr and clip_norm must be > 0, got {self.lr}, {self.clip_norm}")
 
@@ -99,12 +108,29 @@ def level_weights(config_: PretrainConfig) -> np.ndarray:
   return (grid / grid[0])**-config_.level_weight_power
 
 
+# ITU-R 601 luma, the weights Pillow's "L" conversion uses: a grey file read as RGB
+# (`images.read_image`) has this in every channel.
+_LUMA = (0.299, 0.587, 0.114)
+
+
+def some_grey(x: tf.Tensor, fraction: float, seed: tf.Tensor) -> tf.Tensor:
+  """`[B, H, W, 3]` crops with each one, with probability `fraction`, replaced by its luma in
+  every channel."""
+  if not fraction or x.shape[-1] != 3:
+    return x
+  luma = tf.reduce_sum(x * tf.constant(_LUMA, x.dtype), axis=-1, keepdims=True)
+  grey = tf.random.stateless_uniform([tf.shape(x)[0], 1, 1, 1], seed) < fraction
+  return tf.where(grey, tf.broadcast_to(luma, tf.shape(x)), x)
+
+
 def make_one_step(model: variable_rate.VariableRateVAE, optimizer, config_: PretrainConfig,
                   seed: int):
   """The `(step, batch) -> metrics` function the shared Trainer compiles: each crop at a
-  random level. Metrics: the weighted `loss`, and `rate` (nats per pixel) and `psnr_db` at
-  the grid's first and last levels' crops of the batch pooled (a progress signal only)."""
-  variables = model.trainable_variables
+  random level. Metrics: the weighted `loss`, the batch's mean rate (nats per pixel) and its
+  PSNR over all levels pooled (a progress signal only; no PSNR when only the rate model
+  trains)."""
+  hyperprior_only = config_.train_only_hyperprior
+  variables = model.hyperprior_variables if hyperprior_only else model.trainable_variables
   grid = tf.constant(config_.lambdas_per_pixel, tf.float32)
   weights = tf.constant(level_weights(config_), tf.float32)
   levels = len(config_.lambdas_per_pixel)
@@ -114,25 +140,39 @@ def make_one_step(model: variable_rate.VariableRateVAE, optimizer, config_: Pret
     step_seed = base.stateless_seed(
         tf.stack([tf.constant(int(seed), tf.int64), tf.cast(step, tf.int64)]),
         streams.UB_TRAINING_NOISE)
-    level_seed, noise_seed = tf.unstack(tf.random.experimental.stateless_split(step_seed, 2))
+    level_seed, noise_seed, gray_seed = tf.unstack(
+        tf.random.experimental.stateless_split(step_seed, 3))
     level = tf.random.stateless_uniform([tf.shape(x)[0]], level_seed, 0, levels, tf.int32)
+    x = some_grey(x, config_.gray_fraction, gray_seed)
+    position = tf.cast(level, tf.float32)
     with tf.GradientTape() as tape:
-      out = model(x, noise_seed, tf.cast(level, tf.float32))
+      if hyperprior_only:  # The distortion does not depend on the rate model's variables.
+        mu, raw_sigma = model.encode(x, position)
+        out = {"rate": model.rate(mu, raw_sigma, noise_seed, position),
+               "distortion": tf.zeros(tf.shape(x)[:1])}
+      else:
+        out = model(x, noise_seed, position)
       per_crop = out["rate"] / pixels + tf.gather(grid, level) * out["distortion"]
       loss = tf.reduce_mean(tf.gather(weights, level) * per_crop)
     gradients = tape.gradient(loss, variables)
     training.apply_gradients_if_finite(optimizer, loss, gradients, variables,
                                        config_.clip_norm)
-    return {"loss": loss, "rate_nats_per_pixel": tf.reduce_mean(out["rate"]) / pixels,
-            "psnr_db": -10.0 * tf.math.log(tf.reduce_mean(out["distortion"])) / tf.math.log(10.0)}
+    metrics = {"loss": loss, "rate_nats_per_pixel": tf.reduce_mean(out["rate"]) / pixels}
+    if not hyperprior_only:
+      mse = tf.reduce_mean(out["distortion"])
+      metrics["psnr_db"] = -10.0 * tf.math.log(mse) / tf.math.log(10.0)
+    return metrics
 
   return one_step
 
 
 def train(source, config_: PretrainConfig, seed: int = 0, workdir=None, log=print,
-          until=None):
+          until=None, init_from: str = None):
   """Trains the model on `config_.train_crop` crops of `source` (an image folder source with
-  that crop), resuming from `workdir`'s checkpoint. Returns `(model, TrainingResult)`."""
+  that crop), resuming from `workdir`'s checkpoint. With `init_from` (another run's workdir),
+  a run without a checkpoint of its own starts from that run's latest weights, with a fresh
+  optimizer and schedule (a curriculum: many cheap steps on small crops, then a few on large
+  ones). Returns `(model, TrainingResult)`."""
   if tuple(source.event_shape[:2]) != (config_.train_crop,) * 2:
     raise ValueError(f"the source's crops are {source.event_shape[:2]}, the config's "
                      f"{config_.train_crop}")
@@ -145,6 +185,13 @@ def train(source, config_: PretrainConfig, seed: int = 0, workdir=None, log=prin
       source, batch_size=config_.batch, seed=seed, num_steps=config_.steps, workdir=workdir,
       checkpoint_every=config_.checkpoint_every, log_every=config_.log_every,
       steps_per_call=config_.steps_per_call, log=log, name="photo upper bound")
+  if init_from and not trainer.saved_step():
+    latest = tf.train.latest_checkpoint(os.path.join(init_from, training.CHECKPOINT_DIR))
+    if latest is None:
+      raise ValueError(f"{init_from}: no checkpoint to start from")
+    tf.train.Checkpoint(model=model).read(latest).assert_existing_objects_matched(
+        ).expect_partial()
+    log(f"photo upper bound: starting from the weights of {latest}")
   return model, trainer.run(until)
 
 

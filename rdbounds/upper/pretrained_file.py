@@ -7,13 +7,13 @@ sweep can check a plan against the grid and name the file's content in a job's i
 before TensorFlow loads.
 """
 
+import hashlib
 import json
 import os
 from typing import Tuple
 
 import numpy as np
 
-from rdbounds.sources import base
 from rdbounds.sources.npy_files import DataError
 
 # `--ub_pretrained=shipped`: the model in data/, relative to the repository root.
@@ -49,4 +49,5 @@ def header(path: str) -> Tuple[dict, dict]:
 
 def sha256(path: str) -> str:
   """The file's content hash (a job evaluating it is identified by it, not by its path)."""
-  return base.file_sha256(path)
+  with open(path, "rb") as f:
+    return hashlib.sha256(f.read()).hexdigest()

@@ -159,14 +159,24 @@ class VariableRateVAE(tf.Module):
     z_seed, u_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
     sigma = spatial.posterior_scale(raw_sigma)
     z = mu + sigma * tf.random.stateless_normal(tf.shape(mu), z_seed)
-    y = self.g_s(z, position)
+    return {"rate": self.rate(mu, raw_sigma, u_seed, position), "y": self.g_s(z, position)}
+
+  def rate(self, mu, raw_sigma, seed, position) -> tf.Tensor:
+    """`[B]` nats per image: -ln p(h) for one draw of h's uniform noise (`seed`), plus the
+    KL to p(z|h) in closed form (no sample of z needed)."""
     t = self.h_a(mu, position)
-    h = t + tf.random.stateless_uniform(tf.shape(t), u_seed, -0.5, 0.5)
+    h = t + tf.random.stateless_uniform(tf.shape(t), seed, -0.5, 0.5)
     m, raw_s = tf.split(self.h_s(h, position), 2, axis=-1)
     s = tf.nn.softplus(raw_s) + spatial.PRIOR_MIN_SCALE
+    sigma = spatial.posterior_scale(raw_sigma)
     rate_z = tf.reduce_sum(tfd.Normal(mu, sigma).kl_divergence(tfd.Normal(m, s)), [1, 2, 3])
-    rate_h = -tf.reduce_sum(self.h_prior.log_prob(h), [1, 2, 3])
-    return {"rate": rate_z + rate_h, "y": y}
+    return rate_z - tf.reduce_sum(self.h_prior.log_prob(h), [1, 2, 3])
+
+  @property
+  def hyperprior_variables(self):
+    """The trainable variables of the rate model alone: h_a, h_s and p(h)."""
+    return (self.h_a.trainable_variables + self.h_s.trainable_variables
+            + self.h_prior.trainable_variables)
 
   def at(self, lmbda_per_pixel: float) -> "AtLevel":
     """The model at one trade-off, with `SpatialVAE`'s interface (for `whole_images` and
