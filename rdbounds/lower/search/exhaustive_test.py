@@ -1,6 +1,7 @@
 """The evaluation search: the global maximum, never below any start, and no sup lost to its
 speed-ups (pruning, candidate truncation) against the same search without them."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -149,6 +150,28 @@ class ModeSearchTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(pruned.log_c, unpruned.log_c, atol=1e-6)
     self.assertEqual(int(pruned.unconverged), 0)
     self.assertAllClose(pruned.log_c, plain_mean_shift_numpy(x, log_w, lmbda), atol=1e-6)
+
+  @parameterized.parameters(0.19, 0.2)
+  def test_too_small_a_margin_loses_the_sup_the_library_margins_keep(self, log_w_far):
+    # Two samples at +-a with 2 lambda a^2 = 0.98 make one flat mode at 0, log f = ln 2 -
+    # 0.49 = 0.203, that their climbs reach slowly from 0.132; a third sample far away is its
+    # own mode at 0.19 or 0.2, above where the climbs stand after their first steps. Pruning
+    # on value alone (margin 0) stops them there and reports the lower mode; the default
+    # margin (10) and the image presets' (3) must keep the climbs: the sup of the search
+    # that prunes nothing at the same tol. (That one stops within tol of the sup, on either
+    # side: this top is quartic, where the remaining-gain estimate is only asymptotic.)
+    a = math.sqrt(0.49)
+    x = np.array([[-a], [a], [10.0]], np.float32)
+    log_w = np.array([0.0, 0.0, log_w_far], np.float32)
+    sup = math.log(2.0) - 0.49
+    lost = exhaustive.find_mode(x, log_w, 1.0, options=SearchOptions(prune_margin=0.0))
+    self.assertLess(float(lost.log_c), sup - 3e-3)
+    for options in (SearchOptions(), lower_config.IMAGE_SEARCH):
+      kept = exhaustive.find_mode(x, log_w, 1.0, options=options)
+      full = exhaustive.find_mode(x, log_w, 1.0, options=dataclasses.replace(
+          options, prune_margin=math.inf))
+      self.assertAllClose(kept.log_c, full.log_c, atol=1e-6)
+      self.assertBetween(float(kept.log_c) - sup, -options.tol, options.tol + 1e-6)
 
   @parameterized.parameters(*[(kind, n, seed) for kind in cases.KINDS for n in (2, 16, 256)
                               for seed in (0, 1, 2)])
