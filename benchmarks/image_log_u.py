@@ -43,7 +43,7 @@ from rdbounds.lower import particle_log_u  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import trainer as trainer_lib  # pylint: disable=g-import-not-at-top
 from rdbounds.sources import pooled  # pylint: disable=g-import-not-at-top
 from rdbounds.sources import rescaled  # pylint: disable=g-import-not-at-top
-from rdbounds.sources.spec import SourceSpec  # pylint: disable=g-import-not-at-top
+from rdbounds import sources  # pylint: disable=g-import-not-at-top
 
 CNN = dict(channels=(32, 64, 64), conv_blocks=0, lr=1e-3, k=1024)
 
@@ -85,7 +85,7 @@ def main(argv):
   config = lb_config.IMAGE_PRESETS["default"]
   config = dataclasses.replace(config, eval_k=FLAGS.eval_k or config.eval_k)
   units = rescaled.Rescaled.of(
-      SourceSpec.from_options(kind="gan", intrinsic_dim=FLAGS.d).build(), 0)
+      sources.make_source("gan", intrinsic_dim=FLAGS.d), 0)
   lmbda = units.lmbda(FLAGS.lmbda)
   projection = estimator.principal_projection(units, config, 0)
   pool = pooled.training_source(units, config.train_pool, 0)

@@ -34,7 +34,7 @@ from rdbounds.lower import evaluator  # pylint: disable=g-import-not-at-top
 from rdbounds.lower.search.options import SearchOptions  # pylint: disable=g-import-not-at-top
 from rdbounds.sources import pooled  # pylint: disable=g-import-not-at-top
 from rdbounds.sources import rescaled  # pylint: disable=g-import-not-at-top
-from rdbounds.sources.spec import SourceSpec  # pylint: disable=g-import-not-at-top
+from rdbounds import sources  # pylint: disable=g-import-not-at-top
 
 CASES = {"d2-300": (2, 300.0), "d2-614": (2, 614.0), "d4-100": (4, 100.0),
          "d4-300": (4, 300.0)}
@@ -68,7 +68,7 @@ def main(argv):
         f"{'log C_k':>9s} {'image - default':>15s} {'speed-up':>8s}", flush=True)
   for name in FLAGS.cases:
     d, lmbda = CASES[name]
-    units = rescaled.Rescaled.of(SourceSpec.from_options(kind="gan", intrinsic_dim=d).build(),
+    units = rescaled.Rescaled.of(sources.make_source("gan", intrinsic_dim=d),
                                  0)
     standardized = units.lmbda(lmbda)
     log_u, projection = _preset_log_u(units, standardized, FLAGS.k)

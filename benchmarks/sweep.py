@@ -32,7 +32,7 @@ def main(argv):
   del argv
   estimator = estimators.get(FLAGS.estimator)
   config = estimator.config(FLAGS.preset)
-  spec = SOURCE.build().spec
+  spec = sources.build(SOURCE).spec
   jobs = [job for seed in (0, 1)
           for job in estimator.plan_jobs((1.0, 3.0, 10.0), seed, config, spec)]
   timings, rows = {}, {}

@@ -99,7 +99,7 @@ class Job:
     """Stable identifier: a readable prefix and a hash of everything that defines the job
     (the source by its description, i.e. by content, not by the paths that rebuild it)."""
     if self.source.description is None:
-      raise ValueError(f"{self.estimator}: a job's source must be built (SourceSpec.build) "
+      raise ValueError(f"{self.estimator}: a job's source must be built (sources.build) "
                        f"before the job has an id")
     identity = dict(self.to_json(), source=self.source.description)
     blob = json.dumps(identity, sort_keys=True, default=str)

@@ -68,7 +68,7 @@ def _source_for(spec: sources.SourceSpec) -> sources.Source:
   job was planned on (its spec's description)."""
   key = repr(sorted(spec.options().items()))
   if key not in _SOURCE_CACHE:
-    _SOURCE_CACHE[key] = dataclasses.replace(spec, description=None).build()
+    _SOURCE_CACHE[key] = sources.build(dataclasses.replace(spec, description=None))
   source = _SOURCE_CACHE[key]
   spec.check_description(source.describe())
   return source

@@ -88,7 +88,7 @@ def source(options: Mapping[str, object]):
   """
   spec = sources.SourceSpec.from_options(**options)
   spec.check()
-  return spec.build()
+  return sources.build(spec)
 
 
 def plan_jobs(chosen_: Sequence[estimators.Estimator], source, preset: str,

@@ -92,7 +92,7 @@ def load(path: str, log: Callable[[str], None] = print) -> Result:
     try:
       config = folder.load(run_dir)
       units = folder.units(config)
-      source = sources.SourceSpec.from_options(**config["source_options"]).build()
+      source = sources.build(sources.SourceSpec.from_options(**config["source_options"]))
     except (ValueError, KeyError, OSError) as e:
       log(f"note: without the source of {run_dir}/{folder.CONFIG} ({str(e).splitlines()[0]})")
   return Result(records, source, run_dir if os.path.isdir(path) else None, units=units)

@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from rdbounds import estimators
 from rdbounds.lower import estimator
-from rdbounds.lower import evaluator
+from rdbounds.lower import finite_data
 from rdbounds.lower import models
 from rdbounds.lower import particle_log_u
 from rdbounds.sources import arrays
@@ -28,7 +28,7 @@ def _job_on_rows(tmp_path, rows, **overrides):
 def test_too_few_held_out_rows_are_refused_before_any_training(tmp_path):
   entry, source, job = _job_on_rows(tmp_path, 400)  # 200 held out; 2M x k = 512 needed
   workdir = tmp_path / "job"
-  with pytest.raises(evaluator.NotEnoughData, match="need k x 2M x seeds = 64 x 8 x 1 = 512"):
+  with pytest.raises(finite_data.NotEnoughData, match="need k x 2M x seeds = 64 x 8 x 1 = 512"):
     entry(source, job, estimators.JobContext(workdir=str(workdir)))
   assert not workdir.exists() or not os.listdir(workdir)  # no training happened
 
