@@ -15,11 +15,12 @@ from absl import flags
 
 from rdbounds import estimators
 from rdbounds import sources as sources_lib
+from rdbounds.api import plan
 from rdbounds.api import sandwich as sandwich_lib
 from rdbounds.cli import config_flags
 
 DEMO = dict(source="banana", estimators="blahut_arimoto,upper_bound,lower_bound",
-            lambdas=",".join(f"{l:g}" for l in sandwich_lib.VECTOR_LAMBDAS))
+            lambdas=",".join(f"{l:g}" for l in plan.VECTOR_LAMBDAS))
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("source", DEMO["source"],
