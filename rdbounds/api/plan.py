@@ -18,6 +18,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from rdbounds import config as config_lib
 from rdbounds import estimators
 from rdbounds import sources
+from rdbounds.api import folder
 from rdbounds.api import samples
 
 # The multipliers of a vector source when none are given (the demo's); image sources have a
@@ -198,10 +199,33 @@ def _test_path(test, sample_shape: Optional[tuple], run_dir: str) -> Optional[st
 @dataclasses.dataclass(frozen=True)
 class Plan:
   """A run ready to go: its source (built), its jobs, and what OUT/config.json records of
-  the request (`request`: preset, lambdas, estimators, checked options, seed, units)."""
+  the request (`request`: preset, lambdas, estimators, checked options, seed, units).
+
+  `added_jobs`: jobs added to an earlier run in the folder (`add_codecs`, `reevaluate`) whose
+  rows stay part of the run (`reusing`).
+  """
   source: object
   jobs: Tuple[estimators.Job, ...]
   request: dict
+  added_jobs: Tuple[str, ...] = ()
+
+  def reusing(self, run_dir: str, keep_stale: bool, log: Callable[[str], None]) -> "Plan":
+    """This plan in the folder `run_dir`: what an earlier run there made with other code is
+    recomputed or, with `keep_stale`, kept (`sweep.with_stale_kept`; jobs added earlier are
+    kept or left out alike), and the jobs added earlier are named."""
+    # Not at import: sweep's annotations name the source classes, which load TensorFlow.
+    from rdbounds import sweep  # pylint: disable=g-import-not-at-top
+    jobs_dir = os.path.join(run_dir, "jobs")
+    jobs = sweep.with_stale_kept(self.jobs, jobs_dir, keep_stale, log)
+    added = folder.jobs_added_earlier(run_dir, self.source.describe())
+    current = [i for i in added
+               if keep_stale or not sweep.stale_code(sweep.made_by(jobs_dir, i))]
+    if len(current) < len(added):
+      log(f"{len(added) - len(current)} job(s) added to this run earlier (codecs, evaluate) "
+          f"were made by other code: their rows are left out (run them again, or keep them "
+          f"with keep_stale)")
+    return dataclasses.replace(self, jobs=tuple(jobs), added_jobs=tuple(current),
+                               request=dict(self.request, keep_stale=keep_stale))
 
 
 def make(spec: sources.SourceSpec, request: Request, log: Callable[[str], None]) -> Plan:

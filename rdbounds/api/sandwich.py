@@ -18,7 +18,8 @@ def sandwich(data, lambdas: Optional[Sequence[float]] = None,
              options: Optional[Mapping[str, Mapping[str, object]]] = None,
              source_options: Optional[Mapping[str, object]] = None, dask: Optional[str] = None,
              units: str = "nats", log: Callable[[str], None] = print,
-             provenance: Optional[Mapping[str, object]] = None) -> result_lib.Result:
+             provenance: Optional[Mapping[str, object]] = None,
+             keep_stale: bool = False) -> result_lib.Result:
   """Estimates sandwich bounds on the rate-distortion function R(D) of `data`'s source.
 
   Runs the jobs `rdbounds sandwich` runs: each estimator at each lambda (codecs: once, swept
@@ -55,6 +56,9 @@ def sandwich(data, lambdas: Optional[Sequence[float]] = None,
     units: rate units of the plot for vector sources, "nats" or "bits".
     log: receives progress lines.
     provenance: JSON-able entries for OUT/config.json (the command line records its flags).
+    keep_stale: keep the rows a finished job made in `out` with other code (another version
+      or source of rdbounds) instead of computing them again with this code; they are
+      marked in the CSV (`stale_code`) and in the printed table ("stale").
 
   Returns:
     a `Result`: `records` are the rows of OUT/curves.csv, one per estimator, lambda and seed;
@@ -68,7 +72,7 @@ def sandwich(data, lambdas: Optional[Sequence[float]] = None,
   with _run_folder(out) as run_dir:
     with _removed_on_error(run_dir if out is not None else None):
       spec = plan.source_spec(data, test, seed, source_options, run_dir)
-      the_plan = plan.make(spec, request, log)
+      the_plan = plan.make(spec, request, log).reusing(run_dir, keep_stale, log)
     config = _save_config(run_dir, the_plan, provenance)
     log(f"{the_plan.source.name}: {len(the_plan.jobs)} jobs ({preset} preset) -> "
         f"{out or 'a temporary folder'}")
@@ -88,7 +92,7 @@ def _save_config(run_dir: str, the_plan: plan.Plan,
   config = dict(source_options=source.spec.options(), source=source.describe(),
                 **the_plan.request, held_out_files=source.held_out_files(),
                 versions=folder.versions(), jobs=[job.job_id for job in the_plan.jobs],
-                added_jobs=folder.jobs_added_earlier(run_dir, source.describe()),
+                added_jobs=the_plan.added_jobs,
                 **dict(provenance or {}))
   os.makedirs(run_dir, exist_ok=True)
   folder.save(run_dir, config)

@@ -55,6 +55,9 @@ flags.DEFINE_integer("seed", 0, "Seed of every job (and of the held-out split of
 flags.DEFINE_string("out", "runs/demo", "Output directory.")
 flags.DEFINE_string("dask", None, "Run jobs on Dask: local:N (N worker processes here) or tcp://HOST:PORT.")
 flags.DEFINE_enum("units", "nats", ["nats", "bits"], "Rate units of the plot (vector sources).")
+flags.DEFINE_bool("keep_stale", False, "Keep the rows jobs in --out made with other code (another "
+                  "version or source of rdbounds) instead of computing them again; they are "
+                  "marked stale (CSV column stale_code).")
 config_flags.define_all()
 
 
@@ -104,5 +107,6 @@ def main(argv):
       FLAGS.source, lambdas=lambdas(), estimators=estimator_names(), preset=preset(),
       out=FLAGS.out, seed=FLAGS.seed, options={k: v for k, v in options.items() if v},
       source_options=source_options(), dask=FLAGS.dask, units=FLAGS.units,
-      log=lambda line: print(line, flush=True), provenance=command_line)
+      log=lambda line: print(line, flush=True), provenance=command_line,
+      keep_stale=FLAGS.keep_stale)
   return 1 if result.failed else 0
