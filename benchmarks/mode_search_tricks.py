@@ -32,8 +32,8 @@ flags.DEFINE_list("ks", ["4096"], "Numbers of samples k.")
 flags.DEFINE_list("ns", ["2", "16", "256"], "Dimensions n.")
 flags.DEFINE_list("kinds", list(cases.KINDS), "Landscapes (cases.KINDS).")
 flags.DEFINE_integer("repeats", 3, "Timed calls per variant (median reported).")
-flags.DEFINE_bool("smoke", False, "The smallest case (k = 256, n = 2, one call each): that "
-                  "the benchmark runs (`make bench-smoke`), not a measurement.")
+flags.DEFINE_bool("smoke", False, "The smallest case (k = 256, n = 2, one call each): "
+                  "that the benchmark runs (`make bench-smoke`), not a measurement.")
 FLAGS = flags.FLAGS
 
 VARIANTS = {"default": SearchOptions(),

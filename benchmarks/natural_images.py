@@ -20,6 +20,7 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
 
 from absl import app
 from absl import flags
@@ -36,6 +37,9 @@ flags.DEFINE_string("out", "runs/natural_images", "Output folder of the run.")
 flags.DEFINE_enum("preset", "default", ["quick", "default", "paper"], "Estimator presets.")
 flags.DEFINE_list("codecs", ["jpeg", "webp", "jpeg2000", "hyperprior"], "Codecs to compare.")
 flags.DEFINE_list("lambdas", None, "Multipliers; default: the image grid (about 0.1-1.4 bpp).")
+flags.DEFINE_bool("smoke", False, "The smallest case (two smooth synthetic 128x128 training "
+                  "and test images, the quick presets at one lambda, JPEG; in a temporary "
+                  "folder): that the benchmark runs (`make bench-smoke`), not a measurement.")
 FLAGS = flags.FLAGS
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -61,10 +65,11 @@ def _codec_psnr_at(points, bpp):
 
 
 def _lb_psnr_at(lines, rate_nats):
-  """The highest PSNR the LB lines allow at a rate: D >= max_i (a_i - R) / lambda_i."""
+  """The highest PSNR the LB lines allow at a rate: D >= max_i (a_i - R) / lambda_i, a_i the
+  lines' bounds (their 95% low ends)."""
   if not lines:
     return math.nan
-  distortion = max(0.0, max((r.intercept_nats - rate_nats) / r.lmbda for r in lines))
+  distortion = max(0.0, max((r.intercept_bound - rate_nats) / r.lmbda for r in lines))
   return _psnr(distortion)
 
 
@@ -102,8 +107,26 @@ def table(records):
   return "\n".join(rows)
 
 
+def _synthetic_photos(folder, size=128, per_split=2):
+  """`folder/train` and `folder/test`, each with smooth random RGB images (bicubic upsampled
+  noise): --smoke needs no photographs installed."""
+  from PIL import Image  # pylint: disable=g-import-not-at-top
+  rng = np.random.default_rng(0)
+  for split in ("train", "test"):
+    os.makedirs(os.path.join(folder, split))
+    for i in range(per_split):
+      coarse = rng.integers(0, 256, (size // 8, size // 8, 3), dtype=np.uint8)
+      Image.fromarray(coarse).resize((size, size), Image.BICUBIC).save(
+          os.path.join(folder, split, f"{i}.png"))
+  return folder
+
+
 def main(argv):
   del argv
+  if FLAGS.smoke:
+    FLAGS.out = tempfile.mkdtemp(prefix="natural_images_smoke-")
+    FLAGS.photos = _synthetic_photos(os.path.join(FLAGS.out, "photos"))
+    FLAGS.preset, FLAGS.lambdas, FLAGS.codecs = "quick", ["204800"], ["jpeg"]
   photos = FLAGS.photos or os.path.join(FLAGS.out, "photos")
   if not FLAGS.photos:
     _run("make_photo_folder.py", f"--out={photos}")
