@@ -1,5 +1,5 @@
 """The evaluation search: the global maximum, never below any start, and no sup lost to its
-speed-ups (pruning, candidate truncation) against the same search without them."""
+speed-up (pruning) against the same search without it."""
 
 import dataclasses
 import math
