@@ -6,8 +6,11 @@ VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Keep TF's C++ logging and oneDNN notices out of the way of our own progress lines.
 export TF_CPP_MIN_LOG_LEVEL ?= 3
+# Every target runs this checkout's rdbounds, also in scripts and subprocesses, whatever the
+# venv's editable install points at (a venv shared by several checkouts).
+export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: demo test test-slow bench clean-venv
+.PHONY: demo test test-slow bench bench-smoke clean-venv
 
 $(STAMP): constraints.txt setup.cfg pyproject.toml
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
@@ -25,8 +28,16 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(VPY) -m pytest -q -m slow
 
+# Benchmarks are the scripts of benchmarks/ with a main (tightness_cases.py is a helper).
+BENCHMARKS = $$(grep -l '^if __name__ == "__main__":' benchmarks/*.py)
+
 bench: $(STAMP)
-	for b in benchmarks/*.py; do $(VPY) $$b || exit 1; done
+	for b in $(BENCHMARKS); do $(VPY) $$b || exit 1; done
+
+# Every benchmark at its smallest case (--smoke): that each still runs, in minutes, not a
+# measurement. CI runs it after the tests.
+bench-smoke: $(STAMP)
+	for b in $(BENCHMARKS); do echo "== $$b --smoke"; $(VPY) $$b --smoke || exit 1; done
 
 clean-venv:
 	rm -rf $(VENV)

@@ -35,6 +35,8 @@ flags.DEFINE_integer("images", 64, "Images per encode call.")
 flags.DEFINE_integer("size", 32, "Image height and width.")
 flags.DEFINE_integer("repeats", 3, "Timings per codec (best is reported).")
 flags.DEFINE_integer("ntc_steps", 200, "Training steps of the learned codecs.")
+flags.DEFINE_bool("smoke", False, "The smallest case (500 vectors, 4 images, 5 training steps, "
+                  "one timing): that the benchmark runs (`make bench-smoke`), not a measurement.")
 
 
 class _SmoothImages(sources_base.Source):
@@ -72,6 +74,8 @@ def _bench(codec, x, input_bytes, repeats):
 
 def main(argv):
   del argv
+  if FLAGS.smoke:
+    FLAGS.vectors, FLAGS.images, FLAGS.ntc_steps, FLAGS.repeats = 500, 4, 5, 1
   rows = []
   vectors = make_source("gaussian", dim=FLAGS.dim)
   x = vectors.sample(FLAGS.vectors, seed=1, split="test").numpy()

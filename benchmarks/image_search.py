@@ -16,6 +16,7 @@ seed-0 draws the `lower_bound` jobs of `benchmarks/image_sandwich.py` report.
 Take timings with nothing else running.
 """
 
+import dataclasses
 import os
 import time
 
@@ -34,7 +35,7 @@ from rdbounds.lower import evaluator  # pylint: disable=g-import-not-at-top
 from rdbounds.lower.search.options import SearchOptions  # pylint: disable=g-import-not-at-top
 from rdbounds.sources import pooled  # pylint: disable=g-import-not-at-top
 from rdbounds.sources import rescaled  # pylint: disable=g-import-not-at-top
-from rdbounds.sources.spec import SourceSpec  # pylint: disable=g-import-not-at-top
+from rdbounds import sources  # pylint: disable=g-import-not-at-top
 
 CASES = {"d2-300": (2, 300.0), "d2-614": (2, 614.0), "d4-100": (4, 100.0),
          "d4-300": (4, 300.0)}
@@ -43,12 +44,18 @@ SEARCHES = (("default", SearchOptions()), ("image", lb_config.IMAGE_SEARCH))
 flags.DEFINE_list("cases", ["d2-300", "d4-100", "d4-300"], f"Cases among {', '.join(CASES)}.")
 flags.DEFINE_integer("k", 32_768, "Samples per draw.")
 flags.DEFINE_integer("draws", 2, "Held-out draws per case.")
+flags.DEFINE_enum("preset", "default", ["quick", "default", "paper"],
+                  "Image preset whose particle log u is built.")
+flags.DEFINE_bool("smoke", False, "The smallest case (d2-300, the quick preset's log u on 64 "
+                  "particles, one draw of k = 256): that the benchmark runs (`make bench-smoke`), not a measurement.")
 FLAGS = flags.FLAGS
 
 
 def _preset_log_u(units, lmbda, k, seed=0):
-  """The default image preset's untrained particle log u at standardized `lmbda`, floor for k."""
-  config = lb_config.IMAGE_PRESETS["default"]
+  """The image preset's untrained particle log u at standardized `lmbda`, floor for k."""
+  config = lb_config.IMAGE_PRESETS[FLAGS.preset]
+  if FLAGS.smoke:
+    config = dataclasses.replace(config, particles=64, particle_steps=20, train_pool=1024)
   log_u = estimator.build_log_u(units, config, seed)
   estimator.start_particles(log_u, pooled.training_source(units, config.train_pool, seed),
                             config, lmbda, k, seed)
@@ -57,6 +64,8 @@ def _preset_log_u(units, lmbda, k, seed=0):
 
 def main(argv):
   del argv
+  if FLAGS.smoke:
+    FLAGS.cases, FLAGS.preset, FLAGS.k, FLAGS.draws = ["d2-300"], "quick", 256, 1
   unknown = set(FLAGS.cases) - set(CASES)
   if unknown:
     raise app.UsageError(f"unknown cases {sorted(unknown)}; valid: {', '.join(CASES)}")
@@ -68,7 +77,7 @@ def main(argv):
         f"{'log C_k':>9s} {'image - default':>15s} {'speed-up':>8s}", flush=True)
   for name in FLAGS.cases:
     d, lmbda = CASES[name]
-    units = rescaled.Rescaled.of(SourceSpec.from_options(kind="gan", intrinsic_dim=d).build(),
+    units = rescaled.Rescaled.of(sources.make_source("gan", intrinsic_dim=d),
                                  0)
     standardized = units.lmbda(lmbda)
     log_u, projection = _preset_log_u(units, standardized, FLAGS.k)

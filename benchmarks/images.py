@@ -74,6 +74,8 @@ flags.DEFINE_float("lmbda", 100.0, "Multiplier lambda of the LB draw (MSE per di
 flags.DEFINE_enum("preset", "quick", ["quick", "default", "paper"],
                   "Preset whose image model and batch the step cases time.")
 flags.DEFINE_string("child", None, "Internal: run this one case and print JSON.")
+flags.DEFINE_bool("smoke", False, "The smallest case (source, wgd_step and lb_draw_256, one "
+                  "repetition each): that the benchmark runs (`make bench-smoke`), not a measurement.")
 FLAGS = flags.FLAGS
 
 
@@ -196,10 +198,13 @@ def main(argv):
   if FLAGS.child:
     _child(FLAGS.child)
     return
+  if FLAGS.smoke:
+    FLAGS.cases, FLAGS.repeats = ["source", "wgd_step", "lb_draw_256"], 1
   unknown = set(FLAGS.cases) - set(CASES)
   if unknown:
     raise app.UsageError(f"unknown cases {sorted(unknown)}; valid: {', '.join(CASES)}")
   print(f"images benchmark at 32x32x3, lambda={FLAGS.lmbda:g}, {FLAGS.repeats} repeats")
+  failed = 0
   for case in FLAGS.cases:
     out = subprocess.run([sys.executable, os.path.abspath(__file__), f"--child={case}",
                           f"--repeats={FLAGS.repeats}", f"--lmbda={FLAGS.lmbda}",
@@ -207,11 +212,13 @@ def main(argv):
                          capture_output=True, text=True, check=False)
     if out.returncode:
       print(f"{case:14s} FAILED: {out.stderr.strip().splitlines()[-1:]}")
+      failed += 1
       continue
     row = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"{case:14s} " + "  ".join(
         f"{key} {value:.4g}" if isinstance(value, float) else f"{key} {value}"
         for key, value in row.items()))
+  return 1 if failed else 0  # A failed case fails the benchmark (and `make bench-smoke`).
 
 
 if __name__ == "__main__":

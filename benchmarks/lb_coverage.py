@@ -39,6 +39,7 @@ Usage:
 import dataclasses
 import math
 import os
+import tempfile
 import time
 from typing import Callable, Optional
 
@@ -60,6 +61,8 @@ flags.DEFINE_integer("repetitions", 200, "Repetitions of the evaluation per case
 flags.DEFINE_float("tau", math.exp(-7), "Floor added to u* in the *_floor cases.")
 flags.DEFINE_string("draws_dir", "/tmp/lb_coverage", "Cache of per-draw (A, log C_k).")
 flags.DEFINE_integer("seed", 0, "Seed of the draws.")
+flags.DEFINE_bool("smoke", False, "The smallest case (gauss2_l3_floor, k = 64, M = 3, 3 "
+                  "repetitions, draws cached in a temporary folder): that the benchmark runs (`make bench-smoke`), not a measurement.")
 FLAGS = flags.FLAGS
 
 ATOMS, NOISE_SCALE, ATOM_SEED = 8, 0.5, 0
@@ -183,6 +186,9 @@ INTERVALS = {
 
 def main(argv):
   del argv
+  if FLAGS.smoke:
+    FLAGS.cases, FLAGS.k, FLAGS.m, FLAGS.repetitions = ["gauss2_l3_floor"], 64, 3, 3
+    FLAGS.draws_dir = tempfile.mkdtemp(prefix="lb_coverage_smoke-")
   k, m, reps = FLAGS.k, FLAGS.m, FLAGS.repetitions
   rows = []
   for name in FLAGS.cases:

@@ -35,6 +35,8 @@ flags.DEFINE_integer("reference_starts", 16, "Starts climbed by the slow referen
 flags.DEFINE_float("lmbda", 10.0, "Multiplier lambda.")
 flags.DEFINE_integer("repeats", 3, "Timed batched calls (median reported).")
 flags.DEFINE_integer("seed", 0, "Seed of the samples and the reference's subset.")
+flags.DEFINE_bool("smoke", False, "The smallest case (k = 256, n = 2, 2 reference starts, one "
+                  "call): that the benchmark runs (`make bench-smoke`), not a measurement.")
 FLAGS = flags.FLAGS
 
 
@@ -73,6 +75,8 @@ def adam_climb(x, log_w, lmbda, y0):
 
 def main(argv):
   del argv
+  if FLAGS.smoke:
+    FLAGS.ks, FLAGS.ns, FLAGS.reference_starts, FLAGS.repeats = ["256"], ["2"], 2, 1
   rng = np.random.default_rng(FLAGS.seed)
   lmbda = FLAGS.lmbda
   header = (f"{'k':>5} {'n':>5} {'batched s':>10} {'batched log C':>14} {'iters':>6} "

@@ -3,7 +3,7 @@
     .venv/bin/pip install -c constraints.txt -e '.[photos,codecs]'   # once
     .venv/bin/python benchmarks/natural_images.py                    # both defaults: hours
     .venv/bin/python benchmarks/natural_images.py --variants=new     # the new one: minutes
-    .venv/bin/python benchmarks/natural_images.py --smallest         # seconds: a smoke run
+    .venv/bin/python benchmarks/natural_images.py --smoke            # seconds: that it runs
 
 Runs what a user runs, one run folder per variant (resumable: a second call reuses finished
 jobs): `experiments/make_photo_folder.py` (unless --photos is given), then for each variant
@@ -26,9 +26,11 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
 
 from absl import app
 from absl import flags
+import numpy as np
 
 from rdbounds import curves
 from rdbounds import held_out_points
@@ -41,7 +43,9 @@ flags.DEFINE_string("out", "runs/natural_images", "Output folder (one run folder
 flags.DEFINE_list("variants", ["old", "new"], "Upper bounds to compare: old, new.")
 flags.DEFINE_list("codecs", ["jpeg", "webp", "avif", "heic"], "Codecs to compare with.")
 flags.DEFINE_list("lambdas", None, "Multipliers; default: the image grid.")
-flags.DEFINE_bool("smallest", False, "Smoke run: the quick preset, two lambdas, JPEG only.")
+flags.DEFINE_bool("smoke", False, "The smallest case (the quick preset, two lambdas, JPEG, on "
+                  "two smooth synthetic 128x128 photographs per split): that the benchmark runs "
+                  "(`make bench-smoke`), not a measurement.")
 FLAGS = flags.FLAGS
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -83,17 +87,34 @@ def per_image_rows(variant, points, codecs):
   return rows, (list(next(iter(rates.values())).per_image) if rates else [])
 
 
+def _synthetic_photos(folder, size=128, per_split=2):
+  """`folder/train` and `folder/test`, each with smooth random RGB images (bicubic upsampled
+  noise): --smoke needs no photographs installed."""
+  from PIL import Image  # pylint: disable=g-import-not-at-top
+  rng = np.random.default_rng(0)
+  for split in ("train", "test"):
+    os.makedirs(os.path.join(folder, split))
+    for i in range(per_split):
+      coarse = rng.integers(0, 256, (size // 8, size // 8, 3), dtype=np.uint8)
+      Image.fromarray(coarse).resize((size, size), Image.BICUBIC).save(
+          os.path.join(folder, split, f"{i}.png"))
+  return folder
+
+
 def main(argv):
   del argv
+  if FLAGS.smoke:
+    FLAGS.out = tempfile.mkdtemp(prefix="natural_images_smoke-")
+    FLAGS.photos = _synthetic_photos(os.path.join(FLAGS.out, "photos"))
   photos = FLAGS.photos or os.path.join(FLAGS.out, "photos")
   if not FLAGS.photos:
     _run("make_photo_folder.py", f"--out={photos}")
   unknown = sorted(set(FLAGS.variants) - set(_VARIANTS))
   if unknown:
     raise app.UsageError(f"--variants: unknown {', '.join(unknown)}; valid: old, new")
-  codec_names = ["jpeg"] if FLAGS.smallest else FLAGS.codecs
+  codec_names = ["jpeg"] if FLAGS.smoke else FLAGS.codecs
   codecs = [curves.CODEC_PREFIX + c for c in codec_names]
-  lambdas = ["204800", "1843200"] if FLAGS.smallest else FLAGS.lambdas
+  lambdas = ["204800", "1843200"] if FLAGS.smoke else FLAGS.lambdas
   pooled = ["| upper bound | sweep s | " + " | ".join(codecs) + " |",
             "|---|---|" + "---|" * len(codecs)]
   by_image, files = [], []
@@ -101,7 +122,7 @@ def main(argv):
     run = os.path.join(FLAGS.out, variant)
     bound = ["--source=images", f"--data={os.path.join(photos, 'train')}",
              f"--test={os.path.join(photos, 'test')}", "--estimators=upper_bound",
-             f"--preset={'quick' if FLAGS.smallest else 'default'}", f"--out={run}",
+             f"--preset={'quick' if FLAGS.smoke else 'default'}", f"--out={run}",
              *_VARIANTS[variant]]
     if lambdas:
       bound.append(f"--lambdas={','.join(lambdas)}")

@@ -29,6 +29,9 @@ flags.DEFINE_integer("k", 1024, "Samples per draw.")
 flags.DEFINE_list("lambdas", ["614", "6144"], "Multipliers lambda.")
 flags.DEFINE_string("edges", "64;128;256;128,256", "Projection settings, ';'-separated.")
 flags.DEFINE_integer("train", 8192, "Training samples the principal directions come from.")
+flags.DEFINE_list("ds", ["2", "4"], "Intrinsic dimensions d of the GAN source.")
+flags.DEFINE_bool("smoke", False, "The smallest case (d = 2, k = 128, one lambda, 64 "
+                  "coordinates, 512 training samples): that the benchmark runs (`make bench-smoke`), not a measurement.")
 FLAGS = flags.FLAGS
 
 
@@ -40,9 +43,11 @@ def _weights(k, kind):
 
 def main(argv):
   del argv
+  if FLAGS.smoke:
+    FLAGS.ds, FLAGS.k, FLAGS.lambdas, FLAGS.edges, FLAGS.train = ["2"], 128, ["614"], "64", 512
   settings = [tuple(int(e) for e in s.split(",")) for s in FLAGS.edges.split(";")]
   print(f"projected minus exact log C_k (nats), k = {FLAGS.k}; seconds exact / projected")
-  for d in (2, 4):
+  for d in map(int, FLAGS.ds):
     source = sources.make_source("gan", intrinsic_dim=d)
     train = source.sample(FLAGS.train, seed=1, split="train").numpy()
     x = source.sample(FLAGS.k, seed=5, split="test").numpy().reshape(FLAGS.k, -1)

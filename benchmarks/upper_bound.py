@@ -65,6 +65,9 @@ flags.DEFINE_integer("ba_bins", 100, "Bins per axis of the Blahut-Arimoto refere
 flags.DEFINE_boolean("step_overhead", False,
                      "Compare the training loop's steps/s with a plain compiled loop instead.")
 flags.DEFINE_integer("overhead_steps", 2000, "Timed steps of --step_overhead.")
+flags.DEFINE_bool("smoke", False, "The smallest case (N(0, I_2) at lambda 3, the quick preset "
+                  "for 100 steps, a 20-bin reference; then --step_overhead over 20 steps): "
+                  "that the benchmark runs (`make bench-smoke`), not a measurement.")
 FLAGS = flags.FLAGS
 
 
@@ -194,9 +197,21 @@ def reference(case, lambdas):
 
 def main(argv):
   del argv
+  if FLAGS.smoke:
+    FLAGS.cases, FLAGS.presets, FLAGS.lambdas = ["gaussian2"], ["quick"], ["3"]
+    FLAGS.overrides, FLAGS.ba_samples, FLAGS.ba_bins = ["steps=100"], 20_000, 20
+    FLAGS.overhead_steps = 20
+    table()
+    step_overhead()
+    return
   if FLAGS.step_overhead:
     step_overhead()
     return
+  table()
+
+
+def table():
+  """The benchmark's table (module docstring)."""
   lambdas = [float(l) for l in FLAGS.lambdas]
   overrides = dict(item.split("=", 1) for item in FLAGS.overrides)
   if overrides:

@@ -36,6 +36,8 @@ flags.DEFINE_list("multiples", ["1", "2", "4"],
 flags.DEFINE_list("gaussian_lambdas", ["3", "10"], "Lambdas of N(0, I_2).")
 flags.DEFINE_integer("seed", 0, "Seed of every run (data, initial particles, evaluation).")
 flags.DEFINE_list("overrides", [], "Config overrides name=value, e.g. particles=4096.")
+flags.DEFINE_bool("smoke", False, "The smallest case (N(0, I_2) at lambda 3, the quick preset): "
+                  "that the benchmark runs (`make bench-smoke`), not a measurement.")
 FLAGS = flags.FLAGS
 
 
@@ -57,6 +59,8 @@ def true_rate(source, lmbda, distortion):
 
 def main(argv):
   del argv
+  if FLAGS.smoke:
+    FLAGS.preset, FLAGS.cases, FLAGS.gaussian_lambdas = "quick", ["gaussian2"], ["3"]
   from rdbounds.particles import config  # pylint: disable=g-import-not-at-top
   from rdbounds.particles import evaluate  # pylint: disable=g-import-not-at-top
   from rdbounds.particles import trainer  # pylint: disable=g-import-not-at-top

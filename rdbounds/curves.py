@@ -22,10 +22,11 @@ COLUMNS = (
     "source", "estimator", "lambda", "distortion", "distortion_se", "rate_nats",
     "rate_nats_se", "rate_bits", "bpp", "psnr_db", "intercept_nats", "intercept_ci_low",
     "intercept_ci_high", "ceiling_nats", "n_eval", "steps", "seconds", "seed", "run_id",
-    "header_bits",
+    "header_bits", "stale_code",
 )
-# Columns a CSV may lack (files written before they existed); read as empty.
-OPTIONAL_COLUMNS = ("header_bits",)
+# Trailing columns a CSV may lack (files written before they existed, in this order); read
+# as empty.
+OPTIONAL_COLUMNS = ("header_bits", "stale_code")
 
 ESTIMATORS = ("analytic", "blahut_arimoto", "upper_bound", "wgd", "lower_bound")
 # Estimators whose points are achievable codes: upper bounds on R(D), and their lower convex
@@ -81,6 +82,10 @@ class Record:
     seed, run_id: provenance.
     header_bits: codecs: bits per sample spent on their bitstreams' headers (already part of
       `rate_nats`), when the codec can tell; None for other estimators.
+    stale_code: empty for a row made by the code of the run that merged it; for a row kept
+      from a job made by other code (`keep_stale`), that code's identity
+      (`code_identity`: "<version>+<source hash>", or "unknown" for jobs that did not
+      record it).
   """
   source: str
   estimator: str
@@ -100,6 +105,7 @@ class Record:
   seed: Optional[int] = None
   run_id: str = ""
   header_bits: Optional[float] = None
+  stale_code: str = ""
 
   def __post_init__(self):
     check_estimator_name(self.estimator)
@@ -111,6 +117,16 @@ class Record:
   @property
   def has_line(self) -> bool:
     return self.intercept_nats is not None and self.lmbda is not None
+
+  @property
+  def intercept_bound(self) -> Optional[float]:
+    """The intercept a line may be quoted at as a bound, R(D) >= intercept_bound - lambda D:
+    its 95% interval's low end (`intercept_nats` is the mean of the draws, an estimate of a
+    quantity below F(lambda), not a bound); the intercept itself for rows without an
+    interval. None for rows without a line."""
+    if self.intercept_nats is None:
+      return None
+    return self.intercept_nats if self.intercept_ci_low is None else self.intercept_ci_low
 
   @property
   def saturated(self) -> bool:
@@ -149,6 +165,7 @@ class Record:
         "intercept_ci_high": self.intercept_ci_high, "ceiling_nats": self.ceiling_nats,
         "n_eval": self.n_eval, "steps": self.steps, "seconds": self.seconds,
         "seed": self.seed, "run_id": self.run_id, "header_bits": self.header_bits,
+        "stale_code": self.stale_code,
     }
     return {key: _format(values[key]) for key in COLUMNS}
 
@@ -170,7 +187,8 @@ class Record:
         intercept_ci_low=number("intercept_ci_low"),
         intercept_ci_high=number("intercept_ci_high"), ceiling_nats=number("ceiling_nats"),
         n_eval=integer("n_eval"), steps=integer("steps"), seconds=number("seconds"),
-        seed=integer("seed"), run_id=row["run_id"] or "", header_bits=number("header_bits"))
+        seed=integer("seed"), run_id=row["run_id"] or "", header_bits=number("header_bits"),
+        stale_code=row.get("stale_code") or "")
 
 
 def _format(value) -> str:
@@ -206,8 +224,8 @@ def read_csv(path: str) -> List[Record]:
     return records_from_csv_text(f.read(), path)
 
 
-# The schema, and the schema of earlier files (without the optional trailing columns).
-_READABLE_HEADERS = (COLUMNS, COLUMNS[:len(COLUMNS) - len(OPTIONAL_COLUMNS)])
+# The schema, and the schemas of earlier files (without some of the optional trailing columns).
+_READABLE_HEADERS = tuple(COLUMNS[:len(COLUMNS) - i] for i in range(len(OPTIONAL_COLUMNS) + 1))
 
 
 def records_from_csv_text(text: str, name: str = "CSV") -> List[Record]:

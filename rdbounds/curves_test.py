@@ -36,7 +36,7 @@ class CurvesTest(tf.test.TestCase):
         "source", "estimator", "lambda", "distortion", "distortion_se", "rate_nats",
         "rate_nats_se", "rate_bits", "bpp", "psnr_db", "intercept_nats", "intercept_ci_low",
         "intercept_ci_high", "ceiling_nats", "n_eval", "steps", "seconds", "seed", "run_id",
-        "header_bits"])
+        "header_bits", "stale_code"])
     self.assertEqual(curves.read_csv(path), _records())
 
   def test_derived_columns(self):
@@ -111,11 +111,17 @@ class SaturationAndSchemaTest(tf.test.TestCase):
 
   def test_csv_written_before_header_bits_reads_with_none(self):
     # experiments/testdata/small_sweep.csv predates the column; so do finished jobs of older runs.
-    old_header = ",".join(c for c in curves.COLUMNS if c != "header_bits")
+    old_header = ",".join(curves.COLUMNS[:curves.COLUMNS.index("header_bits")])
     text = old_header + "\ns,codec:jpeg,,0.01,,700.0,,,,,,,,,64,,,,c\n"
     record, = curves.records_from_csv_text(text)
     assert record.header_bits is None
     assert record.rate_nats == 700.0 and record.run_id == "c"
+
+  def test_csv_written_before_stale_code_reads_it_empty(self):
+    header = ",".join(curves.COLUMNS[:curves.COLUMNS.index("stale_code")])
+    row = "s,codec:jpeg,,0.01,,700.0,,,,,,,,,64,,,,c,8.5"
+    record, = curves.records_from_csv_text(header + "\n" + row + "\n")
+    assert record.stale_code == "" and record.header_bits == 8.5
 
   def test_header_bits_round_trip(self):
     record = curves.Record(source="s", estimator="codec:jpeg", distortion=0.01, rate_nats=700.0,

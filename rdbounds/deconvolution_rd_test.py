@@ -8,7 +8,9 @@ import pytest
 from scipy import special
 
 from rdbounds import blahut_arimoto
+from rdbounds import estimators
 from rdbounds import theory
+from rdbounds.sources.deconvolution import DeconvolutionSource
 
 NOISE_STD = 0.5
 
@@ -89,8 +91,20 @@ def test_below_min_lambda_there_is_no_closed_form(atoms_1d):
     with pytest.raises(theory.NoClosedForm, match=r"^no closed form below lambda = n/\(2 s\^2\) = 2 "
                        r"\(here lambda = 1.5\)$"):
       method([1.5, 3.0])
-  assert issubclass(theory.NoClosedForm, ValueError)
   assert rd.intercept(2.0) == pytest.approx(rd.mutual_information_nats + 0.5)  # At D = s^2.
+
+
+def test_the_analytic_estimator_skips_a_lambda_without_closed_form_with_one_line():
+  # A sweep's analytic job below the source's smallest known slope gives no row and says
+  # why, and the job above it its exact row: NoClosedForm must not fail the sweep.
+  source = DeconvolutionSource(dim=1, atoms=8, noise_std=NOISE_STD, seed=0)
+  entry = estimators.get("analytic")
+  below, above = entry.plan_jobs([1.5, 3.0], 0, entry.config("default"), source.spec)
+  lines = []
+  assert entry(source, below, estimators.JobContext(log=lines.append)) == []
+  assert lines == ["analytic: no closed form below lambda = n/(2 s^2) = 2 (here lambda = 1.5)"]
+  record, = entry(source, above, estimators.JobContext(log=lines.append))
+  assert record.intercept_nats == pytest.approx(float(source.analytic.intercept(3.0)))
 
 
 def test_rate_is_nan_between_noise_variance_and_max_distortion(atoms_1d):

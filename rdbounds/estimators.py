@@ -22,6 +22,7 @@ import importlib
 import json
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
+from rdbounds import code_identity
 from rdbounds import config as config_lib
 from rdbounds.sources import spec as source_spec
 
@@ -36,6 +37,11 @@ PLUGINS = (
     "rdbounds.lower.config",
     "rdbounds.codecs.config",
 )
+
+
+def _running_code() -> str:
+  """`code_identity.current()`, looked up when a job is made (tests replace it)."""
+  return code_identity.current()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +61,9 @@ class Job:
       training (`rdbounds evaluate`).
     lambdas: the requested lambdas of a job that gives one record for each (the lower
       bound's annealing), ascending; None: just `lmbda`.
+    code: the identity of the code that computes it (`code_identity`: package version and
+      source hash); a new job gets the running code's. None: a job written before jobs
+      recorded it (its id is then the one it had).
   """
   estimator: str
   lmbda: Optional[float]
@@ -64,6 +73,7 @@ class Job:
   warm_from: Optional[str] = None
   trained_by: Optional[str] = None
   lambdas: Optional[Tuple[float, ...]] = None
+  code: Optional[str] = dataclasses.field(default_factory=_running_code)
 
   def _wiring(self) -> dict:
     """The wiring fields that are set (absent ones leave the id of a plain job as it was)."""
@@ -72,16 +82,25 @@ class Job:
     return {name: value for name, value in wiring.items() if value is not None}
 
   def to_json(self) -> dict:
+    code = {} if self.code is None else {"code": self.code}
     return {"estimator": self.estimator, "lmbda": self.lmbda, "seed": self.seed,
-            "config": self.config.to_json(), "source": self.source.to_json(), **self._wiring()}
+            "config": self.config.to_json(), "source": self.source.to_json(), **self._wiring(),
+            **code}
 
   @classmethod
   def from_json(cls, data: dict) -> "Job":
+    """The job `to_json` wrote, with the code that made it (None if it does not say)."""
     config = get(data["estimator"]).config_from_json(data["config"])
     lambdas = data.get("lambdas")
     return cls(data["estimator"], data["lmbda"], data["seed"], config,
                source_spec.SourceSpec.from_json(data["source"]), data.get("warm_from"),
-               data.get("trained_by"), None if lambdas is None else tuple(lambdas))
+               data.get("trained_by"), None if lambdas is None else tuple(lambdas),
+               code=data.get("code"))
+
+  def same_but_code(self, other: "Job") -> bool:
+    """Whether `other` is this job computed by other code (its definition and wiring equal)."""
+    strip = lambda job: dict(job.to_json(), code=None, source=job.source.description)
+    return self.code != other.code and strip(self) == strip(other)
 
   @property
   def depends_on(self) -> Optional[str]:
@@ -97,9 +116,10 @@ class Job:
   @property
   def job_id(self) -> str:
     """Stable identifier: a readable prefix and a hash of everything that defines the job
-    (the source by its description, i.e. by content, not by the paths that rebuild it)."""
+    (the source by its description, i.e. by content, not by the paths that rebuild it) and
+    of the code that computes it (`code`)."""
     if self.source.description is None:
-      raise ValueError(f"{self.estimator}: a job's source must be built (SourceSpec.build) "
+      raise ValueError(f"{self.estimator}: a job's source must be built (sources.build) "
                        f"before the job has an id")
     identity = dict(self.to_json(), source=self.source.description)
     blob = json.dumps(identity, sort_keys=True, default=str)

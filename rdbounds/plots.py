@@ -3,12 +3,14 @@
 Vector sources: rate (nats or bits per sample) against distortion (MSE per dimension).
 Image sources: PSNR (dB) against bits per pixel. Every estimator is drawn from the same
 `Record` fields: achieved points with error bars for upper bounds (beta-VAE and WGD, each in
-its own colour and marker) and the lower convex envelope of all of them (time sharing); the
-upper envelope of the lines `R >= intercept - lambda D` for lower bounds, with the band
-between the envelopes of the confidence-interval ends; curves through the points of
-references and codecs (a user's own codec, `points:<codec>`, with square markers); and,
-when the run has codecs, the achievable envelope: the lower convex envelope of every
-achievable point, the learned bound's and the codecs' (`rdbounds.codecs.envelope`).
+its own colour and marker) and the lower convex envelope of all of them (time sharing); for
+lower bounds the upper envelope of the lines `R >= intercept - lambda D` at their 95%
+interval's low ends, the bound (solid, and named so in the legend), beside the envelope of
+their means (dotted: an estimate, not a bound) and the band between the envelopes of the
+interval's ends; curves through the points of references and codecs (a user's own codec,
+`points:<codec>`, with square markers); and, when the run has codecs, the achievable
+envelope: the lower convex envelope of every achievable point, the learned bound's and the
+codecs' (`rdbounds.codecs.envelope`).
 """
 
 import dataclasses
@@ -33,9 +35,12 @@ _STYLE = {
     "blahut_arimoto": dict(color="tab:gray", label="Blahut-Arimoto"),
     "upper_bound": dict(color="tab:blue", marker="o", label="upper bound (beta-VAE)"),
     "wgd": dict(color="tab:green", marker="D", label="upper bound (WGD particles)"),
-    "lower_bound": dict(color="tab:red", label="lower bound (Csiszar dual)"),
+    "lower_bound": dict(color="tab:red", label="lower bound (Csiszar dual, 95% low ends)"),
 }
 _CODEC_COLORS = ("tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan")
+# The envelope of the lower bound's mean intercepts: an estimate, drawn beside the bound.
+LB_MEAN_LABEL = "LB estimate (means; not a bound)"
+LB_INTERVAL_LABEL = "LB 95% interval"
 # dB of an image plot's view above its best point, at most, to show where the LB curve starts.
 _LB_HEADROOM_DB = 10.0
 
@@ -137,31 +142,35 @@ def _line_grid(lb, axes: _Axes, grid) -> np.ndarray:
 
 
 def _draw_lower_bound(ax, lb, axes: _Axes, grid) -> None:
-  """The upper envelope of the lines R >= intercept - lambda D, the band between the
-  envelopes of the confidence-interval ends, and saturated lines dashed."""
+  """The bound: the upper envelope of the lines R >= intercept - lambda D at their 95% low
+  ends; the envelope of their means (an estimate), the band between the envelopes of the
+  interval's ends, and saturated lines dashed."""
   style = _STYLE["lower_bound"]
   grid = _line_grid(lb, axes, grid)
   lmb = [r.lmbda for r in lb]
   envelope = lambda ends: curves.upper_envelope_of_lines(ends, lmb, grid)
   mean = envelope([r.intercept_nats for r in lb])
-  low = envelope([r.intercept_nats if r.intercept_ci_low is None else r.intercept_ci_low
-                  for r in lb])
+  low = envelope([r.intercept_bound for r in lb])
   high = envelope([r.intercept_nats if r.intercept_ci_high is None else r.intercept_ci_high
                    for r in lb])
   positive = mean > 0
-  ax.plot(*axes(grid[positive], mean[positive]), **style)
+  bound = low > 0
+  ax.plot(*axes(grid[bound], low[bound]), **style)
+  ax.plot(*axes(grid[positive], mean[positive]), color=style["color"], linestyle=":",
+          alpha=0.8, label=LB_MEAN_LABEL)
   # The CI band spans rates at each distortion: vertical for R(D), horizontal for PSNR(bpp).
   d, low, high = grid[positive], low[positive], high[positive]
   if axes.image:
     ax.fill_betweenx(axes(d, low)[1], axes(d, low)[0], axes(d, high)[0],
-                     color=style["color"], alpha=0.15, lw=0)
+                     color=style["color"], alpha=0.15, lw=0, label=LB_INTERVAL_LABEL)
   else:
     ax.fill_between(d, axes(d, low)[1], axes(d, high)[1], color=style["color"], alpha=0.15,
-                    lw=0)
+                    lw=0, label=LB_INTERVAL_LABEL)
   for r in lb:
     if r.saturated:
-      # Saturated lines say more about k than about R(D): draw them, dashed and labelled.
-      line = np.maximum(r.intercept_nats - r.lmbda * grid, 0)
+      # Saturated lines say more about k than about R(D): draw them (at their low ends),
+      # dashed and labelled.
+      line = np.maximum(r.intercept_bound - r.lmbda * grid, 0)
       ax.plot(*axes(grid[line > 0], line[line > 0]), color=style["color"], linestyle="--",
               alpha=0.6,
               label=f"LB saturated (>= {curves.SATURATION:.0%} of ln k), lambda={r.lmbda:g}")

@@ -11,10 +11,13 @@ Layout of an output directory `OUT`:
     OUT/curves.csv                  all finished jobs' rows, merged (and OUT/curves.png)
 
 A job is identified by a hash of everything that defines it (estimator, lambda, seed,
-config, the source's description, wiring), so re-running the same sweep skips finished jobs and resumes unfinished ones
-from their checkpoints; a kill at any point loses at most the steps since a checkpoint. The
-merged CSV is the concatenation of the jobs' files, so finished rows never change, byte for
-byte.
+config, the source's description, wiring) and of the code that computes it
+(`code_identity`), so re-running the same sweep with the same code skips finished jobs and
+resumes unfinished ones from their checkpoints; a kill at any point loses at most the steps
+since a checkpoint. After the code changed, the same request plans new jobs: rows the other
+code made are recomputed, or kept when asked (`with_stale_kept`), and then marked in the
+merged CSV (`Record.stale_code`). The merged CSV is the concatenation of the jobs' files, so
+finished rows never change, byte for byte (but for that mark).
 
 Jobs run in this process by default, or on a Dask cluster: `local:N` starts a LocalCluster
 with N single-threaded worker processes, `tcp://HOST:PORT` uses an existing scheduler. Each
@@ -33,6 +36,7 @@ import time
 import traceback
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from rdbounds import code_identity
 from rdbounds import curves
 from rdbounds import estimators
 from rdbounds import sources
@@ -48,7 +52,8 @@ class JobOutcome:
 
   Attributes:
     job: the job.
-    status: "done" (ran now), "cached" (finished earlier) or "failed".
+    status: "done" (ran now), "cached" (finished earlier), "stale" (finished earlier by other
+      code, and kept: `with_stale_kept`) or "failed".
     records: its records (empty when failed).
     seconds: wall time of this attempt.
     error: one-line reason when failed.
@@ -68,7 +73,7 @@ def _source_for(spec: sources.SourceSpec) -> sources.Source:
   job was planned on (its spec's description)."""
   key = repr(sorted(spec.options().items()))
   if key not in _SOURCE_CACHE:
-    _SOURCE_CACHE[key] = dataclasses.replace(spec, description=None).build()
+    _SOURCE_CACHE[key] = sources.build(dataclasses.replace(spec, description=None))
   source = _SOURCE_CACHE[key]
   spec.check_description(source.describe())
   return source
@@ -112,7 +117,13 @@ def run_job(job: estimators.Job, jobs_dir: str, log: Callable[[str], None] = pri
   job_dir = os.path.join(jobs_dir, job.job_id)
   records_path = os.path.join(job_dir, RECORDS)
   if os.path.exists(records_path):
-    return JobOutcome(job, "cached", curves.read_csv(records_path), 0.0)
+    stale = stale_code(job.code)
+    records = [dataclasses.replace(r, stale_code=stale) for r in curves.read_csv(records_path)]
+    return JobOutcome(job, "stale" if stale else "cached", records, 0.0)
+  if stale_code(job.code):
+    return JobOutcome(job, "failed", [], 0.0, (
+        f"the job is of code {job.code or 'unknown'}, this process runs "
+        f"{code_identity.current()}: plan it again (a worker must run the planner's code)"))
   os.makedirs(job_dir, exist_ok=True)
   try:
     # The job id is a hash; this says what it stands for (flags such as --lb_tol included).
@@ -134,8 +145,24 @@ def run_job(job: estimators.Job, jobs_dir: str, log: Callable[[str], None] = pri
     return JobOutcome(job, "failed", [], time.time() - started, reason)
 
 
+def stale_code(code: Optional[str]) -> str:
+  """"" for the running code's `code`; else the code a job's rows are marked with."""
+  return "" if code == code_identity.current() else (code or "unknown")
+
+
+def made_by(jobs_dir: str, job_id: str) -> Optional[str]:
+  """The code identity a job folder's job.json records (None: it records none, or is not
+  readable)."""
+  try:
+    with open(os.path.join(jobs_dir, job_id, JOB)) as f:
+      return json.load(f).get("code")
+  except (OSError, ValueError):
+    return None
+
+
 def merge(out_dir: str, job_ids: Sequence[str]) -> List[curves.Record]:
-  """Concatenates finished jobs' record files (in the given order) into OUT/curves.csv.
+  """Concatenates finished jobs' record files (in the given order) into OUT/curves.csv; rows
+  of jobs made by other code (kept: `with_stale_kept`) are marked (`Record.stale_code`).
 
   Returns:
     the merged records.
@@ -148,13 +175,70 @@ def merge(out_dir: str, job_ids: Sequence[str]) -> List[curves.Record]:
       with open(path) as f:
         text = f.read()
       job_records = curves.records_from_csv_text(text, path)  # Validates the header too.
+      stale = stale_code(made_by(os.path.join(out_dir, "jobs"), job_id))
+      if stale:
+        job_records = [dataclasses.replace(r, stale_code=stale) for r in job_records]
       records.extend(job_records)
-      if not text.startswith(header):
-        # Written before the schema's last columns existed: rewritten in today's schema.
+      if stale or not text.startswith(header):
+        # Marked, or written before the schema's last columns existed: in today's schema.
         text = curves.records_to_csv_text(job_records)
       lines.append(text[len(header):])
   curves.atomic_write_text(os.path.join(out_dir, "curves.csv"), header + "".join(lines))
   return records
+
+
+def with_stale_kept(jobs: Sequence[estimators.Job], jobs_dir: str, keep: bool,
+                    log: Callable[[str], None] = print) -> List[estimators.Job]:
+  """`jobs`, with rows other code made kept in place of running them, when `keep` is asked.
+
+  A job that has not finished in `jobs_dir` but whose same job made by other code has
+  (`Job.same_but_code`; the latest if several) is, without `keep`, left to run (its rows are
+  recomputed: one line says so); with `keep`, replaced by that finished job, whose rows the
+  merge marks stale. A job wired to a kept one (`warm_from`, `trained_by`) is wired to it in
+  turn, so that a kept chain stays whole. Order as `jobs`.
+  """
+  others = None
+  kept: Dict[str, str] = {}  # planned id -> id of the finished job kept in its place
+  result: Dict[str, estimators.Job] = {}
+  for planned in in_dependency_order(jobs):
+    job = dataclasses.replace(planned, warm_from=kept.get(planned.warm_from, planned.warm_from),
+                              trained_by=kept.get(planned.trained_by, planned.trained_by))
+    planned_id = planned.job_id
+    result[planned_id] = job
+    if os.path.exists(os.path.join(jobs_dir, job.job_id, RECORDS)):
+      continue
+    if others is None:
+      others = _finished_by_other_code(jobs_dir)
+    match = next((other for other in others if job.same_but_code(other)), None)
+    if match is None:
+      continue
+    if keep:
+      kept[planned_id] = match.job_id
+      result[planned_id] = match
+      log(f"[sweep] keeping {match.job_id}: made by code {match.code or 'unknown'}, not "
+          f"{job.code} (keep_stale); its rows are marked stale")
+    else:
+      log(f"[sweep] {match.job_id} was made by code {match.code or 'unknown'}: its job runs "
+          f"again as {job.job_id} (keep_stale keeps the old rows)")
+  return [result[job.job_id] for job in jobs]
+
+
+def _finished_by_other_code(jobs_dir: str) -> List[estimators.Job]:
+  """The finished jobs in `jobs_dir` made by other code than this process runs, latest
+  first (those whose job.json cannot be read as a job are left out)."""
+  found = []
+  for job_id in os.listdir(jobs_dir) if os.path.isdir(jobs_dir) else []:
+    records = os.path.join(jobs_dir, job_id, RECORDS)
+    if not os.path.exists(records) or not stale_code(made_by(jobs_dir, job_id)):
+      continue
+    try:
+      with open(os.path.join(jobs_dir, job_id, JOB)) as f:
+        job = estimators.Job.from_json(json.load(f))
+    except (OSError, ValueError, KeyError, TypeError):
+      continue
+    if job.job_id == job_id:
+      found.append((os.path.getmtime(records), job))
+  return [job for _, job in sorted(found, key=lambda pair: -pair[0])]
 
 
 def in_dependency_order(jobs: Sequence[estimators.Job]) -> List[estimators.Job]:
@@ -236,7 +320,9 @@ def _training_steps(job: estimators.Job) -> float:
 
 def summary_table(outcomes: Sequence[JobOutcome]) -> str:
   """A plain-text table: one line per record (a job may give several), or per failed job."""
-  rows = [("estimator", "lambda", "seed", "status", "seconds", "D", "R (nats)", "intercept")]
+  # A line's bound is its interval's low end; its mean is an estimate, shown beside it.
+  rows = [("estimator", "lambda", "seed", "status", "seconds", "D", "R (nats)",
+           "intercept: 95% low end", "mean")]
   fmt = lambda v: "" if v is None else f"{v:.4g}"
   for outcome in outcomes:
     job = outcome.job
@@ -245,7 +331,8 @@ def summary_table(outcomes: Sequence[JobOutcome]) -> str:
       rows.append((job.estimator, "" if lmbda is None else f"{lmbda:g}", str(job.seed),
                    outcome.status,
                    f"{outcome.seconds:.1f}", fmt(record and record.distortion),
-                   fmt(record and record.rate_nats), fmt(record and record.intercept_nats)))
+                   fmt(record and record.rate_nats), fmt(record and record.intercept_bound),
+                   fmt(record and record.intercept_nats)))
   widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
   return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows)
 

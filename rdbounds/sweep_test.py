@@ -12,6 +12,7 @@ import time
 import pytest
 import tensorflow as tf
 
+from rdbounds import code_identity
 from rdbounds import curves
 from rdbounds import estimators
 from rdbounds import references
@@ -52,13 +53,16 @@ class SweepTest(tf.test.TestCase):
 
   def test_summary_lists_every_record_of_a_job(self):
     job = estimators.Job("lower_bound", 10.0, 0, NO_OPTIONS, SOURCE)
-    records = [curves.Record("s", "lower_bound", l, intercept_nats=f) for l, f in ((3.0, 1.5), (10.0, 2.5))]
+    records = [curves.Record("s", "lower_bound", l, intercept_nats=f, intercept_ci_low=f - 0.3)
+               for l, f in ((3.0, 1.5), (10.0, 2.5))]
     table = sweep.summary_table([sweep.JobOutcome(job, "done", records, 1.0)])
     lines = table.splitlines()
     self.assertLen(lines, 3)
     self.assertIn("3", lines[1].split()[1])
-    self.assertIn("1.5", lines[1])
-    self.assertIn("2.5", lines[2])
+    # The bound (the interval's low end) first, the mean beside it.
+    self.assertIn("95% low end", lines[0])
+    self.assertEqual(lines[1].split()[-2:], ["1.2", "1.5"])
+    self.assertEqual(lines[2].split()[-2:], ["2.2", "2.5"])
 
   def test_rerun_skips_finished_jobs(self):
     out = self.get_temp_dir()
@@ -122,16 +126,18 @@ class SweepBookkeepingTest(tf.test.TestCase):
 
   def test_merge_rewrites_jobs_finished_before_the_header_bits_column(self):
     tmp_path = pathlib.Path(self.get_temp_dir())
-    old_header = ",".join(c for c in curves.COLUMNS if c != "header_bits")
+    old_header = ",".join(curves.COLUMNS[:curves.COLUMNS.index("header_bits")])
     old = curves.Record(source="s", estimator="upper_bound", lmbda=1.0, distortion=0.5,
                         rate_nats=0.7, run_id="old")
     new = curves.Record(source="s", estimator="codec:jpeg", distortion=0.01, rate_nats=700.0,
                         pixels_per_sample=1024, header_bits=40.0, run_id="new")
-    old_text = curves.records_to_csv_text([old]).splitlines()[1].rsplit(",", 1)[0]
+    old_text = curves.records_to_csv_text([old]).splitlines()[1].rsplit(",", 2)[0]
     for job_id, text in (("a", old_header + "\n" + old_text + "\n"),
                          ("b", curves.records_to_csv_text([new]))):
       os.makedirs(tmp_path / "jobs" / job_id)
       (tmp_path / "jobs" / job_id / sweep.RECORDS).write_text(text)
+      (tmp_path / "jobs" / job_id / sweep.JOB).write_text(
+          json.dumps({"code": code_identity.current()}))
     assert sweep.merge(str(tmp_path), ["a", "b"]) == [old, new]
     # The merged file is in today's schema, every row with every column.
     assert curves.read_csv(str(tmp_path / "curves.csv")) == [old, new]

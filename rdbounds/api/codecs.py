@@ -29,9 +29,10 @@ def add_codecs(run: str, codecs: Optional[Sequence[str]] = None, preset: Optiona
   running `sandwich` on the folder again keeps their rows. RUN/curves.csv is merged again,
   RUN/curves.png redrawn, and RUN/report.md written: each codec point's distance to the
   upper- and lower-bound envelopes (nats at equal D for vectors, dB of PSNR at equal bits per
-  pixel for images) and each codec's BD-rate against the upper-bound envelope; for photo
-  folders also per held-out image, with the mean over images and its standard error
-  (`rdbounds.codecs.per_image`).
+  pixel for images; the lower bound's lines at their 95% low ends) and each codec's BD-rate
+  against the upper-bound envelope; for photo folders also per held-out image, with the mean
+  over images and its standard error (`rdbounds.codecs.per_image`); and the rows kept from
+  other code (`stale_markdown`).
 
   Args:
     run: a finished `sandwich` output folder.
@@ -83,9 +84,24 @@ def write_report(run: str, records, source) -> str:
   photographs each held-out image (`per_image`)."""
   from rdbounds.codecs import envelope, per_image, report  # pylint: disable=g-import-not-at-top
   text = (report.markdown(records, source) + envelope.markdown(records)
-          + per_image.markdown(records, held_out_points.read_run(run)))
+          + per_image.markdown(records, held_out_points.read_run(run))
+          + stale_markdown(records))
   curves.atomic_write_text(os.path.join(run, "report.md"), text)
   return text
+
+
+def stale_markdown(records) -> str:
+  """A report.md section naming the rows kept from other code (`Record.stale_code`), or ""."""
+  stale = [r for r in records if r.stale_code]
+  if not stale:
+    return ""
+  lines = ["", "## Rows made by other code", "",
+           f"{len(stale)} row(s) were kept from jobs made by other code than this run's "
+           f"(keep_stale): they may differ from what this code computes.", "",
+           "| estimator | lambda | job | made by |", "|---|---|---|---|"]
+  lines += [f"| {r.estimator} | {'' if r.lmbda is None else f'{r.lmbda:g}'} | {r.run_id} | "
+            f"{r.stale_code} |" for r in stale]
+  return "\n".join(lines) + "\n"
 
 
 def _applicable(names: Optional[Sequence[str]], source, log: Callable[[str], None]) -> list:

@@ -35,9 +35,9 @@ def executed(tmp_path_factory):
 def test_the_line_passes_below_the_point_and_the_closed_form(executed):
   namespace, printed = executed
   point, line = namespace["point"], namespace["line"]
-  assert line.intercept_nats - line.lmbda * point.distortion <= point.rate_nats
+  assert line.intercept_bound - line.lmbda * point.distortion <= point.rate_nats
   # N(0, I_2): F(3) = ln 3 + 1 is the most any line at lambda = 3 may claim.
-  assert line.intercept_ci_low <= math.log(3) + 1
+  assert line.intercept_bound == line.intercept_ci_low <= math.log(3) + 1
   assert "upper_bound" in printed and "lower_bound" in printed
 
 

@@ -14,7 +14,7 @@ class Records(list):
 
   Units: distortion D is MSE per dimension, rates R and intercepts are nats per sample. An
   achievable point (upper bounds, codecs) has D and R; a lower bound's line
-  R >= intercept - lambda D has an intercept and its 95% interval.
+  R >= intercept - lambda D has an intercept and its 95% interval, whose low end is the bound.
   """
 
   def __repr__(self) -> str:
@@ -24,18 +24,18 @@ class Records(list):
 
 
 def table(records: Sequence[curves.Record]) -> str:
-  """One line per record: estimator, lambda, D, R, intercept and its interval (empty cells
-  where a record has no point or no line); bits per pixel and PSNR for images."""
+  """One line per record: estimator, lambda, D, R, the line's bound (its intercept's 95% low
+  end) with the mean (an estimate) and the high end beside it (empty cells where a record has
+  no point or no line); bits per pixel and PSNR for images."""
   image = any(r.pixels_per_sample for r in records)
-  header = ["estimator", "lambda", "D", "R (nats)", "intercept", "95% CI"]
+  header = ["estimator", "lambda", "D", "R (nats)", "intercept: 95% low end", "mean",
+            "high end"]
   header += ["bpp", "PSNR (dB)"] if image else []
   fmt = lambda value: "" if value is None else f"{value:.4g}"
   rows = [header]
   for r in records:
-    interval = (f"[{r.intercept_ci_low:.4g}, {r.intercept_ci_high:.4g}]"
-                if r.intercept_ci_low is not None and r.intercept_ci_high is not None else "")
     row = [r.estimator, fmt(r.lmbda), fmt(r.distortion), fmt(r.rate_nats),
-           fmt(r.intercept_nats), interval]
+           fmt(r.intercept_bound), fmt(r.intercept_nats), fmt(r.intercept_ci_high)]
     rows.append(row + ([fmt(r.bpp), fmt(r.psnr_db)] if image else []))
   widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
   return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
@@ -92,7 +92,7 @@ def load(path: str, log: Callable[[str], None] = print) -> Result:
     try:
       config = folder.load(run_dir)
       units = folder.units(config)
-      source = sources.SourceSpec.from_options(**config["source_options"]).build()
+      source = sources.build(sources.SourceSpec.from_options(**config["source_options"]))
     except (ValueError, KeyError, OSError) as e:
       log(f"note: without the source of {run_dir}/{folder.CONFIG} ({str(e).splitlines()[0]})")
   return Result(records, source, run_dir if os.path.isdir(path) else None, units=units)

@@ -6,16 +6,10 @@ import shutil
 import tempfile
 from typing import Callable, Mapping, Optional, Sequence
 
-from rdbounds import sources
 from rdbounds.api import execute
 from rdbounds.api import folder
 from rdbounds.api import plan
 from rdbounds.api import result as result_lib
-from rdbounds.api import samples
-
-# The multipliers of a vector source when none are given (the demo's); image sources have a
-# grid of their own (`Source.default_lambdas`).
-VECTOR_LAMBDAS = (1.0, 3.0, 10.0)
 
 
 def sandwich(data, lambdas: Optional[Sequence[float]] = None,
@@ -24,12 +18,14 @@ def sandwich(data, lambdas: Optional[Sequence[float]] = None,
              options: Optional[Mapping[str, Mapping[str, object]]] = None,
              source_options: Optional[Mapping[str, object]] = None, dask: Optional[str] = None,
              units: str = "nats", log: Callable[[str], None] = print,
-             provenance: Optional[Mapping[str, object]] = None) -> result_lib.Result:
+             provenance: Optional[Mapping[str, object]] = None,
+             keep_stale: bool = False) -> result_lib.Result:
   """Estimates sandwich bounds on the rate-distortion function R(D) of `data`'s source.
 
   Runs the jobs `rdbounds sandwich` runs: each estimator at each lambda (codecs: once, swept
-  over their quality setting). Units: distortion D is MSE per dimension; rates R and
-  intercepts are nats per sample. An upper-bound point (D, R) is achievable, so
+  over their quality setting). The call is resolved once (`plan`): the request is checked,
+  `data` becomes a source spec, both become a plan of jobs, which then runs. Units:
+  distortion D is MSE per dimension; rates R and intercepts are nats per sample. An upper-bound point (D, R) is achievable, so
   R(D) <= R there; a lower-bound line says R(D') >= intercept - lambda D' at every D'.
 
   Args:
@@ -60,6 +56,9 @@ def sandwich(data, lambdas: Optional[Sequence[float]] = None,
     units: rate units of the plot for vector sources, "nats" or "bits".
     log: receives progress lines.
     provenance: JSON-able entries for OUT/config.json (the command line records its flags).
+    keep_stale: keep the rows a finished job made in `out` with other code (another version
+      or source of rdbounds) instead of computing them again with this code; they are
+      marked in the CSV (`stale_code`) and in the printed table ("stale").
 
   Returns:
     a `Result`: `records` are the rows of OUT/curves.csv, one per estimator, lambda and seed;
@@ -69,32 +68,16 @@ def sandwich(data, lambdas: Optional[Sequence[float]] = None,
     ValueError: one line, before any job runs: data with NaN or inf, of a wrong rank or too
       few; an unknown estimator, preset or option; lambdas not positive.
   """
-  chosen = plan.chosen(estimators if estimators is not None
-                       else plan.default_estimators(_source_kind(data)))
-  plan.check_preset(preset)
-  lambda_values = None if lambdas is None else plan.lambdas(lambdas)
-  user_options = plan.check_options(options, chosen)
-  if units not in ("nats", "bits"):
-    raise ValueError(f"units must be 'nats' or 'bits', got {units!r}")
+  request = plan.Request.checked(estimators, preset, lambdas, options, seed, units)
   with _run_folder(out) as run_dir:
     with _removed_on_error(run_dir if out is not None else None):
-      source = plan.source(_source_options(data, test, seed, source_options, run_dir))
-      if lambda_values is None:
-        lambda_values = list(source.default_lambdas or VECTOR_LAMBDAS)
-        log(f"{source.name}: lambdas {', '.join(f'{l:g}' for l in lambda_values)} (the "
-            f"default for {'images' if source.is_image else 'vectors'})")
-      if estimators is None:
-        log(f"{source.name}: estimators {', '.join(e.name for e in chosen)} (the default for "
-            f"this source)")
-      jobs = plan.plan_jobs(chosen, source, preset, lambda_values, seed, user_options, log)
-      if not jobs:
-        raise ValueError("no estimator applies to this source; nothing to do")
-    request = dict(preset=preset, lambdas=lambda_values, estimators=[e.name for e in chosen],
-                   options=user_options, seed=seed, units=units)
-    config = _save_config(run_dir, source, jobs, request, provenance)
-    log(f"{source.name}: {len(jobs)} jobs ({preset} preset) -> {out or 'a temporary folder'}")
-    result = execute.run(source, jobs, run_dir, folder.merged_ids(config), dask=dask,
-                         units=units, draw=out is not None, log=log)
+      spec = plan.source_spec(data, test, seed, source_options, run_dir)
+      the_plan = plan.make(spec, request, log).reusing(run_dir, keep_stale, log)
+    config = _save_config(run_dir, the_plan, provenance)
+    log(f"{the_plan.source.name}: {len(the_plan.jobs)} jobs ({preset} preset) -> "
+        f"{out or 'a temporary folder'}")
+    result = execute.run(the_plan.source, the_plan.jobs, run_dir, folder.merged_ids(config),
+                         dask=dask, units=units, draw=out is not None, log=log)
   if out is None:
     result.out = None
   else:
@@ -102,13 +85,14 @@ def sandwich(data, lambdas: Optional[Sequence[float]] = None,
   return result
 
 
-def _save_config(run_dir: str, source, jobs, request: dict,
+def _save_config(run_dir: str, the_plan: plan.Plan,
                  provenance: Optional[Mapping[str, object]]) -> dict:
   """Writes and returns OUT/config.json: the request, the source, versions, the jobs' ids."""
-  config = dict(source_options=source.spec.options(), source=source.describe(), **request,
-                held_out_files=source.held_out_files(), versions=folder.versions(),
-                jobs=[job.job_id for job in jobs],
-                added_jobs=folder.jobs_added_earlier(run_dir, source.describe()),
+  source = the_plan.source
+  config = dict(source_options=source.spec.options(), source=source.describe(),
+                **the_plan.request, held_out_files=source.held_out_files(),
+                versions=folder.versions(), jobs=[job.job_id for job in the_plan.jobs],
+                added_jobs=the_plan.added_jobs,
                 **dict(provenance or {}))
   os.makedirs(run_dir, exist_ok=True)
   folder.save(run_dir, config)
@@ -135,51 +119,3 @@ def _removed_on_error(run_dir: Optional[str]):
     if not existed:
       shutil.rmtree(run_dir, ignore_errors=True)
     raise
-
-
-def _named_source(data) -> Optional[str]:
-  """The source kind `data` names (a string or path among `SOURCE_KINDS`), else None."""
-  if isinstance(data, os.PathLike):
-    data = os.fspath(data)
-  return data if isinstance(data, str) and data in sources.SOURCE_KINDS else None
-
-
-def _source_kind(data) -> str:
-  """The kind of source `data` names, else "npy" (samples or their file)."""
-  return _named_source(data) or "npy"
-
-
-def _source_options(data, test, seed: int, source_options, run_dir: str) -> dict:
-  """The `SourceSpec` options of `data` (arrays are saved into `run_dir`)."""
-  if isinstance(data, os.PathLike):
-    data = os.fspath(data)
-  if _named_source(data):
-    options = dict(source_options or {}, kind=data, seed=seed)
-    if test is not None:
-      if data != "npy":
-        raise ValueError(f"test applies to samples (an array or .npy file), not to the "
-                         f"{data} source")
-      options["test"] = _test_path(test, None, run_dir)
-    return options
-  if source_options:
-    raise ValueError("source_options apply to a named source, not to samples")
-  if isinstance(data, str):
-    if not data.endswith(".npy"):
-      raise ValueError(f"data: {data!r} is neither a source ({', '.join(sources.SOURCE_KINDS)}) "
-                       f"nor a .npy file")
-    return dict(kind="npy", train=data, test=_test_path(test, None, run_dir), seed=seed)
-  array = samples.as_samples(data, "data")
-  if test is None and len(array) < 2:
-    raise ValueError(f"data: {len(array)} sample; need at least 2 to hold some out")
-  return dict(kind="npy", train=samples.save(array, run_dir, "train"),
-              test=_test_path(test, array.shape[1:], run_dir), seed=seed)
-
-
-def _test_path(test, sample_shape: Optional[tuple], run_dir: str) -> Optional[str]:
-  """The held-out samples' file: `test` itself when it is a path, else `test` saved."""
-  if test is None or isinstance(test, (str, os.PathLike)):
-    return None if test is None else os.fspath(test)
-  array = samples.as_samples(test, "test")
-  if sample_shape is not None and array.shape[1:] != sample_shape:
-    raise ValueError(f"test: sample shape {array.shape[1:]} differs from data's {sample_shape}")
-  return samples.save(array, run_dir, "test")

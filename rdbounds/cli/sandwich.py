@@ -15,11 +15,12 @@ from absl import flags
 
 from rdbounds import estimators
 from rdbounds import sources as sources_lib
+from rdbounds.api import plan
 from rdbounds.api import sandwich as sandwich_lib
 from rdbounds.cli import config_flags
 
 DEMO = dict(source="banana", estimators="blahut_arimoto,upper_bound,lower_bound",
-            lambdas=",".join(f"{l:g}" for l in sandwich_lib.VECTOR_LAMBDAS))
+            lambdas=",".join(f"{l:g}" for l in plan.VECTOR_LAMBDAS))
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("source", DEMO["source"],
@@ -54,6 +55,9 @@ flags.DEFINE_integer("seed", 0, "Seed of every job (and of the held-out split of
 flags.DEFINE_string("out", "runs/demo", "Output directory.")
 flags.DEFINE_string("dask", None, "Run jobs on Dask: local:N (N worker processes here) or tcp://HOST:PORT.")
 flags.DEFINE_enum("units", "nats", ["nats", "bits"], "Rate units of the plot (vector sources).")
+flags.DEFINE_bool("keep_stale", False, "Keep the rows jobs in --out made with other code (another "
+                  "version or source of rdbounds) instead of computing them again; they are "
+                  "marked stale (CSV column stale_code).")
 config_flags.define_all()
 
 
@@ -103,5 +107,6 @@ def main(argv):
       FLAGS.source, lambdas=lambdas(), estimators=estimator_names(), preset=preset(),
       out=FLAGS.out, seed=FLAGS.seed, options={k: v for k, v in options.items() if v},
       source_options=source_options(), dask=FLAGS.dask, units=FLAGS.units,
-      log=lambda line: print(line, flush=True), provenance=command_line)
+      log=lambda line: print(line, flush=True), provenance=command_line,
+      keep_stale=FLAGS.keep_stale)
   return 1 if result.failed else 0

@@ -4,7 +4,8 @@ Vector sources compare at equal distortion D, in nats:
 
     to_ub = R_codec - UB(D)     UB = lower convex envelope of achievable points (upper_bound
                                 and wgd; time sharing);
-    to_lb = R_codec - LB(D)     LB(D) = max(0, max_i (a_i - lambda_i D)) over lower-bound lines.
+    to_lb = R_codec - LB(D)     LB(D) = max(0, max_i (a_i - lambda_i D)) over lower-bound lines,
+                                a_i their intercepts' 95% low ends (the bound, not the mean).
 
 `to_lb` is how much rate the codec could save at most; it must be >= 0 up to sampling error.
 `to_ub` may be negative: a codec can beat a loosely trained upper bound.
@@ -66,8 +67,10 @@ def _psnr(distortion):
     return -10.0 * np.log10(distortion)
 
 
-def _lines(records, estimator):
-  lines = [(r.intercept_nats, r.lmbda) for r in records if r.estimator == estimator and r.has_line]
+def _lines(records, estimator, bound=False):
+  """(intercepts, lambdas) of `estimator`'s lines: with `bound`, their 95% low ends."""
+  lines = [(r.intercept_bound if bound else r.intercept_nats, r.lmbda) for r in records
+           if r.estimator == estimator and r.has_line]
   return np.array([l[0] for l in lines]), np.array([l[1] for l in lines])
 
 
@@ -116,7 +119,7 @@ def compare(records: Sequence[curves.Record], source=None) -> List[Comparison]:
   records = list(records)
   ub = [r for r in records if r.estimator in curves.ACHIEVABLE and r.has_point]
   env_d, env_r = curves.lower_convex_envelope([r.distortion for r in ub], [r.rate_nats for r in ub])
-  lb_a, lb_l = _lines(records, "lower_bound")
+  lb_a, lb_l = _lines(records, "lower_bound", bound=True)
   analytic = getattr(source, "analytic", None) if source is not None else None
   # Without a closed form, Blahut-Arimoto's lines (when the run has them) are the reference.
   ref_a, ref_l = _lines(records, "blahut_arimoto")
@@ -234,7 +237,7 @@ def markdown(records: Sequence[curves.Record], source=None, title: Optional[str]
   if image:
     lines += ["Distances at equal rate, in dB of PSNR (positive: the codec's PSNR is lower). "
               "`to UB`: the UB envelope's PSNR minus the codec's; `to LB`: the highest PSNR the "
-              "LB lines allow minus the codec's (must be >= 0; `no bound` where the codec's rate "
+              "LB lines (at their 95% low ends) allow minus the codec's (must be >= 0; `no bound` where the codec's rate "
               "exceeds every LB intercept, so the lines allow any PSNR). `headers`: the share "
               "of the rate spent on bitstream headers (counted in bpp).", ""]
     lines.append("| codec | setting | bpp | PSNR dB | to UB dB | to LB dB | headers |")
@@ -247,7 +250,7 @@ def markdown(records: Sequence[curves.Record], source=None, title: Optional[str]
   else:
     lines += ["Distances at equal distortion, in nats per sample (positive: the codec spends "
               "more). `to UB`: codec rate minus the UB envelope; `to LB`: codec rate minus the LB "
-              f"envelope (must be >= 0); `to {ref_name}`: codec rate minus the reference.", ""]
+              f"envelope of the lines' 95% low ends (must be >= 0); `to {ref_name}`: codec rate minus the reference.", ""]
     lines.append(f"| codec | setting | D | R nats | R bits | to UB | to LB | to {ref_name} |")
     lines.append("|---|---|---|---|---|---|---|---|")
     for c in comparisons:

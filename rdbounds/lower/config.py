@@ -19,8 +19,7 @@ from rdbounds.lower.search.options import SearchOptions
 
 SEARCHES = ("quick", "exhaustive")
 MODELS = ("mlp", "particles")
-# Ways to fit an evaluation to finite held-out data (`evaluator.fit_to_data`).
-FIT_TO_DATA = ("refuse", "m", "k")
+FIT_TO_DATA = finite_data.FIT_TO_DATA
 # What `rdbounds evaluate` may change to evaluate a trained log u again (flattened option names).
 EVALUATION_OPTIONS = ("eval_k", "m", "eval_seeds", "eval_seed", "fit_to_data") + tuple(
     field.name for field in dataclasses.fields(SearchOptions))

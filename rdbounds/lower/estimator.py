@@ -18,6 +18,7 @@ from rdbounds import curves
 from rdbounds.lower import config as config_lib
 from rdbounds.lower import conv
 from rdbounds.lower import evaluator
+from rdbounds.lower import finite_data
 from rdbounds.lower import models
 from rdbounds.lower import particle_log_u
 from rdbounds.lower import trainer as trainer_lib
@@ -88,8 +89,8 @@ def run(source, job, context) -> List[curves.Record]:
   config = job.config
   units = rescaled.Rescaled.of(source, job.seed)
   # Finite data too few for the evaluation's disjoint draws: refuse before training.
-  eval_k, _ = evaluator.fit_to_data(units, config.eval_k or config.k, config.m,
-                                    config.eval_seeds, config.fit_to_data)
+  eval_k, _ = finite_data.fit_to_data(units, config.eval_k or config.k, config.m,
+                                      config.eval_seeds, config.fit_to_data)
   schedule = schedule_for(job, units)
   projection = principal_projection(units, config, job.seed)
   snapshot = build_log_u(units, config, job.seed)  # evaluated copy, taken at each lambda

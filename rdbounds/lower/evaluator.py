@@ -31,7 +31,7 @@ import tensorflow as tf
 from rdbounds import curves
 from rdbounds import pieces
 from rdbounds.lower import search
-from rdbounds.lower.config import FIT_TO_DATA
+from rdbounds.lower import finite_data
 from rdbounds.lower import interval
 from rdbounds.lower import objective
 from rdbounds.lower.search import projection as projection_lib
@@ -43,10 +43,6 @@ from rdbounds import streams
 
 # An evaluation running longer than this logs each draw.
 _QUIET_SECONDS = 30.0
-
-
-class NotEnoughData(ValueError):
-  """The held-out data cannot supply the disjoint draws an evaluation needs."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,34 +133,6 @@ def xi_from_draws(mean_neg_log_u, log_c_k, m: int):
   return log_alpha, np.asarray(objective.xi(mean_neg_log_u[m:], log_c_k[m:], log_alpha))
 
 
-def required_samples(k: int, m: int, groups: int) -> int:
-  """Held-out samples an evaluation of `groups` x 2M disjoint draws of k needs."""
-  return k * 2 * m * groups
-
-
-def fit_to_data(source: base.Source, k: int, m: int, groups: int, fit: str = "refuse"):
-  """`(k, m)` an evaluation can use on `source`'s held-out data, or `NotEnoughData`.
-
-  Synthetic sources are unlimited. Finite data must supply `groups x 2M` pairwise disjoint
-  draws of k samples; if it cannot, `fit` decides: "refuse" (raise), "m" (lower M to what
-  the data allow, at least 2) or "k" (lower k to what the data allow, at least 2).
-  """
-  if fit not in FIT_TO_DATA:
-    raise ValueError(f"fit_to_data must be one of {', '.join(FIT_TO_DATA)}, got {fit!r}")
-  available = source.held_out_samples
-  needed = required_samples(k, m, groups)
-  if available is None or needed <= available:
-    return k, m
-  if fit == "m" and available // (2 * groups * k) >= 2:
-    return k, available // (2 * groups * k)
-  if fit == "k" and available // (2 * groups * m) >= 2:
-    return available // (2 * groups * m), m
-  raise NotEnoughData(
-      f"{source.name}: the lower bound's disjoint held-out draws need k x 2M x seeds = "
-      f"{k} x {2 * m} x {groups} = {needed:,} held-out samples, the data have {available:,}; "
-      f"lower k or M, hold out more samples, or let --lb_fit_to_data=m (or k) lower them")
-
-
 def evaluate(log_u: Callable, source: base.Source, lmbda: float, k: int, m: int,
              seeds: Sequence[int] = (0,), search_options: Optional[SearchOptions] = None,
              projection: Optional[projection_lib.Projection] = None, fit: str = "refuse",
@@ -181,15 +149,16 @@ def evaluate(log_u: Callable, source: base.Source, lmbda: float, k: int, m: int,
     search_options: the search's `SearchOptions` (a dict of its fields is also accepted).
     projection: C_k's upper bound from lifted samples (`search.projection`), or None.
     fit: what to do when finite held-out data are too few for the draws: "refuse" (raise
-      `NotEnoughData`, the default), "m" or "k" (lower M or k to fit; see `fit_to_data`).
+      `NotEnoughData`, the default), "m" or "k" (lower M or k to fit;
+      `finite_data.fit_to_data`).
     log: receives progress lines.
 
   Raises:
-    NotEnoughData: finite held-out data too few for the draws (with `fit="refuse"`).
+    finite_data.NotEnoughData: finite held-out data too few for the draws (with `fit="refuse"`).
     UnconvergedSearchError: a draw's search had starts still moving at `max_iterations`.
   """
   groups = len(seeds)
-  fitted_k, fitted_m = fit_to_data(source, k, m, groups, fit)
+  fitted_k, fitted_m = finite_data.fit_to_data(source, k, m, groups, fit)
   if (fitted_k, fitted_m) != (k, m):
     log(f"lower_bound: {source.held_out_samples:,} held-out samples allow k={fitted_k}, "
         f"M={fitted_m} (asked k={k}, M={m})")

@@ -16,6 +16,26 @@ class HeldOut:
   name: str = "npy-2"
 
 
+def test_too_few_held_out_rows_are_refused_with_the_counts():
+  with pytest.raises(finite_data.NotEnoughData) as error:
+    finite_data.fit_to_data(HeldOut(1000), k=4096, m=30, groups=1)
+  message = str(error.value)
+  assert "\n" not in message
+  for count in ("245,760", "1,000", "lower k or M"):
+    assert count in message
+
+
+def test_opting_in_lowers_m_or_k_to_what_the_data_allow():
+  rows = HeldOut(1000)
+  assert finite_data.fit_to_data(rows, k=100, m=5, groups=1) == (100, 5)
+  assert finite_data.fit_to_data(rows, k=100, m=30, groups=1, fit="m") == (100, 5)
+  assert finite_data.fit_to_data(rows, k=100, m=30, groups=2, fit="k") == (8, 30)
+  with pytest.raises(finite_data.NotEnoughData):  # not even M = 2
+    finite_data.fit_to_data(rows, k=300, m=30, groups=1, fit="m")
+  # Synthetic sources are unlimited.
+  assert finite_data.fit_to_data(HeldOut(None), 4096, 30, 3) == (4096, 30)
+
+
 def _fit(preset, held_out, **overrides):
   lines = []
   config = estimators.get("lower_bound").config(preset, **overrides)

@@ -16,7 +16,20 @@ def test_registered_with_flags_and_presets_without_loading_tensorflow():
   subprocess.run([sys.executable, "-c", code], check=True)
   wgd = estimators.get("wgd")
   assert wgd.flag_prefix == "wgd_" and wgd.config_class is config.WGDConfig
-  assert wgd.preset("default") == config.PRESETS["default"]
+
+
+def test_presets_grow_in_budget_and_images_get_their_own_step():
+  # quick < default < paper in particles and evaluation samples (the rate cannot exceed ln p;
+  # presets are named for their cost), and images move particles in smaller steps (the kernel
+  # is wide per pixel: docs/results.md, "GAN images").
+  wgd = estimators.get("wgd")
+  for image in (False, True):
+    quick, default, paper = (wgd.preset(name, image=image) for name in ("quick", "default",
+                                                                         "paper"))
+    assert quick.particles < default.particles < paper.particles
+    assert quick.eval_samples < default.eval_samples < paper.eval_samples
+  assert all(wgd.preset(name, image=True).lr < wgd.preset(name).lr
+             for name in ("quick", "default", "paper"))
 
 
 class _Images:

@@ -1,5 +1,5 @@
-"""Data sources. A `SourceSpec` rebuilds a source and names it; `make_source(kind, **options)`
-builds one by name.
+"""Data sources. A `SourceSpec` names a source and `build(spec)` rebuilds it;
+`make_source(kind, **options)` builds one by name.
 
 The source classes load TensorFlow; they are imported on first use, so `SourceSpec.check`
 (the options and the data files, read with numpy) runs before TensorFlow is loaded.
@@ -28,6 +28,11 @@ def __getattr__(name):
   raise AttributeError(f"module 'rdbounds.sources' has no attribute {name!r}")
 
 
+def build(spec: SourceSpec):
+  """The source `spec` names, rebuilt (`building.build`; loads TensorFlow)."""
+  return importlib.import_module("rdbounds.sources.building").build(spec)
+
+
 def make_source(kind: str, **options):
   """The source of `SourceSpec.from_options(kind=kind, **options)` (options: its fields)."""
-  return SourceSpec.from_options(kind=kind, **options).build()
+  return build(SourceSpec.from_options(kind=kind, **options))

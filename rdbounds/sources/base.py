@@ -137,7 +137,7 @@ class Source:
   event_shape: tuple = ()
   analytic = None
   differential_entropy_nats: Optional[float] = None
-  _spec = None  # Set by `SourceSpec.build`.
+  _spec = None  # Set by `building.build`.
 
   @property
   def spec(self) -> source_spec.SourceSpec:

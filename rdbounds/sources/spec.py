@@ -1,11 +1,12 @@
 """`SourceSpec`: one serializable value that both rebuilds a source and names it.
 
-The options (`kind`, `dim`, `train`, ...) are what `build` needs to make the source again, in
-any process (a Dask worker, a later run); `description` is what the source *is*, by content
-(`Source.describe()`: parameters and the hashes of the files it reads, not their paths), and
-what job ids hash. `build` fills the description in; the sweep checks that a spec rebuilds the
-source its jobs were planned on (`check_description`), so data that changed on disk never
-passes for the data a job's id names.
+The options (`kind`, `dim`, `train`, ...) are what `building.build` needs to make the source
+again, in any process (a Dask worker, a later run); `description` is what the source *is*,
+by content (`Source.describe()`: parameters and the hashes of the files it reads, not their
+paths), and what job ids hash. Building fills the description in; the sweep checks that a
+spec rebuilds the source its jobs were planned on (`check_description`), so data that changed
+on disk never passes for the data a job's id names. A spec is a value: it knows no source
+class (`building` does), so every source can carry one.
 
 `check` runs before TensorFlow loads: required options, and the data files themselves (an
 npy file is read with numpy: missing, unreadable, non-numeric, wrong rank, NaN or inf are
@@ -88,7 +89,7 @@ class SourceSpec:
     return dataclasses.replace(cls.from_options(**data), description=description)
 
   def check(self) -> None:
-    """Raises ValueError (one line) for options `build` would refuse, reading data files with
+    """Raises ValueError (one line) for options building would refuse, reading data files with
     numpy only (no TensorFlow): npy files are validated whole (`npy_files.load_samples`),
     other files and folders are checked to exist."""
     if self.kind == CUSTOM:
@@ -121,24 +122,6 @@ class SourceSpec:
         if folder is not None and not os.path.isdir(folder):
           raise ValueError(f"{folder}: not a directory of images")
 
-  def build(self):
-    """The source (loads TensorFlow), with `source.spec` this spec and its description.
-
-    Options and data are validated by the source's class (`check` does the same earlier,
-    without TensorFlow).
-
-    Raises:
-      ValueError (one line) for bad options or data, and when this spec has a description
-      that the rebuilt source does not match (its data changed).
-    """
-    if self.kind not in SOURCE_KINDS:
-      self.check()  # Names the problem (a source made in code, or an unknown kind).
-    source = _make(self)
-    described = source.describe()
-    self.check_description(described)
-    source._spec = dataclasses.replace(self, description=described)  # pylint: disable=protected-access
-    return source
-
   def check_description(self, described: Dict[str, Any]) -> None:
     """Raises ValueError when this spec names another source than `described`."""
     if self.description is not None and described != self.description:
@@ -147,34 +130,3 @@ class SourceSpec:
       raise ValueError(f"the {self.kind} source rebuilt from its options is not the one its "
                        f"spec names (changed: {', '.join(changed)}): its data changed since")
 
-
-def _make(spec: SourceSpec):
-  """The source of a checked spec."""
-  from rdbounds.sources import (  # pylint: disable=g-import-not-at-top
-      arrays, banana, deconvolution, gan, gaussian, images)
-  if spec.kind == "gaussian":
-    if spec.gaussian_params:
-      return gaussian.GaussianSource.from_npz(spec.gaussian_params)
-    return gaussian.GaussianSource.standard(spec.dim or 2)
-  if spec.kind == "banana":
-    return banana.BananaSource(spec.dim or 2)
-  if spec.kind == "deconvolution":
-    return deconvolution.DeconvolutionSource(
-        dim=4 if spec.dim is None else spec.dim, atoms=16 if spec.atoms is None else spec.atoms,
-        noise_std=0.5 if spec.noise_std is None else spec.noise_std, seed=spec.seed)
-  if spec.kind == "npy":
-    if not spec.train:
-      raise ValueError("the npy source needs --train=FILE.npy")
-    return arrays.ArraySource(spec.train, spec.test, split_seed=spec.seed)
-  if spec.kind == "gan":
-    if spec.intrinsic_dim is None:
-      raise ValueError("the gan source needs --intrinsic_dim=d (active latent coordinates)")
-    truncation = gan.DEFAULT_TRUNCATION if spec.truncation is None else spec.truncation
-    if spec.gan_module:
-      return gan.GanSource.from_hub(spec.gan_module, spec.intrinsic_dim,
-                                    spec.gan_class or 0, truncation)
-    return gan.GanSource.shipped(spec.intrinsic_dim, truncation)
-  if not spec.data:
-    raise ValueError("the images source needs --data=DIR (a folder of PNG/JPEG files)")
-  return images.ImageFolderSource(spec.data, 32 if spec.crop is None else spec.crop,
-                                  split_seed=spec.seed, test_directory=spec.test)

@@ -33,14 +33,14 @@ class SourceSpecTest(tf.test.TestCase):
 
   def test_a_built_spec_rebuilds_the_source_it_names_through_json(self):
     source = sources.make_source("deconvolution", dim=2, atoms=4, seed=3)
-    again = sources.SourceSpec.from_json(source.spec.to_json()).build()
+    again = sources.build(sources.SourceSpec.from_json(source.spec.to_json()))
     self.assertEqual(again.describe(), source.describe())
     self.assertAllEqual(again.sample(5, seed=1), source.sample(5, seed=1))
     # Another atom seed is another source, and the spec says so before it is used.
     other = sources.SourceSpec.from_json(dict(source.spec.to_json(), seed=4))
     with self.assertRaisesRegex(ValueError, r"not the one its spec names \(changed: "
                                 r"atoms_sha256, name, seed\)"):
-      other.build()
+      sources.build(other)
 
   def test_a_job_whose_data_changed_on_disk_fails_instead_of_running_on_them(self):
     path = os.path.join(self.get_temp_dir(), "x.npy")
@@ -58,7 +58,7 @@ class SourceSpecTest(tf.test.TestCase):
     source = sources.GaussianSource(np.zeros(2), np.array([1.0, 2.0]))
     self.assertEqual(source.spec.description, source.describe())
     with self.assertRaisesRegex(ValueError, "made in code .* cannot be rebuilt"):
-      source.spec.build()
+      sources.build(source.spec)
 
 
 if __name__ == "__main__":

@@ -19,8 +19,9 @@ Each start, and what is proven or measured about it:
     & Roweis 2003): near-optimal u makes the landscape nearly flat, where plain mean-shift
     crawls.
   * Converged: its estimated remaining gain is below `tol` nats (`stopping.converged`; the
-    estimate is exact for a quadratic log f, asymptotic in general). It becomes a candidate
-    at the position its value was computed at.
+    estimate is exact for a quadratic log f, asymptotic in general), or its step returned
+    its own position (`stopping.fixed`: proven to lose nothing, no later step moves it). It
+    becomes a candidate at the position its value was computed at.
   * Pruned: even `prune_margin` times its estimated remaining gain cannot lift its value above
     one already attained, both taken at the far end of their error bounds
     (`stopping.hopeless`). The float comparison is proven to hold for the exact values; the
@@ -223,7 +224,8 @@ def _search(x, log_w, beta, start_index, limits: _Limits, gram: bool):
     best_low = tf.reduce_max(tf.concat(
         [[best_low], tf.boolean_mask(step.log_value - error, accepted)], 0))
     remaining = stopping.remaining_gain(step.moved, running.last_moved, running.eta)
-    converged = stopping.converged(accepted, remaining, step.moved, limits.tol)
+    converged = tf.logical_or(stopping.converged(accepted, remaining, limits.tol),
+                              stopping.fixed(accepted, step.image, running.pos))
     pruned = stopping.hopeless(accepted, step.log_value + error, remaining, best_low,
                                limits.prune_margin)
     candidates = candidates.with_(i, tf.boolean_mask(running.pos, converged),

@@ -1,6 +1,7 @@
 """The evaluation search: the global maximum, never below any start, and no sup lost to its
-speed-ups (pruning, candidate truncation) against the same search without them."""
+speed-up (pruning) against the same search without it."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -17,10 +18,13 @@ from rdbounds.lower.search.options import SearchOptions
 log_f_numpy = mixture_test.log_f_numpy
 
 
-def plain_mean_shift_numpy(x, log_w, lmbda, iterations=500):
-  """float64 reference: plain mean-shift from every sample; the best log value reached."""
+def plain_mean_shift_numpy(x, log_w, lmbda, iterations=500, at=None):
+  """float64 reference: plain mean-shift from every sample; the best log value reached.
+
+  With `at` (`[A, n]` starting points), the points reached instead.
+  """
   x = np.asarray(x, np.float64)
-  y = x.copy()
+  y = x.copy() if at is None else np.asarray(at, np.float64)
   for _ in range(iterations):
     logits = np.asarray(log_w, np.float64)[None, :] - lmbda * (
         (x[None, :, :] - y[:, None, :])**2).mean(-1)
@@ -28,7 +32,26 @@ def plain_mean_shift_numpy(x, log_w, lmbda, iterations=500):
     y, previous = (r / r.sum(1, keepdims=True)) @ x, y
     if np.max(np.abs(y - previous)) < 1e-12:
       break
-  return log_f_numpy(x, log_w, lmbda, y).max()
+  return y if at is not None else log_f_numpy(x, log_w, lmbda, y).max()
+
+
+def flat_top(flatness, gap, lmbda=1.0, half_width=10.0):
+  """A 1-d mixture with one flat mode at 0, and samples `gap` nats below it.
+
+  Samples on a grid over [-half_width, half_width] at +-y0, +-3 y0, ..., with the weights of
+  a broad Gaussian: near 0, f is then a Gaussian of variance S^2 + 1 / (2 lambda) (a grid
+  finer than half the kernel's width leaves no ripple f could show), whose mean-shift
+  contracts by rho = 1 - flatness, and lambda flatness y0^2 = gap.
+  Returns (x `[k, 1]`, log_w `[k]`, lambda, the index of the sample at y0).
+  """
+  y0 = math.sqrt(gap / (lmbda * flatness))
+  if 2.0 * y0 > 0.5 / math.sqrt(2.0 * lmbda):
+    raise ValueError(f"a grid of spacing {2 * y0:g} is too coarse for a smooth mixture")
+  variance = (1.0 / flatness - 1.0) / (2.0 * lmbda)
+  half = int(half_width / (2.0 * y0))
+  x = (2.0 * y0 * (np.arange(-half, half) + 0.5))[:, None]
+  log_w = -x[:, 0]**2 / (2.0 * variance)
+  return x, log_w - np.log(np.sum(np.exp(log_w))), lmbda, half
 
 
 def assert_attained_within_tol(test, result, x, log_w, lmbda, tol=SearchOptions().tol):
@@ -97,6 +120,24 @@ class ModeSearchTest(tf.test.TestCase, parameterized.TestCase):
       found = exhaustive.find_mode(x, log_w, lmbda, options=SearchOptions(tol=tol))
       self.assertBetween(float(found.log_c) - sup, -1e-9, tol + 1e-9)
 
+  def test_a_start_on_a_flat_top_climbs_past_steps_below_a_thousandth_of_tol(self):
+    # A top flatter than any sampled landscape here: contraction rho = 1 - 1e-4
+    # (`flat_top`). The start's first step gains 5e-11 nats, below 1e-3 tol (the rule that
+    # stopped a start on a small step alone), while 5e-7 = 5 tol are still to come. The
+    # search must climb on to within tol of the mode. In float64: in float32 the rounding
+    # of a step this small blurs the measured contraction (stopping.py, `remaining_gain`).
+    x, log_w, lmbda, start = flat_top(flatness=1e-4, gap=5e-7)
+    sup = float(log_f_numpy(x, log_w, lmbda, np.zeros((1, 1)))[0])
+    first_step = lmbda * (plain_mean_shift_numpy(x, log_w, lmbda, 1, at=x[[start]])[0, 0] -
+                          x[start, 0])**2
+    self.assertLess(float(first_step), 1e-3 * SearchOptions().tol)
+    self.assertGreater(sup - log_f_numpy(x, log_w, lmbda, x[[start]])[0], 4.9e-7)
+    float64 = SearchOptions(max_float32_error=1e-30, max_iterations=5000)
+    for starts in ([start], "exhaustive"):
+      found = exhaustive.find_mode(x, log_w, lmbda, starts=starts, options=float64)
+      self.assertEqual(int(found.unconverged), 0)
+      self.assertBetween(float(found.log_c) - sup, -1e-10, SearchOptions().tol + 1e-10)
+
   @parameterized.parameters((0, 10.0, 16), (1, 3.0, 8), (2, 30.0, 2))
   def test_pruning_keeps_the_sup_of_plain_mean_shift_from_every_sample(self, seed, lmbda, n):
     # Random weights; at n = 16 nearly every sample is its own mode and pruning stops most
@@ -109,6 +150,28 @@ class ModeSearchTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(pruned.log_c, unpruned.log_c, atol=1e-6)
     self.assertEqual(int(pruned.unconverged), 0)
     self.assertAllClose(pruned.log_c, plain_mean_shift_numpy(x, log_w, lmbda), atol=1e-6)
+
+  @parameterized.parameters(0.19, 0.2)
+  def test_too_small_a_margin_loses_the_sup_the_library_margins_keep(self, log_w_far):
+    # Two samples at +-a with 2 lambda a^2 = 0.98 make one flat mode at 0, log f = ln 2 -
+    # 0.49 = 0.203, that their climbs reach slowly from 0.132; a third sample far away is its
+    # own mode at 0.19 or 0.2, above where the climbs stand after their first steps. Pruning
+    # on value alone (margin 0) stops them there and reports the lower mode; the default
+    # margin (10) and the image presets' (3) must keep the climbs: the sup of the search
+    # that prunes nothing at the same tol. (That one stops within tol of the sup, on either
+    # side: this top is quartic, where the remaining-gain estimate is only asymptotic.)
+    a = math.sqrt(0.49)
+    x = np.array([[-a], [a], [10.0]], np.float32)
+    log_w = np.array([0.0, 0.0, log_w_far], np.float32)
+    sup = math.log(2.0) - 0.49
+    lost = exhaustive.find_mode(x, log_w, 1.0, options=SearchOptions(prune_margin=0.0))
+    self.assertLess(float(lost.log_c), sup - 3e-3)
+    for options in (SearchOptions(), lower_config.IMAGE_SEARCH):
+      kept = exhaustive.find_mode(x, log_w, 1.0, options=options)
+      full = exhaustive.find_mode(x, log_w, 1.0, options=dataclasses.replace(
+          options, prune_margin=math.inf))
+      self.assertAllClose(kept.log_c, full.log_c, atol=1e-6)
+      self.assertBetween(float(kept.log_c) - sup, -options.tol, options.tol + 1e-6)
 
   @parameterized.parameters(*[(kind, n, seed) for kind in cases.KINDS for n in (2, 16, 256)
                               for seed in (0, 1, 2)])

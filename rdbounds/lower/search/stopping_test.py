@@ -49,7 +49,9 @@ class StoppingTest(tf.test.TestCase, parameterized.TestCase):
   def test_a_rejected_proposal_neither_converges_nor_is_pruned(self):
     accepted = tf.constant([False, True])
     remaining = tf.constant([0.0, 0.0])
-    self.assertAllEqual(stopping.converged(accepted, remaining, remaining, 1e-7), [False, True])
+    self.assertAllEqual(stopping.converged(accepted, remaining, 1e-7), [False, True])
+    at = tf.zeros([2, 3])
+    self.assertAllEqual(stopping.fixed(accepted, at, at), [False, True])
     self.assertAllEqual(
         stopping.hopeless(accepted, tf.constant([-5.0, -5.0]), remaining, 0.0, 10.0),
         [False, True])
@@ -62,6 +64,25 @@ class StoppingTest(tf.test.TestCase, parameterized.TestCase):
     # An infinite margin never prunes, not even at remaining = 0 (inf * 0 = nan).
     never = stopping.hopeless(tf.ones(4, tf.bool), value, remaining, 0.0, np.inf)
     self.assertAllEqual(never, [False] * 4)
+
+  def test_a_tiny_step_on_a_flat_top_does_not_converge(self):
+    # rho = 1 - 1e-5: the first step moves 1e-11 nats (1e-4 tol), the gain left is 1e-6
+    # (10 tol). Until a second step measures the contraction, nothing may stop the start.
+    moved, last_moved, truth = quadratic_run(1 - 1e-5, eta=1.0, error=1e-3, beta=1e5)
+    self.assertLess(moved[0], 1e-3 * 1e-7)
+    self.assertGreater(truth[0], 9 * 1e-7)
+    first = stopping.converged(tf.constant([True]), stopping.remaining_gain(
+        tf.constant([moved[0]]), tf.zeros(1), tf.ones(1)), 1e-7)
+    self.assertAllEqual(first, [False])
+    later = stopping.remaining_gain(moved, last_moved, tf.ones_like(moved))
+    self.assertAllEqual(stopping.converged(tf.ones(len(moved), tf.bool), later, 1e-7),
+                        [False] * len(moved))
+
+  def test_only_a_step_that_returns_its_own_position_is_fixed(self):
+    position = tf.constant([[1.0, 2.0], [1.0, 2.0], [1.0, 2.0]])
+    image = tf.constant([[1.0, 2.0], [1.0, 2.0000002], [1.0, 2.0]])
+    self.assertAllEqual(stopping.fixed(tf.constant([True, True, False]), image, position),
+                        [True, False, False])
 
   def test_plain_images_are_accepted_even_when_float32_says_lower(self):
     accepted = stopping.accepts(tf.constant([True, False, False]), tf.constant([0.9, 0.9, 1.1]),
