@@ -39,8 +39,9 @@ def run(source, job, context) -> List[curves.Record]:
               f"R={ev.rate.mean:.5g}±{ev.rate.se:.2g} nats (n={ev.n_eval}, "
               f"ceiling {ev.ceiling:.4g})")
   if ev.saturated:
-    context.log(f"warning: {name}: rate {ev.rate.mean:.4g} nats is within 5% of its ceiling "
-                f"{ev.ceiling:.4g} nats (ln p for uniform weights); use more particles")
+    context.log(f"warning: {name}: rate {ev.rate.mean:.4g} nats is above "
+                f"{curves.AT_CEILING:.0%} of its ceiling {ev.ceiling:.4g} nats (ln p for "
+                f"uniform weights); use more particles")
   return [curves.Record(
       source=source.name, estimator="wgd", lmbda=job.lmbda,
       distortion=distortion, distortion_se=distortion_se,
