@@ -22,6 +22,7 @@ from rdbounds.lower import models
 from rdbounds.lower import particle_log_u
 from rdbounds.lower import trainer as trainer_lib
 from rdbounds.lower.search import projection as projection_lib
+from rdbounds.lower.search import spread as spread_lib
 from rdbounds.sources import pooled
 from rdbounds.sources import rescaled
 from rdbounds import streams
@@ -137,7 +138,7 @@ def _evaluate(snapshot, units, lmbda, job, projection, log) -> evaluator.Evaluat
         snapshot, units, units.lmbda(lmbda), config.eval_k or config.k, config.m,
         seeds=[job.seed * 1000 + config.eval_seed + s for s in range(config.eval_seeds)],
         search_options=config.search_options, projection=projection,
-        fit=config.fit_to_data, log=log)
+        fit=config.fit_to_data, log=log, spread=spread_lib.current())
   except evaluator.UnconvergedSearchError as e:  # name the lambda the user asked for
     raise evaluator.UnconvergedSearchError(e.unconverged, e.num_starts, e.max_iterations,
                                            lmbda) from None
