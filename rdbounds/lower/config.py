@@ -158,7 +158,13 @@ _TRAINED_FLOOR = dict(floor_margin=1.0, kernel_fraction=1.0)
 # the vector presets keep): what it buys is a larger k in the same minutes. log_c adds tol,
 # so 1e-4 nats is the price if no sup is lost; that none was is measured, not proven
 # (docs/results.md, "The sandwich on GAN images"; `exhaustive_test`).
-IMAGE_SEARCH = SearchOptions(prune_margin=3.0, tol=1e-4)
+# It also runs in float32 where its proven float32 error at the samples is up to 0.15 nats
+# (0.07 at d = 2, lambda 3000 and d = 4, lambda 2000; the library's default switches to float64
+# above 0.03). Measured on one GAN draw of k = 16384 in each of those two cases (a smaller
+# particle log u than the preset's, machine loaded): the same log C_k to 3e-6 nats, 2.6-3.2
+# times faster than in float64 (TODO-MEASURE with benchmarks/image_search.py). A float32
+# search that cannot converge runs again in float64 (`search.exhaustive.climb`).
+IMAGE_SEARCH = SearchOptions(prune_margin=3.0, tol=1e-4, max_float32_error=0.15)
 # M = 3 is what fits ten minutes at k = 32768; three xi give a rough interval (docs/method.md,
 # "The confidence interval": use M >= 30, e.g. with `rdbounds evaluate`, for a usable low end).
 _IMAGES = dataclasses.replace(

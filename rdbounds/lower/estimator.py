@@ -133,12 +133,15 @@ def _snapshot_at(lmbda, step, snapshot, train, job, context) -> int:
 def _evaluate(snapshot, units, lmbda, job, projection, log) -> evaluator.Evaluation:
   """The line of `snapshot` at the requested `lambda` (evaluated in standardized units)."""
   config = job.config
+  spread = spread_lib.current()
+  if spread.workers > 1:
+    log(f"lower_bound: each draw's mode search spread over {spread.workers} Dask workers")
   try:
     evaluation = evaluator.evaluate(
         snapshot, units, units.lmbda(lmbda), config.eval_k or config.k, config.m,
         seeds=[job.seed * 1000 + config.eval_seed + s for s in range(config.eval_seeds)],
         search_options=config.search_options, projection=projection,
-        fit=config.fit_to_data, log=log, spread=spread_lib.current())
+        fit=config.fit_to_data, log=log, spread=spread)
   except evaluator.UnconvergedSearchError as e:  # name the lambda the user asked for
     raise evaluator.UnconvergedSearchError(e.unconverged, e.num_starts, e.max_iterations,
                                            lmbda) from None
