@@ -32,6 +32,11 @@ class LowerBoundConfig(config.Config):
   k: int = config.option(512, "Lower bound: samples per draw k (ceiling ln k nats).")
   eval_k: Optional[int] = config.option(
       None, "Lower bound: samples per evaluation draw (none: k); the ceiling is ln eval_k.")
+  max_eval_k: int = config.option(
+      0, "Lower bound: an untrained particle log u whose WGD L_BA (the upper side's R + "
+      "lambda D) is above 0.8 ln eval_k raises eval_k, doubling, up to this; beyond it the "
+      "log names the k and Dask workers a line clear of its ceiling needs "
+      "(rdbounds/lower/eval_k.py). 0: never.")
   m: int = config.option(10, "Lower bound: evaluation draws per half (2M per seed).")
   eval_seeds: int = config.option(1, "Lower bound: evaluation seeds, pooled.")
   eval_seed: int = config.option(
@@ -102,6 +107,8 @@ class LowerBoundConfig(config.Config):
                  "steps_per_call", "particles"):
       if getattr(self, name) < 1:
         raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+    if self.max_eval_k < 0:
+      raise ValueError(f"max_eval_k must be >= 0, got {self.max_eval_k}")
     if self.k < 2 or (self.eval_k is not None and self.eval_k < 2):
       raise ValueError(f"k and eval_k must be >= 2, got {self.k}, {self.eval_k}")
     if self.eval_seed < 0:
@@ -165,16 +172,19 @@ _TRAINED_FLOOR = dict(floor_margin=1.0, kernel_fraction=1.0)
 # times faster than in float64 (TODO-MEASURE with benchmarks/image_search.py). A float32
 # search that cannot converge runs again in float64 (`search.exhaustive.climb`).
 IMAGE_SEARCH = SearchOptions(prune_margin=3.0, tol=1e-4, max_float32_error=0.15)
+# Where the WGD particles' L_BA (the upper side's R + lambda D) passes 0.8 ln 32768 = 8.3 nats
+# the evaluation k doubles up to 65536 (`eval_k`; its cost: docs/estimators.md, TODO-MEASURE).
 # M = 3 is what fits ten minutes at k = 32768; three xi give a rough interval (docs/method.md,
 # "The confidence interval": use M >= 30, e.g. with `rdbounds evaluate`, for a usable low end).
 _IMAGES = dataclasses.replace(
     PRESETS["default"], model="particles", particles=1024, particle_steps=400,
-    particle_lr=0.02, k=1024, eval_k=32_768, m=3, steps=0, lr=1e-3, projection=(256,),
+    particle_lr=0.02, k=1024, eval_k=32_768, max_eval_k=65_536, m=3, steps=0, lr=1e-3,
+    projection=(256,),
     train_pool=32_768, floor_margin=2.7, kernel_fraction=0.8, log_every=100,
     search_options=IMAGE_SEARCH)
 IMAGE_PRESETS = {
     "quick": dataclasses.replace(_IMAGES, particles=128, particle_steps=100, k=256,
-                                 eval_k=1024, m=3, train_pool=4096),
+                                 eval_k=1024, max_eval_k=0, m=3, train_pool=4096),
     "default": _IMAGES,
     # Trained at k = 4096 (not measured on images).
     "paper": dataclasses.replace(_IMAGES, particles=4096, particle_steps=2000, k=4096, m=30,
