@@ -34,9 +34,9 @@ class LowerBoundConfig(config.Config):
       None, "Lower bound: samples per evaluation draw (none: k); the ceiling is ln eval_k.")
   max_eval_k: int = config.option(
       0, "Lower bound: an untrained particle log u whose WGD L_BA (the upper side's R + "
-      "lambda D) is above 0.8 ln eval_k raises eval_k, doubling, up to this; beyond it the "
-      "log names the k and Dask workers a line clear of its ceiling needs "
-      "(rdbounds/lower/eval_k.py). 0: never.")
+      "lambda D) is above 0.8 ln eval_k raises eval_k until 0.8 ln k clears it, up to this "
+      "and what a job's budget affords; beyond, the log names the k and Dask workers a line "
+      "clear of its ceiling needs (rdbounds/lower/eval_k.py). 0: never.")
   m: int = config.option(10, "Lower bound: evaluation draws per half (2M per seed).")
   eval_seeds: int = config.option(1, "Lower bound: evaluation seeds, pooled.")
   eval_seed: int = config.option(
@@ -173,7 +173,8 @@ _TRAINED_FLOOR = dict(floor_margin=1.0, kernel_fraction=1.0)
 # search that cannot converge runs again in float64 (`search.exhaustive.climb`).
 IMAGE_SEARCH = SearchOptions(prune_margin=3.0, tol=1e-4, max_float32_error=0.15)
 # Where the WGD particles' L_BA (the upper side's R + lambda D) passes 0.8 ln 32768 = 8.3 nats
-# the evaluation k doubles up to 65536 (`eval_k`; its cost: docs/estimators.md, TODO-MEASURE).
+# the evaluation k rises, up to 65536 and what 18 minutes afford by the cost model (57344;
+# `eval_k`; docs/estimators.md, TODO-MEASURE).
 # M = 3 is what fits ten minutes at k = 32768; three xi give a rough interval (docs/method.md,
 # "The confidence interval": use M >= 30, e.g. with `rdbounds evaluate`, for a usable low end).
 _IMAGES = dataclasses.replace(

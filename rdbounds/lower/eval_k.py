@@ -9,10 +9,13 @@ compares the L_BA of its own WGD particles, an estimate of the upper side's R + 
 training samples, with `HEADROOM` ln k:
 
   * below: the preset's k;
-  * above: k doubles until HEADROOM ln k clears it, up to `max_eval_k`;
-  * still above at `max_eval_k`: the evaluation runs there, and the log names the k that
-    would clear it and how many workers (`--dask`, `search.spread`) would keep a job within
-    its budget, by the cost model below.
+  * above: the smallest k whose HEADROOM ln k clears it (`needed_k`), but at most
+    `max_eval_k` and what the cost model below fits in a job's evaluation budget in one
+    process (`affordable_k`; a fixed number, so a job's k never depends on the machine or
+    the executor it runs on);
+  * still above there: the evaluation runs at that k, and the log names the k that would
+    clear it and how many workers (`--dask`, `search.spread`) would keep a job within its
+    budget by the cost model.
 
 Validity does not depend on k or on this choice (any k gives a valid line); the choice uses
 training samples only.
@@ -37,13 +40,30 @@ HEADROOM = 0.8
 # seconds(k, W) above: 24 s per 32768 samples; 45 s per search at k = 32768 on 2 cores.
 DRAW_SECONDS_PER_SAMPLE = 24.0 / 32768
 SEARCH_SECONDS_PER_PAIR = 45.0 / 32768**2
-# What one lower-bound job may take (the issue's 20 minutes on 2 cores).
-JOB_BUDGET_SECONDS = 1200.0
+# What one lower-bound job's evaluation may take: the issue's 20 minutes on 2 cores, less
+# about 2 for the job's WGD particles, training pool and projection.
+JOB_BUDGET_SECONDS = 1080.0
+
+
+def _rounded_up(k: int) -> int:
+  """k rounded up to 16 significant binary digits' worth: within 1/16 above it."""
+  step = 2 ** max(0, int(k).bit_length() - 5)
+  return -(-int(k) // step) * step
 
 
 def needed_k(upper_side_nats: float) -> int:
-  """The smallest power of 2 whose HEADROOM ln k is at least `upper_side_nats`."""
-  return 2 ** max(1, math.ceil(upper_side_nats / HEADROOM / math.log(2)))
+  """About the smallest k (within 1/16 above it) whose HEADROOM ln k is at least
+  `upper_side_nats`."""
+  return _rounded_up(max(2, math.ceil(math.exp(upper_side_nats / HEADROOM))))
+
+
+def affordable_k(draws: int, budget: float = JOB_BUDGET_SECONDS) -> int:
+  """The largest k (a multiple of 1024) whose `draws` draws fit `budget` seconds in one
+  process by the cost model."""
+  a, c = DRAW_SECONDS_PER_SAMPLE, SEARCH_SECONDS_PER_PAIR
+  per_draw = budget / max(1, draws)
+  k = (-a + math.sqrt(a * a + 4.0 * c * per_draw)) / (2.0 * c)
+  return max(1024, int(k) // 1024 * 1024)
 
 
 def seconds_per_draw(k: int, workers: int = 1) -> float:
@@ -78,7 +98,7 @@ def choose(upper_side_nats: float, eval_k: int, max_eval_k: int, draws: int,
   need = needed_k(upper_side_nats)
   if need <= eval_k:
     return Choice(eval_k, "")
-  k = max(eval_k, min(need, max_eval_k))
+  k = max(eval_k, min(need, max_eval_k, affordable_k(draws)))
   ceiling = HEADROOM * math.log(k)
   if k >= need:
     return Choice(k, f"lower_bound: lambda={lmbda:g}: the upper side's R + lambda D, about "
@@ -90,7 +110,8 @@ def choose(upper_side_nats: float, eval_k: int, max_eval_k: int, draws: int,
             else "more time than one job's budget: drawing the samples alone takes longer")
   return Choice(k, f"warning: lower_bound: lambda={lmbda:g}: the upper side's R + lambda D, "
                    f"about {upper_side_nats:.3g} nats, is above {HEADROOM:g} ln k = "
-                   f"{ceiling:.3g} at k={k}, the most --lb_max_eval_k allows; a line clear of "
+                   f"{ceiling:.3g} at k={k}, the most --lb_max_eval_k and a job's "
+                   f"{JOB_BUDGET_SECONDS / 60:.0f}-minute evaluation allow; a line clear of "
                    f"its ceiling needs --lb_eval_k={need} (about "
                    f"{seconds_per_draw(need) / 60:.0f} min per draw on 2 cores by "
                    f"docs/estimators.md's cost model) and {spread}")
