@@ -75,10 +75,11 @@ def _train_growing(training, held_out, config, lmbda, seed, context, name):
     measure, result = trainer_lib.train(training, run_config, lmbda, seed, workdir,
                                         context.log, name, initial=initial)
     bigger = growth.next_count(particles, config)
-    if not growth.enabled(config):
+    target = config.grow_above * measure.ceiling_nats()
+    # Far below the target on training batches: no screening pass (growth.py, "Cost").
+    if not growth.enabled(config) or result.metrics.get("rate", target) <= target / 2:
       return measure, result, None
     screened = growth.screened_rate(measure, held_out, training, lmbda, config, seed)
-    target = config.grow_above * measure.ceiling_nats()
     if screened <= target or bigger is None:
       return measure, result, (screened if screened > target else None)
     context.log(f"{name}: screened rate {screened:.4g} nats is above {config.grow_above:.0%} "
