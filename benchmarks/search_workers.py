@@ -123,8 +123,8 @@ def main(argv):
       print(f"{name:8s} k={k:<7d} {label:11s} draw {drawn:6.1f} s  log u + lift "
             f"{lifted_s:5.1f} s  search {searched:7.1f} s  log C_k {float(result.log_c):.6f}"
             f"  ({'float64' if bool(result.float64) else 'float32'}, "
-            f"{int(result.iterations)} iterations)  model {eval_k.seconds_per_draw(k, workers):7.1f}"
-            f" s", flush=True)
+            f"{int(result.iterations)} iterations)  model "
+            f"{eval_k.seconds_per_draw(k, workers):7.1f} s", flush=True)
 
 
 if __name__ == "__main__":

@@ -113,7 +113,8 @@ class SaturationAndSchemaTest(tf.test.TestCase):
     back, = curves.records_from_csv_text(curves.records_to_csv_text([marked]))
     assert back == marked and back.is_at_ceiling
     # Where the rate says so already, or where there is no point, the mark adds nothing.
-    assert dataclasses.replace(_wgd(0.95 * math.log(4)), at_ceiling=True) == _wgd(0.95 * math.log(4))
+    pinned = _wgd(0.95 * math.log(4))
+    assert dataclasses.replace(pinned, at_ceiling=True) == pinned
     assert curves.Record(source="s", estimator="lower_bound", lmbda=1.0, intercept_nats=1.0,
                          ceiling_nats=2.0, at_ceiling=True).at_ceiling is None
 

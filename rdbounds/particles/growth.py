@@ -15,8 +15,8 @@ near ln p and its R + lambda D is mostly distortion that more particles would bu
     `at_ceiling`, and the log says how many particles would at least be needed (`needed`).
 
 Cost: nothing where the last training batch's rate is below half the target (GAN d = 2,
-lambda 300); else one screening pass over `screen_samples` samples per run. A run costs about its particle count times
-its steps (`block_rows`: samples x particles x n per step), so a chain 1024, 4096, 8192 costs
+lambda 300); else one screening pass over `screen_samples` samples per run. A run costs about
+its particle count times its steps (`block_rows`: samples x particles x n per step), so a chain 1024, 4096, 8192 costs
 about 13 times the first run's training; the cap is what keeps a job within its budget
 (docs/estimators.md). Every run trains for its full `steps`: no run cut short by a budget is
 ever evaluated.

@@ -71,9 +71,10 @@ def test_a_float32_search_too_coarse_to_converge_runs_again_in_float64():
   # Without the fallback the draw would fail: float32 alone leaves starts moving at the cap.
   centred = tf.constant(x - x.mean(0), tf.float32)
   options = SearchOptions(max_iterations=300)
+  limits = exhaustive._Limits.of(options, tf.float32)  # pylint: disable=protected-access
   _, _, unconverged = exhaustive._search(  # pylint: disable=protected-access
       centred, tf.constant(log_w, tf.float32), tf.constant(1e3 / 2, tf.float32),
-      tf.range(128), exhaustive._Limits.of(options, tf.float32), False)  # pylint: disable=protected-access
+      tf.range(128), limits, False)
   assert int(unconverged) > 0
   assert bool(float64.float64) and int(float64.unconverged) == 0
   # ... with it, the search reports the float64 search's log C_k.
