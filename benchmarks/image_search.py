@@ -38,7 +38,8 @@ from rdbounds.sources import rescaled  # pylint: disable=g-import-not-at-top
 from rdbounds import sources  # pylint: disable=g-import-not-at-top
 
 CASES = {"d2-300": (2, 300.0), "d2-614": (2, 614.0), "d4-100": (4, 100.0),
-         "d4-300": (4, 300.0)}
+         "d4-300": (4, 300.0), "d2-3000": (2, 3000.0), "d4-1000": (4, 1000.0),
+         "d4-2000": (4, 2000.0)}
 SEARCHES = (("default", SearchOptions()), ("image", lb_config.IMAGE_SEARCH))
 
 flags.DEFINE_list("cases", ["d2-300", "d4-100", "d4-300"], f"Cases among {', '.join(CASES)}.")

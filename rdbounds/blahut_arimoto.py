@@ -33,6 +33,8 @@ class BAResult:
     log_u: `[m_in]` ln sum_j q_j A_ij: the optimal `log u` of the Csiszar dual.
     iterations: iterations run.
     converged: whether the bound gap fell below the tolerance.
+    entropy_nats: H(p) of the source alphabet: the rate ceiling. I(X; Y) <= H(X), and
+      F(lambda) <= R(0) = H(X), so no rate or intercept of this histogram exceeds it.
   """
   lmbda: float
   distortion: float
@@ -43,6 +45,7 @@ class BAResult:
   log_u: np.ndarray
   iterations: int
   converged: bool
+  entropy_nats: float
 
   @property
   def intercept(self) -> float:
@@ -128,7 +131,9 @@ def blahut_arimoto(probs, distortion_matrix, lmbda: float, tol: float = 1e-3,
   rate = float((p[:, None] * channel * log_ratio).sum())
   log_u = np.full(keep.shape, np.nan)
   log_u[keep] = log_u_shifted - lmbda * d_min
-  return BAResult(lmbda, distortion, rate, upper, lower, q_full, log_u, iteration, converged)
+  entropy = float(-(p * np.log(p)).sum())
+  return BAResult(lmbda, distortion, rate, upper, lower, q_full, log_u, iteration, converged,
+                  entropy)
 
 
 def histogram(samples, bins: int = 64, value_range=None, clip_quantile: float = 0.0):

@@ -48,6 +48,15 @@ class BlahutArimotoTest(tf.test.TestCase, parameterized.TestCase):
     # Slope -lambda: D = 1 / (1 + e^lambda).
     self.assertAllClose(result.distortion, 1 / (1 + np.exp(2.0)), atol=1e-6)
 
+  def test_rate_approaches_but_never_exceeds_the_source_entropy(self):
+    # At a large lambda every symbol is coded nearly exactly: R -> H(p), the histogram's rate
+    # ceiling (the rows' ceiling_nats). H of (1/2, 1/4, 1/8, 1/8) is 1.75 bits.
+    result = ba.blahut_arimoto([0.5, 0.25, 0.125, 0.125], 1.0 - np.eye(4), 20.0, tol=1e-9,
+                               max_iterations=100_000)
+    self.assertAllClose(result.entropy_nats, 1.75 * np.log(2))
+    self.assertLessEqual(result.rate_nats, result.entropy_nats + 1e-9)
+    self.assertGreater(result.rate_nats, 0.999 * result.entropy_nats)
+
   def test_banana_and_its_4d_embedding_agree(self):
     lambdas = [1.0, 3.0]
     banana2, banana4 = BananaSource(2), BananaSource(4)

@@ -22,11 +22,11 @@ COLUMNS = (
     "source", "estimator", "lambda", "distortion", "distortion_se", "rate_nats",
     "rate_nats_se", "rate_bits", "bpp", "psnr_db", "intercept_nats", "intercept_ci_low",
     "intercept_ci_high", "ceiling_nats", "n_eval", "steps", "seconds", "seed", "run_id",
-    "header_bits", "stale_code",
+    "header_bits", "stale_code", "at_ceiling",
 )
 # Trailing columns a CSV may lack (files written before they existed, in this order); read
 # as empty.
-OPTIONAL_COLUMNS = ("header_bits", "stale_code")
+OPTIONAL_COLUMNS = ("header_bits", "stale_code", "at_ceiling")
 
 ESTIMATORS = ("analytic", "blahut_arimoto", "upper_bound", "wgd", "lower_bound")
 # Estimators whose points are achievable codes: upper bounds on R(D), and their lower convex
@@ -39,6 +39,9 @@ LN2 = math.log(2.0)
 # An LB intercept above this fraction of its ceiling ln k says more about k than about R(D):
 # binaries warn and plots draw the line dashed.
 SATURATION = 0.95
+# An achievable point whose rate is above this fraction of its ceiling (wgd: ln p) is marked
+# `at_ceiling`: its R + lambda D is mostly distortion that a larger model would buy down.
+AT_CEILING = 0.9
 
 
 def is_operational(name: str) -> bool:
@@ -86,6 +89,9 @@ class Record:
       from a job made by other code (`keep_stale`), that code's identity
       (`code_identity`: "<version>+<source hash>", or "unknown" for jobs that did not
       record it).
+    at_ceiling: True when the estimator marks its point as held down by its ceiling (wgd at
+      its largest particle count with the rate still above the growth target); None or
+      False: judged by the rate alone (`is_at_ceiling`).
   """
   source: str
   estimator: str
@@ -106,9 +112,16 @@ class Record:
   run_id: str = ""
   header_bits: Optional[float] = None
   stale_code: str = ""
+  at_ceiling: Optional[bool] = None
 
   def __post_init__(self):
     check_estimator_name(self.estimator)
+    # One spelling per meaning, so a record read back from its CSV row equals it: the mark is
+    # kept only where the rate alone would not say so.
+    if self.at_ceiling is not None:
+      keep = (bool(self.at_ceiling) and self._point_with_ceiling()
+              and not _rate_at_ceiling(self))
+      object.__setattr__(self, "at_ceiling", True if keep else None)
 
   @property
   def has_point(self) -> bool:
@@ -130,12 +143,20 @@ class Record:
 
   @property
   def saturated(self) -> bool:
-    """A line's intercept (or, for a record without a line, a point's rate) within
-    `1 - SATURATION` of its ceiling: limited by k (or p) rather than by R(D)."""
-    if self.ceiling_nats is None:
-      return False
-    value = self.intercept_nats if self.intercept_nats is not None else self.rate_nats
-    return value is not None and value >= SATURATION * self.ceiling_nats
+    """A line's intercept within `1 - SATURATION` of its ceiling (limited by k rather than by
+    R(D)), or, for a record without a line, a point at its ceiling (`is_at_ceiling`)."""
+    if not self.has_line:
+      return self.is_at_ceiling
+    return self.ceiling_nats is not None and self.intercept_nats >= SATURATION * self.ceiling_nats
+
+  @property
+  def is_at_ceiling(self) -> bool:
+    """A point with a ceiling whose rate is above `AT_CEILING` of it, or marked so by its
+    estimator: its R + lambda D says more about the ceiling than about R(D)."""
+    return self._point_with_ceiling() and (bool(self.at_ceiling) or _rate_at_ceiling(self))
+
+  def _point_with_ceiling(self) -> bool:
+    return self.has_point and self.ceiling_nats is not None
 
   @property
   def rate_bits(self) -> Optional[float]:
@@ -166,6 +187,8 @@ class Record:
         "n_eval": self.n_eval, "steps": self.steps, "seconds": self.seconds,
         "seed": self.seed, "run_id": self.run_id, "header_bits": self.header_bits,
         "stale_code": self.stale_code,
+        # 1 or 0 for points with a ceiling (the rule of `is_at_ceiling`), empty otherwise.
+        "at_ceiling": int(self.is_at_ceiling) if self._point_with_ceiling() else None,
     }
     return {key: _format(values[key]) for key in COLUMNS}
 
@@ -188,7 +211,13 @@ class Record:
         intercept_ci_high=number("intercept_ci_high"), ceiling_nats=number("ceiling_nats"),
         n_eval=integer("n_eval"), steps=integer("steps"), seconds=number("seconds"),
         seed=integer("seed"), run_id=row["run_id"] or "", header_bits=number("header_bits"),
-        stale_code=row.get("stale_code") or "")
+        stale_code=row.get("stale_code") or "",
+        at_ceiling=None if row.get("at_ceiling") in ("", None) else row["at_ceiling"] == "1")
+
+
+def _rate_at_ceiling(record: Record) -> bool:
+  return (record.has_point and record.ceiling_nats is not None
+          and record.rate_nats >= AT_CEILING * record.ceiling_nats)
 
 
 def _format(value) -> str:

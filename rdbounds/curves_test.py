@@ -1,6 +1,7 @@
 """Records, the CSV schema (and files written before its last column), atomic writes, the
 envelopes, and saturation against ceilings (LB intercepts: ln k; WGD rates: ln p)."""
 
+import dataclasses
 import math
 import os
 
@@ -36,7 +37,7 @@ class CurvesTest(tf.test.TestCase):
         "source", "estimator", "lambda", "distortion", "distortion_se", "rate_nats",
         "rate_nats_se", "rate_bits", "bpp", "psnr_db", "intercept_nats", "intercept_ci_low",
         "intercept_ci_high", "ceiling_nats", "n_eval", "steps", "seconds", "seed", "run_id",
-        "header_bits", "stale_code"])
+        "header_bits", "stale_code", "at_ceiling"])
     self.assertEqual(curves.read_csv(path), _records())
 
   def test_derived_columns(self):
@@ -94,12 +95,28 @@ def _wgd(rate):
 
 class SaturationAndSchemaTest(tf.test.TestCase):
 
-  def test_point_rate_near_its_ceiling_is_saturated(self):
-    assert _wgd(0.96 * math.log(4)).saturated
-    assert not _wgd(0.90 * math.log(4)).saturated
-    # Without a ceiling (beta-VAE points) nothing is saturated.
-    assert not curves.Record(source="s", estimator="upper_bound", distortion=0.3,
-                             rate_nats=1e3).saturated
+  def test_point_rate_above_ninety_percent_of_its_ceiling_is_marked_in_the_csv(self):
+    above, below = _wgd(0.91 * math.log(4)), _wgd(0.89 * math.log(4))
+    assert above.is_at_ceiling and above.saturated and above.row()["at_ceiling"] == "1"
+    assert not below.is_at_ceiling and not below.saturated and below.row()["at_ceiling"] == "0"
+    # Without a ceiling (beta-VAE points) nothing is at a ceiling, and the cell stays empty.
+    vae = curves.Record(source="s", estimator="upper_bound", distortion=0.3, rate_nats=1e3)
+    assert not vae.is_at_ceiling and vae.row()["at_ceiling"] == ""
+    # A lower bound's line has no point: its ceiling is judged by `saturated` (0.95 ln k).
+    assert _records()[1].row()["at_ceiling"] == ""
+
+  def test_a_point_its_estimator_marks_stays_marked_through_the_csv(self):
+    # wgd at its largest particle count with the rate still above its growth target (0.8 ln p)
+    # marks its row although the rate is below 90% of ln p.
+    marked = dataclasses.replace(_wgd(0.85 * math.log(4)), at_ceiling=True)
+    assert marked.is_at_ceiling and marked.row()["at_ceiling"] == "1"
+    back, = curves.records_from_csv_text(curves.records_to_csv_text([marked]))
+    assert back == marked and back.is_at_ceiling
+    # Where the rate says so already, or where there is no point, the mark adds nothing.
+    pinned = _wgd(0.95 * math.log(4))
+    assert dataclasses.replace(pinned, at_ceiling=True) == pinned
+    assert curves.Record(source="s", estimator="lower_bound", lmbda=1.0, intercept_nats=1.0,
+                         ceiling_nats=2.0, at_ceiling=True).at_ceiling is None
 
   def test_line_is_judged_by_its_intercept_not_a_point(self):
     # A reference row carries a point and a line; the line's intercept is what meets ln k.
@@ -122,6 +139,12 @@ class SaturationAndSchemaTest(tf.test.TestCase):
     row = "s,codec:jpeg,,0.01,,700.0,,,,,,,,,64,,,,c,8.5"
     record, = curves.records_from_csv_text(header + "\n" + row + "\n")
     assert record.stale_code == "" and record.header_bits == 8.5
+
+  def test_csv_written_before_at_ceiling_reads_and_judges_by_the_rate(self):
+    old_header = ",".join(c for c in curves.COLUMNS if c != "at_ceiling")
+    text = old_header + f"\ns,wgd,30.0,0.3,,{0.95 * math.log(4)!r},,,,,,,,{math.log(4)!r},,,,,,,\n"
+    record, = curves.records_from_csv_text(text)
+    assert record.at_ceiling is None and record.is_at_ceiling
 
   def test_header_bits_round_trip(self):
     record = curves.Record(source="s", estimator="codec:jpeg", distortion=0.01, rate_nats=700.0,

@@ -3,14 +3,14 @@
 Vector sources: rate (nats or bits per sample) against distortion (MSE per dimension).
 Image sources: PSNR (dB) against bits per pixel. Every estimator is drawn from the same
 `Record` fields: achieved points with error bars for upper bounds (beta-VAE and WGD, each in
-its own colour and marker) and the lower convex envelope of all of them (time sharing); for
-lower bounds the upper envelope of the lines `R >= intercept - lambda D` at their 95%
-interval's low ends, the bound (solid, and named so in the legend), beside the envelope of
-their means (dotted: an estimate, not a bound) and the band between the envelopes of the
-interval's ends; curves through the points of references and codecs (a user's own codec,
-`points:<codec>`, with square markers); and, when the run has codecs, the achievable
-envelope: the lower convex envelope of every achievable point, the learned bound's and the
-codecs' (`rdbounds.codecs.envelope`).
+its own colour and marker, hollow where a point is at its rate ceiling) and the lower convex
+envelope of all of them (time sharing); for lower bounds the upper envelope of the lines
+`R >= intercept - lambda D` at their 95% interval's low ends, the bound (solid, and named so
+in the legend), beside the envelope of their means (dotted: an estimate, not a bound) and the
+band between the envelopes of the interval's ends; curves through the points of references
+and codecs (a user's own codec, `points:<codec>`, with square markers); and, when the run has
+codecs, the achievable envelope: the lower convex envelope of every achievable point, the
+learned bound's and the codecs' (`rdbounds.codecs.envelope`).
 """
 
 import dataclasses
@@ -119,10 +119,18 @@ def _draw_achievable(ax, by_estimator, axes: _Axes) -> None:
     if not points:
       continue
     achievable += points
-    x, y = axes([r.distortion for r in points], [r.rate_nats for r in points])
-    xerr, yerr = _error_bars(points, axes)
-    ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt=_STYLE[name]["marker"], capsize=3,
-                **{k: v for k, v in _STYLE[name].items() if k != "marker"})
+    # Points held down by their rate ceiling (wgd: ln p) hollow: their R + lambda D is mostly
+    # distortion a larger model would buy down (`Record.is_at_ceiling`).
+    for pinned in (False, True):
+      some = [r for r in points if r.is_at_ceiling == pinned]
+      if not some:
+        continue
+      x, y = axes([r.distortion for r in some], [r.rate_nats for r in some])
+      xerr, yerr = _error_bars(some, axes)
+      style = {k: v for k, v in _STYLE[name].items() if k != "marker"}
+      if pinned:
+        style.update(markerfacecolor="none", label=f"{style['label']} at its rate ceiling")
+      ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt=_STYLE[name]["marker"], capsize=3, **style)
   if achievable:
     env_d, env_r = curves.lower_convex_envelope([r.distortion for r in achievable],
                                                 [r.rate_nats for r in achievable])

@@ -88,6 +88,19 @@ class PlotsTest(tf.test.TestCase):
                         rtol=1e-6, atol=1e-12)
     self.assertEqual((ax.get_xlabel(), ax.get_ylabel()), ("rate (bits per pixel)", "PSNR (dB)"))
 
+  def test_a_point_at_its_rate_ceiling_is_hollow_and_labelled(self):
+    # Two wgd points of 1024 particles: one at 4.2 nats (61% of ln 1024), one at 6.6 (95%).
+    records = [curves.Record("g", "wgd", l, d, 1e-4, r, 0.01, ceiling_nats=math.log(1024))
+               for l, d, r in ((1000.0, 0.01, 4.2), (2000.0, 0.005, 6.6))]
+    ax = self._draw(records)
+    by_label = {c.get_label(): c.lines[0] for c in ax.containers}
+    pinned = by_label["upper bound (WGD particles) at its rate ceiling"]
+    free = by_label["upper bound (WGD particles)"]
+    self.assertAllClose(pinned.get_xydata(), [[0.005, 6.6]])
+    self.assertAllClose(free.get_xydata(), [[0.01, 4.2]])
+    self.assertEqual(pinned.get_markerfacecolor(), "none")
+    self.assertNotEqual(free.get_markerfacecolor(), "none")
+
   def test_plot_curves_writes_a_png_atomically(self):
     path = os.path.join(self.get_temp_dir(), "v.png")
     plots.plot_curves(_vector_records(), path, source=sources.GaussianSource.standard(2))

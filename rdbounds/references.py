@@ -65,7 +65,8 @@ def _run_blahut_arimoto(source, job, context):
       source=source.name, estimator="blahut_arimoto", lmbda=job.lmbda,
       distortion=result.distortion, rate_nats=result.rate_nats,
       intercept_nats=result.intercept_upper, intercept_ci_low=result.intercept_lower,
-      intercept_ci_high=result.intercept_upper, n_eval=options.samples,
+      intercept_ci_high=result.intercept_upper, ceiling_nats=result.entropy_nats,
+      n_eval=options.samples,
       steps=result.iterations, seconds=time.time() - started, seed=job.seed,
       run_id=job.job_id)]
 

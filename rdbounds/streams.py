@@ -20,9 +20,14 @@ CODEC_FIT = 1  # codecs: the samples a codec is fitted on (codecs train no steps
 
 # Held-out samples (split "test").
 LB_EVALUATION = 7_919  # lower bound: the 2M evaluation draws of k samples
+# wgd: the samples that decide whether to grow the particle count (batches: +i; finite data
+# take them from the training split, also with this stream). Beyond the batch indices of
+# the point's own held-out evaluation, which uses `(seed, i)`.
+WGD_SCREENING = 2**25
 
 # Other randomness, folded into a seed by `stateless_seed(seed, stream)`.
 WGD_INITIAL_PARTICLES = 5  # wgd: the training samples the particles start at
+WGD_SPLIT = 17  # wgd: the displacements of split particles when their count grows
 UB_TRAINING_NOISE = 7  # upper bound: posterior samples in training, folded into (seed, step)
 UB_EVALUATION_NOISE = 11  # upper bound: posterior samples in evaluation, into (seed, batch)
 UB_REFINEMENT_NOISE = 13  # upper bound: posterior samples refining a held-out image's posterior

@@ -44,12 +44,20 @@ def run(source, jobs: Sequence[estimators.Job], out: str,
 
 def saturation_warning(record: curves.Record) -> Optional[str]:
   """A line when a record says more about its estimator's ceiling than about R(D)."""
-  if not record.saturated:
-    return None
-  if record.has_line:
+  if record.estimator == "lower_bound" and record.saturated:
     return (f"warning: lower bound at lambda={record.lmbda:g} is within "
             f"{1 - curves.SATURATION:.0%} of its ceiling ln k = {record.ceiling_nats:.3g} "
             f"nats; increase k for a meaningful bound")
-  return (f"warning: {record.estimator} rate at lambda={record.lmbda:g} is within "
-          f"{1 - curves.SATURATION:.0%} of its ceiling {record.ceiling_nats:.3g} nats; use "
-          f"more particles")
+  if not record.is_at_ceiling:
+    return None
+  remedy = _CEILING_REMEDY.get(record.estimator, "a larger model would lower it")
+  return (f"warning: {record.estimator} rate at lambda={record.lmbda:g} "
+          f"({record.rate_nats:.3g} nats) is at its ceiling {record.ceiling_nats:.3g} nats "
+          f"(above {curves.AT_CEILING:.0%} of it, or marked so); {remedy}")
+
+
+# What lifts each estimator's rate ceiling.
+_CEILING_REMEDY = {
+    "wgd": "use more particles (--wgd_particles, --wgd_max_particles)",
+    "blahut_arimoto": "its ceiling is the histogram's entropy: use more bins (--ba_bins)",
+}

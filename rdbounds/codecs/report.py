@@ -274,11 +274,24 @@ def markdown(records: Sequence[curves.Record], source=None, title: Optional[str]
     lines.append("\nNo upper-bound points in this run: `to UB` and BD-rates against it are n/a.")
   if not has_lb:
     lines.append("\nNo lower-bound lines in this run: `to LB` is n/a.")
+  pinned = [r for r in records if r.is_at_ceiling]
+  if pinned:
+    lines.append("\n" + at_ceiling_line(pinned))
   below = [c for c in comparisons if c.to_lb < 0 and _significantly_below(c)]
   if below:
     lines.append(f"\nWarning: {len(below)} codec point(s) lie below the LB envelope by more than "
                  "three standard errors; the lower bound (or the measurement) is wrong there.")
   return "\n".join(lines) + "\n"
+
+
+def at_ceiling_line(pinned: Sequence[curves.Record]) -> str:
+  """One line naming the points held down by their rate ceiling (`Record.is_at_ceiling`)."""
+  points = ", ".join(f"{r.estimator} at lambda={r.lmbda:g} ({r.rate_nats:.3g} of "
+                     f"{r.ceiling_nats:.3g} nats)" for r in pinned)
+  return (f"At its rate ceiling (rate above {curves.AT_CEILING:.0%} of it, or marked so by its "
+          f"estimator; hollow in the plot): {points}. Such a point's R + lambda D is mostly "
+          f"distortion a larger model (wgd: more particles) would buy down, so the UB envelope "
+          f"is loose there.")
 
 
 def _header_share(record):

@@ -81,6 +81,17 @@ class BDRateTest(tf.test.TestCase):
     self.assertIn("codec:scalar:", text)
     self.assertEqual(text.count("| codec:scalar |"), 2)
 
+  def test_markdown_says_which_upper_bound_points_are_at_their_ceiling(self):
+    ceiling = math.log(1024)
+    records = [curves.Record(source="s", estimator="wgd", lmbda=l, distortion=d, rate_nats=r,
+                             ceiling_nats=ceiling) for l, d, r in ((1.0, 0.5, 4.2),
+                                                                   (3.0, 0.1, 6.62))]
+    records.append(_point("codec:scalar", 0.3, 1.9))
+    pinned, = [line for line in report.markdown(records).splitlines() if "rate ceiling" in line]
+    self.assertIn("wgd at lambda=3 (6.62 of 6.93 nats)", pinned)
+    self.assertNotIn("lambda=1 ", pinned)
+    self.assertNotIn("rate ceiling", report.markdown(records[:1] + records[2:]))
+
 
 PIXELS = 1024
 

@@ -31,6 +31,11 @@ class LowerBoundConfig(config.Config):
   k: int = config.option(512, "Lower bound: samples per draw k (ceiling ln k nats).")
   eval_k: Optional[int] = config.option(
       None, "Lower bound: samples per evaluation draw (none: k); the ceiling is ln eval_k.")
+  max_eval_k: int = config.option(
+      0, "Lower bound: an untrained particle log u whose WGD L_BA (the upper side's R + "
+      "lambda D) is above 0.8 ln eval_k raises eval_k until 0.8 ln k clears it, up to this "
+      "and what a job's budget affords; beyond, the log names the k and Dask workers a line "
+      "clear of its ceiling needs (rdbounds/lower/eval_k.py). 0: never.")
   m: int = config.option(10, "Lower bound: evaluation draws per half (2M per seed).")
   eval_seeds: int = config.option(1, "Lower bound: evaluation seeds, pooled.")
   eval_seed: int = config.option(
@@ -101,6 +106,8 @@ class LowerBoundConfig(config.Config):
                  "steps_per_call", "particles"):
       if getattr(self, name) < 1:
         raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+    if self.max_eval_k < 0:
+      raise ValueError(f"max_eval_k must be >= 0, got {self.max_eval_k}")
     if self.k < 2 or (self.eval_k is not None and self.eval_k < 2):
       raise ValueError(f"k and eval_k must be >= 2, got {self.k}, {self.eval_k}")
     if self.eval_seed < 0:
@@ -157,17 +164,27 @@ _TRAINED_FLOOR = dict(floor_margin=1.0, kernel_fraction=1.0)
 # the vector presets keep): what it buys is a larger k in the same minutes. log_c adds tol,
 # so 1e-4 nats is the price if no sup is lost; that none was is measured, not proven
 # (docs/results.md, "The sandwich on GAN images"; `exhaustive_test`).
-IMAGE_SEARCH = SearchOptions(prune_margin=3.0, tol=1e-4)
+# It also runs in float32 where its proven float32 error at the samples is up to 0.15 nats
+# (0.07 at d = 2, lambda 3000 and d = 4, lambda 2000; the library's default switches to float64
+# above 0.03). Measured on one GAN draw of k = 16384 in each of those two cases (a smaller
+# particle log u than the preset's, machine loaded): the same log C_k to 3e-6 nats, 2.6-3.2
+# times faster than in float64 (TODO-MEASURE with benchmarks/image_search.py). A float32
+# search that cannot converge runs again in float64 (`search.exhaustive.climb`).
+IMAGE_SEARCH = SearchOptions(prune_margin=3.0, tol=1e-4, max_float32_error=0.15)
+# Where the WGD particles' L_BA (the upper side's R + lambda D) passes 0.8 ln 32768 = 8.3 nats
+# the evaluation k rises, up to 65536 and what 18 minutes afford by the cost model (57344;
+# `eval_k`; docs/estimators.md, TODO-MEASURE).
 # M = 3 is what fits ten minutes at k = 32768; three xi give a rough interval (docs/method.md,
 # "The confidence interval": use M >= 30, e.g. with `rdbounds evaluate`, for a usable low end).
 _IMAGES = dataclasses.replace(
     PRESETS["default"], model="particles", particles=1024, particle_steps=400,
-    particle_lr=0.02, k=1024, eval_k=32_768, m=3, steps=0, lr=1e-3, projection=(256,),
+    particle_lr=0.02, k=1024, eval_k=32_768, max_eval_k=65_536, m=3, steps=0, lr=1e-3,
+    projection=(256,),
     train_pool=32_768, floor_margin=2.7, kernel_fraction=0.8, log_every=100,
     search_options=IMAGE_SEARCH)
 IMAGE_PRESETS = {
     "quick": dataclasses.replace(_IMAGES, particles=128, particle_steps=100, k=256,
-                                 eval_k=1024, m=3, train_pool=4096),
+                                 eval_k=1024, max_eval_k=0, m=3, train_pool=4096),
     "default": _IMAGES,
     # Trained at k = 4096 (not measured on images).
     "paper": dataclasses.replace(_IMAGES, particles=4096, particle_steps=2000, k=4096, m=30,

@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from rdbounds import curves
 from rdbounds.lower import config as config_lib
+from rdbounds.lower import eval_k as eval_k_lib
 from rdbounds.lower import conv
 from rdbounds.lower import evaluator
 from rdbounds.lower import finite_data
@@ -23,6 +24,7 @@ from rdbounds.lower import models
 from rdbounds.lower import particle_log_u
 from rdbounds.lower import trainer as trainer_lib
 from rdbounds.lower.search import projection as projection_lib
+from rdbounds.lower.search import spread as spread_lib
 from rdbounds.sources import pooled
 from rdbounds.sources import rescaled
 from rdbounds import streams
@@ -94,13 +96,14 @@ def run(source, job, context) -> List[curves.Record]:
   schedule = schedule_for(job, units)
   projection = principal_projection(units, config, job.seed)
   snapshot = build_log_u(units, config, job.seed)  # evaluated copy, taken at each lambda
-  train = None if job.trained_by else _trainer(units, job, schedule, projection, eval_k,
-                                                   context)
+  train = None
+  if not job.trained_by:
+    train, eval_k = _trainer(units, job, schedule, projection, eval_k, context)
   records = []
   for lmbda in job.requested_lambdas:
     step = _snapshot_at(lmbda, schedule.step_at(units.lmbda(lmbda)), snapshot, train, job,
                         context)
-    evaluation = _evaluate(snapshot, units, lmbda, job, projection, context.log)
+    evaluation = _evaluate(snapshot, units, lmbda, job, projection, eval_k, context.log)
     records.append(curves.Record(
         source=source.name, estimator="lower_bound", lmbda=float(lmbda),
         intercept_nats=evaluation.intercept, intercept_ci_low=evaluation.ci_low,
@@ -130,15 +133,19 @@ def _snapshot_at(lmbda, step, snapshot, train, job, context) -> int:
   return step
 
 
-def _evaluate(snapshot, units, lmbda, job, projection, log) -> evaluator.Evaluation:
-  """The line of `snapshot` at the requested `lambda` (evaluated in standardized units)."""
+def _evaluate(snapshot, units, lmbda, job, projection, eval_k, log) -> evaluator.Evaluation:
+  """The line of `snapshot` at the requested `lambda` (evaluated in standardized units), on
+  draws of `eval_k`."""
   config = job.config
+  spread = spread_lib.current()
+  if spread.workers > 1:
+    log(f"lower_bound: each draw's mode search spread over {spread.workers} Dask workers")
   try:
     evaluation = evaluator.evaluate(
-        snapshot, units, units.lmbda(lmbda), config.eval_k or config.k, config.m,
+        snapshot, units, units.lmbda(lmbda), eval_k, config.m,
         seeds=[job.seed * 1000 + config.eval_seed + s for s in range(config.eval_seeds)],
         search_options=config.search_options, projection=projection,
-        fit=config.fit_to_data, log=log)
+        fit=config.fit_to_data, log=log, spread=spread)
   except evaluator.UnconvergedSearchError as e:  # name the lambda the user asked for
     raise evaluator.UnconvergedSearchError(e.unconverged, e.num_starts, e.max_iterations,
                                            lmbda) from None
@@ -149,9 +156,10 @@ def _evaluate(snapshot, units, lmbda, job, projection, log) -> evaluator.Evaluat
 
 
 def _trainer(source, job, schedule, projection, eval_k, context):
-  """The job's `LowerBoundTrainer` (checkpoints in the job's model folder), on a pool of
-  `train_pool` training samples if set; particles start from WGD on the same draws.
-  `eval_k`: the evaluation's k after any fitting to finite data."""
+  """`(trainer, eval_k)`: the job's `LowerBoundTrainer` (checkpoints in the job's model
+  folder), on a pool of `train_pool` training samples if set; particles start from WGD on
+  the same draws. `eval_k`: the evaluation's k after any fitting to finite data, returned
+  raised where an untrained particle log u meets its ceiling (`eval_k.choose`)."""
   config = job.config
   lambdas = job.requested_lambdas
   log_u = build_log_u(source, config, job.seed)
@@ -168,21 +176,43 @@ def _trainer(source, job, schedule, projection, eval_k, context):
     # restores them with the rest of its checkpoint). The floor is set for the draws that
     # use it next: training's, or with no training step the evaluation's.
     floor_k = config.k if schedule.num_steps else eval_k
-    start_particles(log_u, source, config, schedule.start, floor_k, job.seed, context.log)
+    upper_side = start_particles(log_u, source, config, schedule.start, floor_k, job.seed,
+                                 context.log)
+    if config.max_eval_k and not schedule.num_steps and len(lambdas) == 1:
+      eval_k = _eval_k_for_the_rate(log_u, source, config, upper_side, eval_k, lambdas[0],
+                                    context.log)
   context.log(f"lower_bound: k={config.k} {len(lambdas)} lambda(s) "
               f"{','.join(f'{l:g}' for l in lambdas)}, {schedule.num_steps} steps"
               + (f", annealed from {config.anneal_from or lambdas[0]:g}" if config.anneal
                  else ""))
-  return train
+  return train, eval_k
+
+
+def _eval_k_for_the_rate(log_u, source, config, upper_side, eval_k, lmbda, log) -> int:
+  """The evaluation's k raised where the upper side's R + lambda D (`upper_side`, the
+  particles' L_BA) nears ln k (`eval_k.choose`), within what finite held-out data allow; the
+  floor follows it (an untrained floor must fit the evaluation's k)."""
+  most = config.max_eval_k
+  groups = 2 * config.m * config.eval_seeds
+  if source.held_out_samples is not None:
+    most = min(most, source.held_out_samples // groups)
+  choice = eval_k_lib.choose(upper_side, eval_k, most, groups, lmbda)
+  if choice.note:
+    log(choice.note)
+  if choice.k != eval_k:
+    log_u.network.log_floor.assign(
+        particle_log_u.initial_log_floor(choice.k, config.floor_margin))
+  return choice.k
 
 
 def start_particles(log_u, source, config: config_lib.LowerBoundConfig, lmbda: float,
-                    floor_k: int, seed: int, log=lambda line: None) -> None:
+                    floor_k: int, seed: int, log=lambda line: None) -> float:
   """Sets a particle `log_u` (`build_log_u`) to `config`'s start: WGD's particles on the
-  training `source` at `lmbda` (standardized units), the floor for draws of `floor_k`."""
-  particle_log_u.initialize_from_wgd(log_u, source, lmbda, config.particle_steps, floor_k, seed,
-                                     config.floor_margin, log, config.particle_lr,
-                                     config.kernel_fraction)
+  training `source` at `lmbda` (standardized units), the floor for draws of `floor_k`.
+  Returns the particles' L_BA on a training batch (nats)."""
+  return particle_log_u.initialize_from_wgd(
+      log_u, source, lmbda, config.particle_steps, floor_k, seed, config.floor_margin, log,
+      config.particle_lr, config.kernel_fraction)
 
 
 def read_snapshot(log_u, path: str):

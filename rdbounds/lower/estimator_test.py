@@ -56,3 +56,29 @@ def test_a_snapshot_of_another_log_u_is_refused(tmp_path):
     estimator.read_snapshot(particle_log_u.unset_log_u(8, 2), path)
   with pytest.raises(AssertionError):
     estimator.read_snapshot(models.mlp_log_u((2,), (8,)), path)
+
+
+def test_an_untrained_log_u_near_its_ceiling_is_evaluated_at_a_larger_k():
+  # N(0, I_2) at lambda = 30: F = ln 30 + 1 = 4.4 nats, above 0.8 ln 128 = 3.9. WGD's L_BA (a
+  # little above F, 64 particles) asks for the k whose 0.8 ln k clears it, within the cap.
+  from rdbounds.sources import make_source  # pylint: disable=g-import-not-at-top
+  source = make_source("gaussian", dim=2)
+  entry = estimators.get("lower_bound")
+  config = entry.config("default", k=128, eval_k=128, max_eval_k=1024, m=3, steps=0,
+                        particles=64, particle_steps=300)
+  job, = entry.plan_jobs([30.0], 0, config, source.spec)
+  lines = []
+  record, = entry(source, job, estimators.JobContext(log=lines.append))
+  raised, = [line for line in lines if "evaluating at k=" in line]
+  k = int(raised.split("evaluating at k=")[1].split()[0])
+  assert 128 < k <= 1024 and record.ceiling_nats == pytest.approx(np.log(k))
+  truth = np.log(30.0) + 1.0
+  assert 0.8 * record.ceiling_nats >= truth  # the line is clear of its ceiling
+  assert record.intercept_ci_low <= truth  # and valid
+  # A cap at the preset's k keeps it, and the log names the k the rate needs.
+  lines = []
+  record, = entry(source, entry.plan_jobs([30.0], 0, config.override(max_eval_k=128),
+                                          source.spec)[0],
+                  estimators.JobContext(log=lines.append))
+  assert record.ceiling_nats == pytest.approx(np.log(128))
+  assert any(f"--lb_eval_k={k}" in line for line in lines)

@@ -35,6 +35,7 @@ from rdbounds.lower import finite_data
 from rdbounds.lower import interval
 from rdbounds.lower import objective
 from rdbounds.lower.search import projection as projection_lib
+from rdbounds.lower.search import spread as spread_lib
 from rdbounds.lower.search.options import SearchOptions
 from rdbounds.sources import base
 from rdbounds import streams
@@ -98,9 +99,11 @@ class DrawStatistics(NamedTuple):
 
 def draw_statistics(log_u: Callable, x, lmbda: float,
                     search_options: Optional[SearchOptions] = None,
-                    projection: Optional[projection_lib.Projection] = None) -> DrawStatistics:
+                    projection: Optional[projection_lib.Projection] = None,
+                    spread: spread_lib.Spread = None) -> DrawStatistics:
   """A and log C_k of one draw `x` `[k, *event_shape]`: C_k by the exhaustive search, on the
-  samples themselves or, with `projection`, its upper bound from the lifted samples.
+  samples themselves or, with `projection`, its upper bound from the lifted samples; its
+  climbs where `spread` says (default: this process).
 
   Raises:
     UnconvergedSearchError: the search had starts still moving at `max_iterations`.
@@ -112,9 +115,10 @@ def draw_statistics(log_u: Callable, x, lmbda: float,
   # activations for all of them.
   log_w = -pieces.in_pieces(log_u, x, rows=2048) - math.log(k)
   if projection is None:
-    result = search.find_mode(x, log_w, lmbda, search.EXHAUSTIVE, search_options)
+    result = search.find_mode(x, log_w, lmbda, search.EXHAUSTIVE, search_options,
+                              spread=spread)
   else:
-    result = projection_lib.find_mode(x, log_w, lmbda, projection, search_options)
+    result = projection_lib.find_mode(x, log_w, lmbda, projection, search_options, spread)
   if int(result.unconverged):
     raise UnconvergedSearchError(int(result.unconverged), int(result.num_starts),
                                  search_options.max_iterations, lmbda)
@@ -136,7 +140,8 @@ def xi_from_draws(mean_neg_log_u, log_c_k, m: int):
 def evaluate(log_u: Callable, source: base.Source, lmbda: float, k: int, m: int,
              seeds: Sequence[int] = (0,), search_options: Optional[SearchOptions] = None,
              projection: Optional[projection_lib.Projection] = None, fit: str = "refuse",
-             log: Callable[[str], None] = lambda line: None) -> Evaluation:
+             log: Callable[[str], None] = lambda line: None,
+             spread: spread_lib.Spread = None) -> Evaluation:
   """2M draws per seed on held-out samples; see the module docstring.
 
   Args:
@@ -152,6 +157,7 @@ def evaluate(log_u: Callable, source: base.Source, lmbda: float, k: int, m: int,
       `NotEnoughData`, the default), "m" or "k" (lower M or k to fit;
       `finite_data.fit_to_data`).
     log: receives progress lines.
+    spread: where each draw's search climbs (`search.spread`; default: this process).
 
   Raises:
     finite_data.NotEnoughData: finite held-out data too few for the draws (with `fit="refuse"`).
@@ -171,7 +177,7 @@ def evaluate(log_u: Callable, source: base.Source, lmbda: float, k: int, m: int,
     draws = []
     for j in range(2 * m):
       draws.append(draw_statistics(log_u_fn, batches[2 * m * group + j], lmbda,
-                                   search_options, projection))
+                                   search_options, projection, spread))
       if time.time() - started > _QUIET_SECONDS:  # long evaluations say where they are
         log(f"lower_bound: lambda={lmbda:g} draw {2 * m * group + j + 1}/{2 * m * groups}: "
             f"log C_k {draws[-1].log_c_k:.4f}, {time.time() - started:.0f} s")

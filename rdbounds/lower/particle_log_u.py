@@ -118,7 +118,7 @@ def unset_log_u(num_particles: int, event_shape) -> models.LogU:
 def initialize_from_wgd(log_u: models.LogU, source: base.Source, lmbda: float, steps: int,
                         k: int, seed: int = 0, floor_margin: float = 1.0,
                         log=lambda line: None, lr: float = 0.1,
-                        kernel_fraction: float = 1.0) -> None:
+                        kernel_fraction: float = 1.0) -> float:
   """Sets a particle `log_u` to WGD's particles at `lmbda`, with the floor of `initial_log_floor`.
 
   Args:
@@ -130,6 +130,10 @@ def initialize_from_wgd(log_u: models.LogU, source: base.Source, lmbda: float, s
     k: samples per draw of the lower bound's next use of log u (sets the floor).
     lr: WGD's step in kernel widths (`particles.config.WGDConfig.lr`).
     kernel_fraction: the kernel's precision lambda_u starts at this fraction of `lmbda`.
+
+  Returns:
+    WGD's last training loss, L_BA of the particles on a training batch (nats): about the
+    R + lambda D a `wgd` point of these particles would have (on training samples).
   """
   body = log_u.network
   if not isinstance(body, ParticleBody):
@@ -143,6 +147,8 @@ def initialize_from_wgd(log_u: models.LogU, source: base.Source, lmbda: float, s
   body.offset.assign(0.0)
   body.log_lambda.assign(math.log(lmbda * kernel_fraction))
   body.log_floor.assign(initial_log_floor(k, floor_margin))
+  l_ba = float(result.metrics.get("loss", math.nan))
   log(f"lower_bound: {body.num_particles} particles after {result.steps} WGD steps at "
-      f"lambda={lmbda:.4g} (standardized units), L_BA {result.metrics.get('loss', math.nan):.4g} "
-      f"nats, log floor {float(body.log_floor):.3g}")
+      f"lambda={lmbda:.4g} (standardized units), L_BA {l_ba:.4g} nats, log floor "
+      f"{float(body.log_floor):.3g}")
+  return l_ba

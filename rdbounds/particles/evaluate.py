@@ -38,8 +38,8 @@ class Evaluation:
 
   @property
   def saturated(self) -> bool:
-    """Rate within `1 - curves.SATURATION` of the ceiling: more particles would likely lower it."""
-    return self.rate.mean >= curves.SATURATION * self.ceiling
+    """Rate above `curves.AT_CEILING` of the ceiling: more particles would likely lower it."""
+    return self.rate.mean >= curves.AT_CEILING * self.ceiling
 
 
 def per_sample(x, measure: measure_lib.ParticleMeasure, lmbda: float,

@@ -81,12 +81,14 @@ def make_one_step(measure: measure_lib.ParticleMeasure, optimizer, responsibilit
 
 def train(source: base.Source, config: config_lib.WGDConfig, lmbda: float, seed: int = 0,
           workdir: Optional[str] = None, log: Callable[[str], None] = print, name: str = "wgd",
-          until: Optional[int] = None):
+          until: Optional[int] = None, initial=None):
   """Trains p particles on `source` at `lmbda`, resuming from `workdir`'s checkpoint if any.
 
   Args:
     until: stop after this step (default: `config.steps`); the schedule still counts to
       `config.steps`, so a later call continues the same run.
+    initial: `[p, n]` starting positions (default: p training samples, `initial_particles`);
+      a checkpoint in `workdir` overrides them.
 
   Returns:
     `(measure.ParticleMeasure, training.TrainingResult)`.
@@ -96,7 +98,12 @@ def train(source: base.Source, config: config_lib.WGDConfig, lmbda: float, seed:
   if len(source.event_shape) != 1:
     raise ValueError(f"wgd needs vector samples (n,), got event shape {tuple(source.event_shape)}")
   lmbda = float(lmbda)
-  measure = measure_lib.ParticleMeasure(initial_particles(source, config.particles, seed))
+  if initial is None:
+    initial = initial_particles(source, config.particles, seed)
+  elif tuple(initial.shape) != (config.particles, source.dim):
+    raise ValueError(f"initial particles must have shape ({config.particles}, {source.dim}), "
+                     f"got {tuple(initial.shape)}")
+  measure = measure_lib.ParticleMeasure(initial)
   responsibility = tf.Variable(tf.exp(measure.log_weights), trainable=False, name="responsibility")
   optimizer = make_optimizer(config, lmbda, source.dim)
   optimizer.build([measure.particles])

@@ -6,6 +6,7 @@
   * `starts`: where the searches start;
   * `exhaustive`: the evaluation search (`find_mode`), from every sample;
   * `quick`: training's cheap search (`quick_mode`), from the most promising samples;
+  * `spread`: where the evaluation search's climbs run (this process, or Dask workers);
   * `options`: `SearchOptions` (no TensorFlow; flags are built from it);
   * `cases`: landscapes the search is tested and timed on.
 

@@ -48,7 +48,13 @@ Precision. The loop runs in float32 unless the float32 error bound at the sample
 distances cancel) and with n (and k in Gram coordinates): at high lambda float32 cannot
 resolve a mode at all (N(0, I_2), k = 128, lambda = 1e4: a start never converged), and a
 large bound leaves pruning nothing to prune. Samples are centred first, which shrinks |x|.
-The choice changes speed, not validity.
+The choice changes speed, not validity. A float32 search that leaves starts moving at
+`max_iterations` (too coarse to resolve their modes) runs again in float64 (`climb`), so a
+generous `max_float32_error` costs time where float32 fails, never a failed draw.
+
+Spread. `spread` partitions the starts over Dask workers (`spread.py`: each part climbs
+against all k samples; the parts' candidates are evaluated again in float64 here, as one
+process evaluates its own).
 """
 
 import dataclasses
@@ -60,6 +66,7 @@ import tensorflow as tf
 
 from rdbounds.lower.search import mean_shift
 from rdbounds.lower.search import mixture
+from rdbounds.lower.search import spread as spread_lib
 from rdbounds.lower.search import starts as starts_lib
 from rdbounds.lower.search import stopping
 from rdbounds.lower.search.options import SearchOptions
@@ -78,7 +85,8 @@ class ModeSearchResult:
       `log_c` may be below the sup: evaluation must not use it.
     num_starts: int32 scalar, starts searched.
     contenders: int32 scalar, candidates evaluated again in float64.
-    float64: bool scalar, the loop ran in float64 (float32 was too coarse).
+    float64: bool scalar, the loop ran in float64 (float32 was too coarse, or did not
+      converge).
   """
   log_c: tf.Tensor
   y: tf.Tensor
@@ -271,9 +279,57 @@ def _bounded_float64_values(x, log_w, beta, points, chunk_size, gram: bool):
   return tf.reshape(values, [-1])[:tf.shape(points)[0]]
 
 
+class Climbed(NamedTuple):
+  """What climbing from some of the starts gives (numpy arrays, or tensors in a graph).
+
+  Attributes:
+    positions: `[T, d]` float64 positions of the candidates that could be the best.
+    iterations: mean-shift iterations run. unconverged: starts still moving at the cap.
+    num_starts: starts climbed. float64: the climbs ran in float64.
+  """
+  positions: np.ndarray
+  iterations: int
+  unconverged: int
+  num_starts: int
+  float64: bool
+
+
+def climb(centred, log_w, beta, starts, options: SearchOptions, gram: bool,
+          float64) -> Climbed:
+  """The climbs from `starts` against all `[k, d]` float64 `centred` samples (`_search`), in
+  float64 if `float64` (a bool tensor) else in float32. A float32 search that leaves starts
+  moving at the iteration cap (float32 too coarse to resolve their modes) runs again in
+  float64: the dtype changes speed, never validity, and an unconverged draw would fail the
+  evaluation. Tensors in and out, so that it also runs inside a compiled training step."""
+
+  def search_in(dtype):
+    cast = lambda t: tf.cast(t, dtype)
+    index = starts_lib.start_indices(cast(centred), cast(log_w), cast(beta), starts,
+                                     options.chunk_size)
+    positions, iterations, unconverged = _search(
+        cast(centred), cast(log_w), cast(beta), index, _Limits.of(options, dtype), gram)
+    return Climbed(tf.cast(positions, tf.float64), iterations, unconverged,
+                   tf.shape(index)[0], tf.constant(dtype == tf.float64))
+
+  def float32_then_float64():
+    first = search_in(tf.float32)
+    return tf.cond(first.unconverged > 0, lambda: search_in(tf.float64), lambda: first)
+
+  return Climbed(*tf.cond(float64, lambda: search_in(tf.float64), float32_then_float64))
+
+
+def climb_part(part, centred, log_w, beta, options, gram, float64) -> Climbed:
+  """`climb` from the starts `part` (`[S]` indices), as numpy: one worker's share (`spread`)."""
+  climbed = climb(tf.constant(centred, tf.float64), tf.constant(log_w, tf.float64),
+                  tf.constant(beta, tf.float64), part, options, gram, tf.constant(float64))
+  return Climbed(climbed.positions.numpy(), int(climbed.iterations),
+                 int(climbed.unconverged), int(climbed.num_starts), bool(climbed.float64))
+
+
 def find_mode(x, log_w, lmbda, starts: starts_lib.Starts = starts_lib.EXHAUSTIVE,
               options: SearchOptions = SearchOptions(), gram: Optional[bool] = None,
-              dims: Optional[int] = None) -> ModeSearchResult:
+              dims: Optional[int] = None, spread: spread_lib.Spread = None
+              ) -> ModeSearchResult:
   """log sup_y sum_i exp(log_w_i - lambda |x_i - y|^2 / dims); see the module docstring.
 
   Args:
@@ -286,6 +342,8 @@ def find_mode(x, log_w, lmbda, starts: starts_lib.Starts = starts_lib.EXHAUSTIVE
     gram: search in Gram coordinates; default: when n > k.
     dims: the number of coordinates the distortion averages over (default n); a search on
       a lower-dimensional image of the samples (`projection`) keeps the original's.
+    spread: where an exhaustive search's climbs run (`spread.OnDask`: partitioned over
+      workers); default: this process.
   Returns:
     `ModeSearchResult`. Differentiable use: hold `y` fixed and recompute the value with
     `mixture.log_value` inside a tape (envelope theorem).
@@ -305,22 +363,25 @@ def find_mode(x, log_w, lmbda, starts: starts_lib.Starts = starts_lib.EXHAUSTIVE
   beta = tf.cast(lmbda, tf.float64) / (dims or n)
   float64 = _Bound.of(centred, log_w, beta, gram).at_samples(tf.float32) > (
       options.max_float32_error)
-
-  def search_in(dtype):
-    cast = lambda t: tf.cast(t, dtype)
-    index = starts_lib.start_indices(cast(centred), cast(log_w), cast(beta), starts,
-                                     options.chunk_size)
-    positions, iterations, unconverged = _search(
-        cast(centred), cast(log_w), cast(beta), index, _Limits.of(options, dtype), gram)
-    return tf.cast(positions, tf.float64), iterations, unconverged, tf.shape(index)[0]
-
-  positions, iterations, unconverged, num_starts = tf.cond(
-      float64, lambda: search_in(tf.float64), lambda: search_in(tf.float32))
+  spread = spread or spread_lib.IN_PROCESS
+  exhaustive = isinstance(starts, str) and starts == starts_lib.EXHAUSTIVE
+  if exhaustive and tf.executing_eagerly() and spread.workers > 1:
+    parts = spread.map(climb_part, spread_lib.parts(k, spread.workers),
+                       centred=centred.numpy(), log_w=log_w.numpy(), beta=float(beta),
+                       options=options, gram=gram, float64=bool(float64))
+    climbed = Climbed(tf.constant(np.concatenate([c.positions for c in parts]), tf.float64),
+                      tf.constant(max(c.iterations for c in parts)),
+                      tf.constant(sum(c.unconverged for c in parts)),
+                      tf.constant(sum(c.num_starts for c in parts)),
+                      tf.constant(any(c.float64 for c in parts)))
+  else:
+    climbed = climb(centred, log_w, beta, starts, options, gram, float64)
+  positions = climbed.positions
   points = tf.matmul(positions, centred) if gram else positions
   upper = _bounded_float64_values(centred, log_w, beta, points,
                                   tf.constant(options.chunk_size), gram)
   best = tf.argmax(upper)
   return ModeSearchResult(log_c=upper[best] + options.tol, y=points[best] + centre,
-                          iterations=iterations, unconverged=unconverged,
-                          num_starts=num_starts, contenders=tf.shape(points)[0],
-                          float64=float64)
+                          iterations=climbed.iterations, unconverged=climbed.unconverged,
+                          num_starts=climbed.num_starts, contenders=tf.shape(points)[0],
+                          float64=climbed.float64)

@@ -33,6 +33,7 @@ import tensorflow as tf
 from rdbounds import pieces
 from rdbounds.lower.search import exhaustive
 from rdbounds.lower.search import mixture
+from rdbounds.lower.search import spread as spread_lib
 from rdbounds.lower.search.options import SearchOptions
 
 
@@ -122,7 +123,8 @@ def _lift_rounding(lifted, n: int, beta) -> float:
 
 
 def find_mode(x, log_w, lmbda, projection: Projection,
-              options: SearchOptions = SearchOptions()) -> exhaustive.ModeSearchResult:
+              options: SearchOptions = SearchOptions(),
+              spread: spread_lib.Spread = None) -> exhaustive.ModeSearchResult:
   """An upper bound on log sup_y sum_i exp(log_w_i - lambda rho(x_i, y)): the exhaustive search
   on the lifted samples, plus the lift's rounding.
 
@@ -131,6 +133,7 @@ def find_mode(x, log_w, lmbda, projection: Projection,
     log_w: `[k]` log weights (nats). lmbda: lambda.
     projection: where to lift.
     options: the search's options.
+    spread: where the climbs run (`exhaustive.find_mode`).
   Returns:
     A `ModeSearchResult` whose `log_c` bounds the exact search's from above and whose `y` is
     a point of the lifted space (`[lifted_dim]`, not an image).
@@ -138,6 +141,6 @@ def find_mode(x, log_w, lmbda, projection: Projection,
   x = np.asarray(x).reshape(len(x), -1)
   n = x.shape[1]
   lifted = projection.lift(x)
-  result = exhaustive.find_mode(lifted, log_w, lmbda, options=options, dims=n)
+  result = exhaustive.find_mode(lifted, log_w, lmbda, options=options, dims=n, spread=spread)
   rounding = _lift_rounding(lifted, n, float(lmbda) / n)
   return dataclasses.replace(result, log_c=result.log_c + rounding)

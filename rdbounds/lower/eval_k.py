@@ -1,0 +1,117 @@
+"""The evaluation's k for the rate: no lower-bound line pinned under its ln k ceiling.
+
+Every xi from draws of k samples is at most ln k (docs/method.md, "The ln k ceiling"), and
+the finite-k bias of C_k grows as F(lambda) approaches it, so where the upper side's
+R + lambda D is near ln k a line says more about k than about R(D) (GAN d = 4, lambda 2000:
+the upper side at 15.2 nats, ln 32768 = 10.4). With `max_eval_k` set (the GAN images'
+default: 65536), an untrained particle log u (whose floor is set for the evaluation's k)
+compares the L_BA of its own WGD particles, an estimate of the upper side's R + lambda D on
+training samples, with `HEADROOM` ln k:
+
+  * below: the preset's k;
+  * above: the smallest k whose HEADROOM ln k clears it (`needed_k`), but at most
+    `max_eval_k` and what the cost model below fits in a job's evaluation budget in one
+    process (`affordable_k`; a fixed number, so a job's k never depends on the machine or
+    the executor it runs on);
+  * still above there: the evaluation runs at that k, and the log names the k that would
+    clear it and how many workers (`--dask`, `search.spread`) would keep a job within its
+    budget by the cost model.
+
+Validity does not depend on k or on this choice (any k gives a valid line); the choice uses
+training samples only.
+
+Cost model (seconds per draw, GAN images through 256 principal coordinates, 2 cores):
+draw + lift + log u scale with k, the search with k^2 (every start against every sample, a
+few sweeps before pruning takes over) and, spread, with k^2 / W:
+
+    seconds(k, W) = DRAW_SECONDS_PER_SAMPLE k + SEARCH_SECONDS_PER_PAIR k^2 / W
+
+The constants are from the k = 32768 measurements in docs/results.md ("The sandwich on GAN
+images": 21 s to draw, 2-3 s to lift, 27-57 s to search); docs/estimators.md tabulates the
+model against the lead's measurements (TODO-MEASURE there).
+"""
+
+import math
+from typing import NamedTuple, Optional
+
+# A line is clear of its ceiling where the upper side's R + lambda D is below this share of
+# ln k (the issue's 0.8; measured gaps: docs/results.md).
+HEADROOM = 0.8
+# seconds(k, W) above: 24 s per 32768 samples; 45 s per search at k = 32768 on 2 cores.
+DRAW_SECONDS_PER_SAMPLE = 24.0 / 32768
+SEARCH_SECONDS_PER_PAIR = 45.0 / 32768**2
+# What one lower-bound job's evaluation may take: the issue's 20 minutes on 2 cores, less
+# about 2 for the job's WGD particles, training pool and projection.
+JOB_BUDGET_SECONDS = 1080.0
+
+
+def _rounded_up(k: int) -> int:
+  """k rounded up to 16 significant binary digits' worth: within 1/16 above it."""
+  step = 2 ** max(0, int(k).bit_length() - 5)
+  return -(-int(k) // step) * step
+
+
+def needed_k(upper_side_nats: float) -> int:
+  """About the smallest k (within 1/16 above it) whose HEADROOM ln k is at least
+  `upper_side_nats`."""
+  return _rounded_up(max(2, math.ceil(math.exp(upper_side_nats / HEADROOM))))
+
+
+def affordable_k(draws: int, budget: float = JOB_BUDGET_SECONDS) -> int:
+  """The largest k (a multiple of 1024) whose `draws` draws fit `budget` seconds in one
+  process by the cost model."""
+  a, c = DRAW_SECONDS_PER_SAMPLE, SEARCH_SECONDS_PER_PAIR
+  per_draw = budget / max(1, draws)
+  k = (-a + math.sqrt(a * a + 4.0 * c * per_draw)) / (2.0 * c)
+  return max(1024, int(k) // 1024 * 1024)
+
+
+def seconds_per_draw(k: int, workers: int = 1) -> float:
+  """The cost model's seconds for one draw of k (module docstring)."""
+  return DRAW_SECONDS_PER_SAMPLE * k + SEARCH_SECONDS_PER_PAIR * k * k / max(1, workers)
+
+
+def workers_for(k: int, draws: int, budget: float = JOB_BUDGET_SECONDS) -> Optional[int]:
+  """Workers that keep `draws` draws of k within `budget` seconds by the cost model; None
+  when the draws alone (drawn in one process) take longer."""
+  per_draw = budget / draws - DRAW_SECONDS_PER_SAMPLE * k
+  if per_draw <= 0:
+    return None
+  return max(1, math.ceil(SEARCH_SECONDS_PER_PAIR * k * k / per_draw))
+
+
+class Choice(NamedTuple):
+  """The evaluation's k, and a line for the log (empty when the preset's k was enough)."""
+  k: int
+  note: str
+
+
+def choose(upper_side_nats: float, eval_k: int, max_eval_k: int, draws: int,
+           lmbda: float) -> Choice:
+  """The k to evaluate at (module docstring).
+
+  Args:
+    upper_side_nats: an estimate of the upper bound's R + lambda D (nats).
+    eval_k: the preset's (or user's) evaluation k. max_eval_k: the most it may be raised to.
+    draws: draws the evaluation makes (2M per group). lmbda: for the log line.
+  """
+  need = needed_k(upper_side_nats)
+  if need <= eval_k:
+    return Choice(eval_k, "")
+  k = max(eval_k, min(need, max_eval_k, affordable_k(draws)))
+  ceiling = HEADROOM * math.log(k)
+  if k >= need:
+    return Choice(k, f"lower_bound: lambda={lmbda:g}: the upper side's R + lambda D, about "
+                     f"{upper_side_nats:.3g} nats, is above {HEADROOM:g} ln {eval_k}; "
+                     f"evaluating at k={k} ({HEADROOM:g} ln k = {ceiling:.3g})")
+  workers = workers_for(need, draws)
+  spread = (f"about {workers} Dask workers (--dask=tcp://HOST:PORT) to stay within "
+            f"{JOB_BUDGET_SECONDS / 60:.0f} minutes" if workers
+            else "more time than one job's budget: drawing the samples alone takes longer")
+  return Choice(k, f"warning: lower_bound: lambda={lmbda:g}: the upper side's R + lambda D, "
+                   f"about {upper_side_nats:.3g} nats, is above {HEADROOM:g} ln k = "
+                   f"{ceiling:.3g} at k={k}, the most --lb_max_eval_k and a job's "
+                   f"{JOB_BUDGET_SECONDS / 60:.0f}-minute evaluation allow; a line clear of "
+                   f"its ceiling needs --lb_eval_k={need} (about "
+                   f"{seconds_per_draw(need) / 60:.0f} min per draw on 2 cores by "
+                   f"docs/estimators.md's cost model) and {spread}")
