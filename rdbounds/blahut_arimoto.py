@@ -53,6 +53,21 @@ class BAResult:
     return 0.5 * (self.intercept_upper + self.intercept_lower)
 
 
+def _checked_inputs(probs, distortion_matrix, lmbda: float):
+  """`(p, d, keep)`: the normalized probabilities of the symbols with mass (`keep`, a mask of
+  the input alphabet) and their distortion rows. Raises ValueError (one line) for bad input."""
+  if lmbda <= 0:
+    raise ValueError(f"lambda must be positive, got {lmbda}")
+  p = np.asarray(probs, np.float64)
+  d = np.asarray(distortion_matrix, np.float64)
+  if d.ndim != 2 or d.shape[0] != p.shape[0]:
+    raise ValueError(f"distortion matrix {d.shape} does not match {p.shape[0]} source symbols")
+  if np.any(p < 0) or p.sum() <= 0:
+    raise ValueError("probabilities must be non-negative and not all zero")
+  keep = p > 0
+  return p[keep] / p[keep].sum(), d[keep], keep
+
+
 def blahut_arimoto(probs, distortion_matrix, lmbda: float, tol: float = 1e-3,
                    max_iterations: int = 5000, q_init: Optional[np.ndarray] = None,
                    relaxation: float = 1.5, prune_below: float = 1e-12) -> BAResult:
@@ -74,18 +89,9 @@ def blahut_arimoto(probs, distortion_matrix, lmbda: float, tol: float = 1e-3,
     relaxation: exponent of the multiplicative update, in [1, 2].
     prune_below: relative mass under which an output symbol leaves the iteration.
   """
-  if lmbda <= 0:
-    raise ValueError(f"lambda must be positive, got {lmbda}")
   if not 1.0 <= relaxation <= 2.0:
     raise ValueError(f"relaxation must be in [1, 2], got {relaxation}")
-  p = np.asarray(probs, np.float64)
-  d = np.asarray(distortion_matrix, np.float64)
-  if d.ndim != 2 or d.shape[0] != p.shape[0]:
-    raise ValueError(f"distortion matrix {d.shape} does not match {p.shape[0]} source symbols")
-  if np.any(p < 0) or p.sum() <= 0:
-    raise ValueError("probabilities must be non-negative and not all zero")
-  keep = p > 0
-  p, d = p[keep] / p[keep].sum(), d[keep]
+  p, d, keep = _checked_inputs(probs, distortion_matrix, lmbda)
   # Shift each row by its minimum so exp never underflows to an all-zero row; the shift
   # cancels in c and is added back to ln u.
   d_min = d.min(axis=1)

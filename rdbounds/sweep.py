@@ -160,6 +160,15 @@ def made_by(jobs_dir: str, job_id: str) -> Optional[str]:
     return None
 
 
+def stale_code_of(jobs_dir: str, job_id: str) -> str:
+  """`stale_code` of a job folder's rows. A folder without job.json holds rows no job
+  computed (`rdbounds.add_points`): a user's measurements are of no code of ours, so they
+  are never stale."""
+  if not os.path.exists(os.path.join(jobs_dir, job_id, JOB)):
+    return ""
+  return stale_code(made_by(jobs_dir, job_id))
+
+
 def merge(out_dir: str, job_ids: Sequence[str]) -> List[curves.Record]:
   """Concatenates finished jobs' record files (in the given order) into OUT/curves.csv; rows
   of jobs made by other code (kept: `with_stale_kept`) are marked (`Record.stale_code`).
@@ -175,7 +184,7 @@ def merge(out_dir: str, job_ids: Sequence[str]) -> List[curves.Record]:
       with open(path) as f:
         text = f.read()
       job_records = curves.records_from_csv_text(text, path)  # Validates the header too.
-      stale = stale_code(made_by(os.path.join(out_dir, "jobs"), job_id))
+      stale = stale_code_of(os.path.join(out_dir, "jobs"), job_id)
       if stale:
         job_records = [dataclasses.replace(r, stale_code=stale) for r in job_records]
       records.extend(job_records)
@@ -229,7 +238,7 @@ def _finished_by_other_code(jobs_dir: str) -> List[estimators.Job]:
   found = []
   for job_id in os.listdir(jobs_dir) if os.path.isdir(jobs_dir) else []:
     records = os.path.join(jobs_dir, job_id, RECORDS)
-    if not os.path.exists(records) or not stale_code(made_by(jobs_dir, job_id)):
+    if not os.path.exists(records) or not stale_code_of(jobs_dir, job_id):
       continue
     try:
       with open(os.path.join(jobs_dir, job_id, JOB)) as f:

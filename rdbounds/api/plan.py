@@ -219,7 +219,7 @@ class Plan:
     jobs = sweep.with_stale_kept(self.jobs, jobs_dir, keep_stale, log)
     added = folder.jobs_added_earlier(run_dir, self.source.describe())
     current = [i for i in added
-               if keep_stale or not sweep.stale_code(sweep.made_by(jobs_dir, i))]
+               if keep_stale or not sweep.stale_code_of(jobs_dir, i)]
     if len(current) < len(added):
       log(f"{len(added) - len(current)} job(s) added to this run earlier (codecs, evaluate) "
           f"were made by other code: their rows are left out (run them again, or keep them "

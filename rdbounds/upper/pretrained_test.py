@@ -6,6 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from rdbounds import estimators
+from rdbounds import sources
 from rdbounds.sources import spec as source_spec
 from rdbounds.sources.npy_files import DataError
 from rdbounds.upper import pretrained
@@ -61,7 +62,7 @@ class PlanTest(tf.test.TestCase):
     super().setUp()
     folder = spatial_test.write_photo_folder(os.path.join(self.get_temp_dir(), "photos"))
     spec = source_spec.SourceSpec.from_options(kind="images", data=folder, crop=32)
-    self.spec = spec.build().spec
+    self.spec = sources.build(spec).spec
     self.path = os.path.join(self.get_temp_dir(), "model.npz")
     pretrained.save(self.path, _tiny_model())
     self.estimator = estimators.get("upper_bound")
