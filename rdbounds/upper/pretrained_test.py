@@ -1,8 +1,11 @@
 """The pretrained photo model's file, and jobs that evaluate it."""
 
+import io
 import os
+import warnings
 
 import numpy as np
+from PIL import Image
 import tensorflow as tf
 
 from rdbounds import estimators
@@ -12,6 +15,7 @@ from rdbounds.sources.npy_files import DataError
 from rdbounds.upper import pretrained
 from rdbounds.upper import pretrained_file
 from rdbounds.upper import spatial_test
+from rdbounds.upper import whole_images
 
 
 def _tiny_model(grid=(200.0, 1800.0), seed=0):
@@ -54,6 +58,30 @@ class FileTest(tf.test.TestCase):
       pretrained.load(path)
     with self.assertRaisesRegex(DataError, "no such pretrained photo model file"):
       pretrained_file.resolve(os.path.join(directory, "missing.npz"))
+
+
+class ShippedModelTest(tf.test.TestCase):
+
+  def test_the_shipped_model_codes_a_photograph_better_than_jpeg_at_its_rate(self):
+    # A 256 px crop of scipy's raccoon (fur: hard to code), not refined. Measured: 0.50 bpp
+    # at 28.1 dB, where JPEG reaches 24.6 dB; a wrongly restored model lands far below.
+    with warnings.catch_warnings():
+      warnings.simplefilter("ignore", DeprecationWarning)
+      from scipy import misc  # pylint: disable=g-import-not-at-top
+      photo = misc.face()[128:384, 256:512]
+    model, metadata = pretrained.load()
+    self.assertIn("training_photographs", metadata)
+    point = whole_images.evaluate(model.at(200.0), [photo.astype(np.float32) / 255])
+    bpp, psnr = point.rate_per_pixel / np.log(2), -10 * np.log10(point.distortion)
+    jpeg = []
+    for quality in range(5, 100, 5):
+      buffer = io.BytesIO()
+      Image.fromarray(photo).save(buffer, "JPEG", quality=quality)
+      decoded = np.asarray(Image.open(io.BytesIO(buffer.getvalue())), np.float64)
+      jpeg.append((8 * buffer.tell() / photo.shape[0] / photo.shape[1],
+                   -10 * np.log10(np.mean((decoded - photo)**2) / 255**2)))
+    rates, psnrs = zip(*sorted(jpeg))
+    self.assertGreater(psnr, np.interp(np.log(bpp), np.log(rates), psnrs) + 2.0)
 
 
 class PlanTest(tf.test.TestCase):
