@@ -14,7 +14,9 @@ mean over the batch of
 
 the per-pixel loss of `tradeoff` at the crop's level. The weight only balances the levels'
 gradients (a crop's loss grows with its lambda: about as lambda^0.65 over the photo grid,
-measured on the old presets' points); each level's own optimum is unchanged by it.
+measured on the old presets' points); each level's own optimum is unchanged by it. A share
+of the crops is made gray (`gray_fraction`), and the last stage of the recipe
+(docs/photo_model.md) trains the rate model alone (`train_only_hyperprior`) on large crops.
 
 The file is a `.npz`: the model's sizes and grid and the training's metadata as JSON, and the
 weights in the order of `model.variables`, stored as float16 (half the size; the stored
@@ -52,7 +54,7 @@ class PretrainConfig(config.Config):
       (60.0, 200.0, 600.0, 1800.0, 5400.0, 16200.0),
       "The grid of trade-offs (nats per pixel against MSE per dimension), increasing.")
   gray_fraction: float = config.option(
-      0.125, "Fraction of training crops made grey (luma in every channel): photographs "
+      0.125, "Fraction of training crops made gray (luma in every channel): photographs "
       "include black-and-white ones, colour training sets rarely do.")
   train_only_hyperprior: bool = config.option(
       False, "Train h_a, h_s and p(h) alone, on the rate (the transforms fixed): the last "
@@ -113,7 +115,7 @@ def level_weights(config_: PretrainConfig) -> np.ndarray:
 _LUMA = (0.299, 0.587, 0.114)
 
 
-def some_grey(x: tf.Tensor, fraction: float, seed: tf.Tensor) -> tf.Tensor:
+def some_gray(x: tf.Tensor, fraction: float, seed: tf.Tensor) -> tf.Tensor:
   """`[B, H, W, 3]` crops with each one, with probability `fraction`, replaced by its luma in
   every channel."""
   if not fraction or x.shape[-1] != 3:
@@ -143,7 +145,7 @@ def make_one_step(model: variable_rate.VariableRateVAE, optimizer, config_: Pret
     level_seed, noise_seed, gray_seed = tf.unstack(
         tf.random.experimental.stateless_split(step_seed, 3))
     level = tf.random.stateless_uniform([tf.shape(x)[0]], level_seed, 0, levels, tf.int32)
-    x = some_grey(x, config_.gray_fraction, gray_seed)
+    x = some_gray(x, config_.gray_fraction, gray_seed)
     position = tf.cast(level, tf.float32)
     with tf.GradientTape() as tape:
       if hyperprior_only:  # The distortion does not depend on the rate model's variables.
