@@ -34,6 +34,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # pylint: disable=g-import-not-at-top,g-bad-import-order
 import tensorflow as tf  # pylint: disable=g-import-not-at-top,g-bad-import-order
 from rdbounds import pieces  # pylint: disable=g-import-not-at-top
+from rdbounds import sources  # pylint: disable=g-import-not-at-top
 from rdbounds import streams  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import config as lb_config  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import estimator  # pylint: disable=g-import-not-at-top
@@ -97,8 +98,8 @@ def main(argv):
   prepared = []
   for name in FLAGS.cases:
     d, lmbda = CASES[name]
-    units = rescaled.Rescaled.of(SourceSpec.from_options(kind="gan", intrinsic_dim=d).build(),
-                                 0)
+    spec = SourceSpec.from_options(kind="gan", intrinsic_dim=d)
+    units = rescaled.Rescaled.of(sources.build(spec), 0)
     standardized = units.lmbda(lmbda)
     projection = estimator.principal_projection(units, config, 0)
     for k in (int(k) for k in FLAGS.ks):
