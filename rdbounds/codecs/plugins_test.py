@@ -13,7 +13,7 @@ from rdbounds import estimators
 from rdbounds.codecs import base
 from rdbounds.codecs import config as codec_config
 from rdbounds.codecs import plugins
-from rdbounds.sources import base as sources_base
+from rdbounds.codecs.pillow_test import _Folder  # A photo folder stand-in.
 
 _SETTINGS = [(kind, chroma) for kind in plugins.KINDS
              for chroma in codec_config.PLUGIN_CHROMAS[kind]]
@@ -23,18 +23,6 @@ def _photo(size=192):
   """A corner of grace_hopper.jpg (ships with matplotlib) in [0, 1]: colourful, detailed."""
   with Image.open(cbook.get_sample_data("grace_hopper.jpg")) as image:
     return np.asarray(image.convert("RGB"), np.float32)[:size, :size] / 255.0
-
-
-class _Folder(sources_base.Source):
-  """Stands for a photo folder: 32x32 crops, and whole held-out images."""
-  name = "folder"
-  event_shape = (32, 32, 3)
-
-  def __init__(self, images):
-    self.images = images
-
-  def held_out_images(self):
-    return self.images
 
 
 def _psnr(x, y):
