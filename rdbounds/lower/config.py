@@ -168,12 +168,12 @@ _TRAINED_FLOOR = dict(floor_margin=1.0, kernel_fraction=1.0)
 # (0.07 at d = 2, lambda 3000 and d = 4, lambda 2000; the library's default switches to float64
 # above 0.03). Measured on one GAN draw of k = 16384 in each of those two cases (a smaller
 # particle log u than the preset's, machine loaded): the same log C_k to 3e-6 nats, 2.6-3.2
-# times faster than in float64 (TODO-MEASURE with benchmarks/image_search.py). A float32
+# times faster than in float64 (not yet measured at the preset's k). A float32
 # search that cannot converge runs again in float64 (`search.exhaustive.climb`).
 IMAGE_SEARCH = SearchOptions(prune_margin=3.0, tol=1e-4, max_float32_error=0.15)
 # Where the WGD particles' L_BA (the upper side's R + lambda D) passes 0.8 ln 32768 = 8.3 nats
-# the evaluation k rises, up to 65536 and what 18 minutes afford by the cost model (57344;
-# `eval_k`; docs/estimators.md, TODO-MEASURE).
+# the evaluation k rises, up to 65536 (the cost model would afford about 120000 in 18 minutes;
+# `eval_k`; docs/estimators.md).
 # M = 3 is what fits ten minutes at k = 32768; three xi give a rough interval (docs/method.md,
 # "The confidence interval": use M >= 30, e.g. with `rdbounds evaluate`, for a usable low end).
 _IMAGES = dataclasses.replace(

@@ -26,9 +26,8 @@ few sweeps before pruning takes over) and, spread, with k^2 / W:
 
     seconds(k, W) = DRAW_SECONDS_PER_SAMPLE k + SEARCH_SECONDS_PER_PAIR k^2 / W
 
-The constants are from the k = 32768 measurements in docs/results.md ("The sandwich on GAN
-images": 21 s to draw, 2-3 s to lift, 27-57 s to search); docs/estimators.md tabulates the
-model against the lead's measurements (TODO-MEASURE there).
+The constants are fitted to `benchmarks/search_workers.py` at d = 4, lambda 2000 (one case,
+measured: the search's share depends on the landscape); docs/estimators.md tabulates them.
 """
 
 import math
@@ -37,9 +36,11 @@ from typing import NamedTuple, Optional
 # A line is clear of its ceiling where the upper side's R + lambda D is below this share of
 # ln k (the issue's 0.8; measured gaps: docs/results.md).
 HEADROOM = 0.8
-# seconds(k, W) above: 24 s per 32768 samples; 45 s per search at k = 32768 on 2 cores.
-DRAW_SECONDS_PER_SAMPLE = 24.0 / 32768
-SEARCH_SECONDS_PER_PAIR = 45.0 / 32768**2
+# seconds(k, W) above, fitted to one draw of GAN images at d = 4, lambda 2000 on 2 quiet cores
+# (benchmarks/search_workers.py; docs/estimators.md): 8.4 s to draw 32768 images and 3.3 s for
+# log u and the lift; 2.5 s to search at k = 16384, 9.1 s at 32768 (float32).
+DRAW_SECONDS_PER_SAMPLE = (8.4 + 3.3) / 32768
+SEARCH_SECONDS_PER_PAIR = 9.1 / 32768**2
 # What one lower-bound job's evaluation may take: the issue's 20 minutes on 2 cores, less
 # about 2 for the job's WGD particles, training pool and projection.
 JOB_BUDGET_SECONDS = 1080.0

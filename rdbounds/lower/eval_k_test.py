@@ -43,4 +43,4 @@ def test_what_the_model_affords_and_the_workers_it_names_fit_the_budget():
     if workers > 1:
       assert draws * eval_k.seconds_per_draw(k, workers - 1) > budget
   # Where drawing alone overruns the budget no number of workers helps.
-  assert eval_k.workers_for(262144, draws) is None
+  assert eval_k.workers_for(2**20, draws) is None

@@ -96,8 +96,8 @@ PRESETS = {
 # Images (flattened; the GAN's): steps of 0.02 kernel widths per pixel, where the kernel is
 # wide per pixel (docs/results.md, "GAN images"); a pool, as the GAN samples slowly.
 # The default grows its particles where the rate passes 80% of ln p (`growth`): 1024, 4096,
-# then 8192, whose training is about 13 times the first run's (37 s at 1024, 2 quiet cores),
-# the cap that keeps a job near 10 minutes (an estimate: TODO-MEASURE in docs/estimators.md).
+# then 8192, the cap that keeps a job within 10 minutes (jobs that grew to 8192 took 249-251 s
+# on 2 quiet cores: docs/estimators.md).
 IMAGE_PRESETS = {
     "quick": dataclasses.replace(PRESETS["quick"], lr=0.02, eval_samples=4096,
                                  train_pool=4096),
