@@ -31,7 +31,7 @@ def test_every_user_option_of_every_estimator_is_a_flag(flag_values):
 def test_help_gives_type_and_preset_values(flag_values):
   text = flag_values["lb_k"].help
   assert "(integer)" in text
-  assert "quick: 2048, default: 4096, paper: 16384; images: 256, 1024, 4096" in text
+  assert "quick: 4096, default: 4096, paper: 16384; images: 256, 1024, 4096" in text
 
 
 def test_set_flags_override_the_preset_and_unset_ones_keep_it(flag_values):

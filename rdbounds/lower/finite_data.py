@@ -64,7 +64,7 @@ def fit_preset(config: config_lib.Config, source, overrides: Mapping[str, object
   log u is trained at that k too (a log u trained at a larger k sets its floor for that k,
   and evaluating it at a smaller one made lines 16-23% looser: docs/results.md, "The lower
   bound: a particle log u"). When the data allow the preset's training k but not its larger
-  evaluation k (the quick preset trains at 2048 and evaluates at 8192), only the evaluation
+  evaluation k (the quick preset trains at 4096 and evaluates at 8192), only the evaluation
   k is lowered.
 
   Args:

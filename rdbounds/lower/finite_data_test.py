@@ -43,15 +43,15 @@ def _fit(preset, held_out, **overrides):
 
 
 def test_too_few_held_out_samples_lower_k_for_training_and_evaluation():
-  # quick: k = 2048, eval_k = 8192, M = 10, one seed: 20 disjoint draws.
-  # 500 held-out rows: 500 // 20 = 25 samples per draw, trained at 25 too.
+  # quick: k = 4096, eval_k = 8192, M = 8, one seed: 16 disjoint draws.
+  # 500 held-out rows: 500 // 16 = 31 samples per draw, trained at 31 too.
   fitted, lines = _fit("quick", 500)
-  assert (fitted.k, fitted.eval_k, fitted.m) == (25, None, 10)
-  assert lines == ["lower_bound: 500 held-out samples allow 20 disjoint draws of k = 25 (the "
-                   "preset's evaluation at k = 8192 needs 163,840); training at k = 25"]
-  # 100,000 rows: 5000 per draw, more than the training k (2048), which stays.
+  assert (fitted.k, fitted.eval_k, fitted.m) == (31, None, 8)
+  assert lines == ["lower_bound: 500 held-out samples allow 16 disjoint draws of k = 31 (the "
+                   "preset's evaluation at k = 8192 needs 131,072); training at k = 31"]
+  # 100,000 rows: 6250 per draw, more than the training k (4096), which stays.
   fitted, _ = _fit("quick", 100_000)
-  assert (fitted.k, fitted.eval_k) == (2048, 5000)
+  assert (fitted.k, fitted.eval_k) == (4096, 6250)
   # default: k = 4096, M = 30, 60 draws; 6,000 rows give k = 100.
   fitted, _ = _fit("default", 6000)
   assert (fitted.k, fitted.eval_k, fitted.m) == (100, None, 30)
@@ -59,19 +59,19 @@ def test_too_few_held_out_samples_lower_k_for_training_and_evaluation():
 
 def test_enough_data_unlimited_sources_and_a_user_choice_keep_the_config():
   preset = estimators.get("lower_bound").preset("quick")
-  for held_out in (None, 163_840):
+  for held_out in (None, 131_072):
     fitted, lines = _fit("quick", held_out)
     assert fitted == preset and lines == []
   fitted, lines = _fit("quick", 500, k=128)  # the user chose k: the job refuses or runs it
   assert (fitted.k, fitted.eval_k, lines) == (128, 8192, [])
   fitted, _ = _fit("quick", 500, fit_to_data="m")
-  assert fitted.k == 2048 and fitted.fit_to_data == "m"
+  assert fitted.k == 4096 and fitted.fit_to_data == "m"
 
 
 def test_too_few_even_for_k_2_is_one_line():
-  # 39 held-out rows // 20 draws = 1 < 2.
+  # 31 held-out rows // 16 draws = 1 < 2.
   with pytest.raises(ValueError) as raised:
-    _fit("quick", 39)
-  assert str(raised.value) == ("npy-2: 39 held-out samples are too few for the lower bound's 20 "
+    _fit("quick", 31)
+  assert str(raised.value) == ("npy-2: 31 held-out samples are too few for the lower bound's 16 "
                                "disjoint draws of at least 2; give more samples (or a larger "
                                "test set)")
