@@ -20,6 +20,11 @@ known:
   *_floor: u = u* + tau (tau = e^-7 by default): 1/u <= 1/tau keeps every moment finite;
     this is what a well-trained u looks like (a network does not follow u* into the tails).
 
+And at each preset's own M, on what users run (`TRAINED`): the log u one `lower_bound` job
+of the preset makes (banana: trained, F from Blahut-Arimoto; GAN images at d = 2: WGD's
+particles, F unknown), drawn at the preset's k and M with its search and projection, as
+`rdbounds evaluate` would draw them under other evaluation seeds.
+
 Method. Per case, N = 2M x repetitions independent draws (fresh samples; C_k by the
 evaluator's exhaustive mode search, `evaluator.draw_statistics`), cached in `--draws_dir`
 (a rerun resumes and extends them). Repetition r uses the disjoint draws 2Mr .. 2M(r+1) - 1
@@ -33,7 +38,9 @@ F, and the mean distance from the mean to the low end.
 
 Usage:
   python benchmarks/lb_coverage.py [--cases=gauss2_l3_floor,...] [--k=4096] [--m=30]
-      [--repetitions=200] [--draws_dir=/tmp/lb_coverage] [--tau=0.000911882]
+      [--repetitions=200] [--draws_dir=/tmp/lb_coverage] [--tau=0.000911882] [--also_m=3,5]
+  python benchmarks/lb_coverage.py --cases=gan2_default_l300 --repetitions=200 --also_m=2,4,5,6
+  (--k and --m apply to the known-u cases; a trained case draws at its preset's.)
 """
 
 import dataclasses
@@ -48,16 +55,24 @@ from absl import flags
 import numpy as np
 import tensorflow as tf
 
+import rdbounds
+from rdbounds import estimators
+from rdbounds import sources
+from rdbounds.lower import estimator
 from rdbounds.lower import evaluator
 from rdbounds.lower import interval
+from rdbounds.lower.search.options import SearchOptions
 from rdbounds.sources import base
 from rdbounds.sources import gaussian
+from rdbounds.sources import rescaled
 
 flags.DEFINE_list("cases", ["gauss2_l3_floor", "gauss2_l10_floor", "gauss4_l10_floor",
                             "mix2_floor", "gauss2_l3_exact", "mix2_exact"], "Cases to run.")
 flags.DEFINE_integer("k", 4096, "Samples per draw.")
 flags.DEFINE_integer("m", 30, "Draws per half (M); each repetition uses 2M draws.")
 flags.DEFINE_integer("repetitions", 200, "Repetitions of the evaluation per case.")
+flags.DEFINE_list("also_m", [], "Other M to report from the same draws (fewer repetitions: "
+                  "draws // 2M).")
 flags.DEFINE_float("tau", math.exp(-7), "Floor added to u* in the *_floor cases.")
 flags.DEFINE_string("draws_dir", "/tmp/lb_coverage", "Cache of per-draw (A, log C_k).")
 flags.DEFINE_integer("seed", 0, "Seed of the draws.")
@@ -89,9 +104,55 @@ class Case:
   source: base.Source
   lmbda: float
   log_u: Callable  # [k, n] float32 -> [k] log u (nats)
-  truth: float  # F(lambda), nats
+  truth: float  # F(lambda), nats (nan: not known)
   truth_se: float  # its Monte Carlo standard error (0 if closed form)
   finite_mean: bool  # E[C_k] < inf, so E[xi | alpha] is finite
+  # Trained cases: the preset's draws per half, samples per draw, search and projection.
+  m: Optional[int] = None
+  k: Optional[int] = None
+  search_options: Optional[SearchOptions] = None
+  projection: Optional[object] = None
+
+
+# A log u trained (or, for the GAN presets, placed by WGD) by the lower-bound estimator itself,
+# as a user's sweep would: (source kind, source options, preset, lambda, evaluation k). The GAN
+# default evaluates at k = 32768 (about 35 s a draw here): its log u is measured at k = 4096,
+# with the floor set for that k as the estimator sets it for any eval_k.
+TRAINED = {
+    "banana_quick_l10": ("banana", {}, "quick", 10.0, None),
+    "banana_default_l10": ("banana", {}, "default", 10.0, None),
+    "gan2_quick_l300": ("gan", {"intrinsic_dim": 2}, "quick", 300.0, None),
+    "gan2_default_l300": ("gan", {"intrinsic_dim": 2}, "default", 300.0, 4096),
+}
+
+
+def trained_case(name: str, directory: str) -> Case:
+  """The log u of one `lower_bound` job of `TRAINED[name]` (trained once, kept in
+  `directory`), in the standardized units it was trained in."""
+  kind, source_options, preset, lmbda, eval_k = TRAINED[name]
+  source = sources.make_source(kind=kind, **source_options)
+  entry = estimators.get("lower_bound")
+  config = entry.preset_for(preset, source)
+  eval_k = eval_k or config.eval_k or config.k
+  # The job's own evaluation is not used: one cheap draw pair.
+  options = {"eval_k": eval_k, "max_eval_k": 0, "m": 1, "fit_to_data": "refuse"}
+  out = os.path.join(directory, f"{name}-model")
+  # F from Blahut-Arimoto where it applies (banana), else unknown.
+  names = ["lower_bound"] + (["blahut_arimoto"] if source.quadratic_view() else [])
+  result = rdbounds.sandwich(kind, lambdas=[lmbda], estimators=names, preset=preset,
+                             out=out, options={"lower_bound": options},
+                             source_options=source_options or None, log=lambda line: None)
+  record, = [r for r in result.records if r.estimator == "lower_bound"]
+  truth = [r.intercept_nats for r in result.records if r.estimator == "blahut_arimoto"]
+  config = dataclasses.replace(config, **options)
+  units = rescaled.Rescaled.of(source, 0)
+  log_u = estimator.build_log_u(units, config, 0)
+  estimator.read_snapshot(log_u, os.path.join(out, "jobs", record.run_id, "anneal",
+                                              f"lambda={lmbda:g}"))
+  return Case(units, units.lmbda(lmbda), log_u, truth[0] if truth else math.nan, 0.0, True,
+              m=entry.preset_for(preset, source).m, k=eval_k,
+              search_options=config.search_options,
+              projection=estimator.principal_projection(units, config, 0))
 
 
 def _floored(log_u, tau):
@@ -141,11 +202,13 @@ def draws(name: str, case: Case, k: int, count: int, seed: int, directory: str,
   os.makedirs(directory, exist_ok=True)
   batches = case.source.test_batches(k, 10**9, seed=(seed, k))  # draw j: stateless, fresh
   log_u = tf.function(case.log_u, reduce_retracing=True)
-  rows, started = list(done), time.time()
+  rows, started, saved = list(done), time.time(), time.time()
   for j in range(len(done), count):
-    statistics = evaluator.draw_statistics(log_u, batches[j], case.lmbda)  # raises if unconverged
+    statistics = evaluator.draw_statistics(log_u, batches[j], case.lmbda, case.search_options,
+                                           case.projection)  # raises if unconverged
     rows.append((statistics.mean_neg_log_u, statistics.log_c_k))
-    if (j + 1) % 200 == 0 or j + 1 == count:
+    if (j + 1) % 200 == 0 or j + 1 == count or time.time() - saved > 60:
+      saved = time.time()
       np.save(path, np.array(rows))
       log(f"  {name}: {j + 1}/{count} draws, {(time.time() - started) / (j + 1 - len(done)):.3f}"
           " s per draw")
@@ -155,23 +218,26 @@ def draws(name: str, case: Case, k: int, count: int, seed: int, directory: str,
 @dataclasses.dataclass(frozen=True)
 class Coverage:
   covered: float  # fraction of repetitions whose low end is <= E[xi | alpha]
-  covered_f: float  # ... <= F
+  covered_both: float  # ... whose interval holds E[xi | alpha] (low end <= it <= high end)
+  covered_f: float  # ... whose low end is <= F (nan: F unknown)
   depth: float  # mean of (mean - low end), nats
 
 
 def coverage(interval, table, m, truth_a, truth_c, truth_f, finite_mean) -> Coverage:
   reps = len(table) // (2 * m)
-  hits, hits_f, depth = 0, 0, 0.0
+  hits, hits_both, hits_f, depth = 0, 0, 0, 0.0
   for r in range(reps):
     group = table[2 * m * r:2 * m * (r + 1)]
     log_alpha, xi = evaluator.xi_from_draws(group[:, 0], group[:, 1], m)
-    mean, low, _ = interval(xi)
+    mean, low, high = interval(xi)
     alpha = math.exp(log_alpha)
     truth = truth_a - log_alpha - truth_c / alpha + 1 if finite_mean else -math.inf
     hits += low <= truth
+    hits_both += low <= truth <= high
     hits_f += low <= truth_f
     depth += mean - low
-  return Coverage(hits / reps, hits_f / reps, depth / reps)
+  return Coverage(hits / reps, hits_both / reps,
+                  hits_f / reps if not math.isnan(truth_f) else math.nan, depth / reps)
 
 
 INTERVALS = {
@@ -189,10 +255,12 @@ def main(argv):
   if FLAGS.smoke:
     FLAGS.cases, FLAGS.k, FLAGS.m, FLAGS.repetitions = ["gauss2_l3_floor"], 64, 3, 3
     FLAGS.draws_dir = tempfile.mkdtemp(prefix="lb_coverage_smoke-")
-  k, m, reps = FLAGS.k, FLAGS.m, FLAGS.repetitions
+  reps = FLAGS.repetitions
   rows = []
   for name in FLAGS.cases:
-    case = make_case(name, FLAGS.tau)
+    case = (trained_case(name, FLAGS.draws_dir) if name in TRAINED
+            else make_case(name, FLAGS.tau))
+    k, m = case.k or FLAGS.k, case.m or FLAGS.m
     table = draws(name, case, k, 2 * m * reps, FLAGS.seed, FLAGS.draws_dir)
     a, c = table[:, 0].mean(), np.exp(table[:, 1]).mean()
     if case.finite_mean:
@@ -201,17 +269,23 @@ def main(argv):
       expected = f"{a - math.log(c):.4f} +- {se:.4f}"
     else:
       expected = "-inf (proven)"
-    truth = f"{case.truth:.4f}" + (f" +- {case.truth_se:.4f}" if case.truth_se else "")
-    for label, (interval, nominal) in INTERVALS.items():
-      result = coverage(interval, table, m, a, c, case.truth, case.finite_mean)
-      se = math.sqrt(result.covered * (1 - result.covered) / reps)
-      rows.append(f"{name:<18} {expected:>18} {truth:>17} {label:>8} {nominal:>7.1%} "
-                  f"{result.covered:>7.1%} +- {se:.1%} {result.covered_f:>8.1%} "
-                  f"{result.depth:>8.4f}")
-  print(f"k={k}, M={m}, {reps} repetitions of 2M={2 * m} draws per case "
-        f"(tau={FLAGS.tau:.4g} in *_floor cases)")
-  print(f"{'case':<18} {'E[xi] (+- se)':>18} {'F':>17} {'interval':>8} {'nominal':>7} "
-        f"{'covers E[xi]':>14} {'covers F':>8} {'mean-low':>8}")
+    truth = ("?" if math.isnan(case.truth) else f"{case.truth:.4f}"
+             + (f" +- {case.truth_se:.4f}" if case.truth_se else ""))
+    for m_ in [m] + [int(v) for v in FLAGS.also_m if int(v) != m]:
+      count = len(table) // (2 * m_)
+      for label, (interval_fn, nominal) in INTERVALS.items():
+        result = coverage(interval_fn, table, m_, a, c, case.truth, case.finite_mean)
+        se = math.sqrt(result.covered * (1 - result.covered) / count)
+        rows.append(f"{name:<19} {k:>6} {m_:>3} {count:>5} {expected:>18} {truth:>17} "
+                    f"{label:>8} {nominal:>7.1%} {result.covered:>7.1%} +- {se:.1%} "
+                    f"{2 * nominal - 1:>7.0%} {result.covered_both:>7.1%} "
+                    f"{result.covered_f:>8.1%} {result.depth:>8.4f}")
+  print(f"2M draws per repetition (tau={FLAGS.tau:.4g} in *_floor cases); the low end covers "
+        "when it is <= E[xi | alpha], the interval when that lies inside it")
+  print(f"{'case':<19} {'k':>6} {'M':>3} {'reps':>5} {'E[xi] (+- se)':>18} {'F':>17} "
+        f"{'interval':>8} "
+        f"{'nominal':>7} {'low end covers':>16} {'nominal':>7} {'interval':>7} "
+        f"{'covers F':>8} {'mean-low':>8}")
   print("\n".join(rows))
 
 

@@ -176,19 +176,22 @@ _TRAINED_FLOOR = dict(floor_margin=1.0, kernel_fraction=1.0)
 # search that cannot converge runs again in float64 (`search.exhaustive.climb`).
 IMAGE_SEARCH = SearchOptions(prune_margin=3.0, tol=1e-4, max_float32_error=0.15)
 # Where the WGD particles' L_BA (the upper side's R + lambda D) passes 0.8 ln 32768 = 8.3 nats
-# the evaluation k rises, up to 65536 (the cost model would afford about 120000 in 18 minutes;
+# the evaluation k rises, up to 65536 (the cost model would afford about 84000 in 18 minutes;
 # `eval_k`; docs/estimators.md).
-# M = 3 is what fits ten minutes at k = 32768; three xi give a rough interval (docs/method.md,
-# "The confidence interval": use M >= 30, e.g. with `rdbounds evaluate`, for a usable low end).
+# M = 6 (12 draws): at M = 3 the interval held its level but its width was erratic (three
+# xi give the bootstrap-t half of the union a few distinct resamples: some low ends fell
+# nats below the mean), at M = 6 it held and stayed within tenths of a nat (GAN d = 2,
+# lambda 300, k = 4096; docs/method.md, "The confidence interval"). Twelve draws at
+# k = 32768 take 4-11 minutes.
 _IMAGES = dataclasses.replace(
     PRESETS["default"], model="particles", particles=1024, particle_steps=400,
-    particle_lr=0.02, k=1024, eval_k=32_768, max_eval_k=65_536, m=3, steps=0, lr=1e-3,
+    particle_lr=0.02, k=1024, eval_k=32_768, max_eval_k=65_536, m=6, steps=0, lr=1e-3,
     projection=(256,),
     train_pool=32_768, floor_margin=2.7, kernel_fraction=0.8, log_every=100,
     search_options=IMAGE_SEARCH)
 IMAGE_PRESETS = {
     "quick": dataclasses.replace(_IMAGES, particles=128, particle_steps=100, k=256,
-                                 eval_k=1024, max_eval_k=0, m=3, train_pool=4096),
+                                 eval_k=1024, max_eval_k=0, train_pool=4096),
     "default": _IMAGES,
     # Trained at k = 4096 (not measured on images).
     "paper": dataclasses.replace(_IMAGES, particles=4096, particle_steps=2000, k=4096, m=30,

@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from rdbounds import curves
 from rdbounds.lower import config as config_lib
+from rdbounds.lower import coverage
 from rdbounds.lower import eval_k as eval_k_lib
 from rdbounds.lower import conv
 from rdbounds.lower import evaluator
@@ -137,6 +138,9 @@ def _evaluate(snapshot, units, lmbda, job, projection, eval_k, log) -> evaluator
   """The line of `snapshot` at the requested `lambda` (evaluated in standardized units), on
   draws of `eval_k`."""
   config = job.config
+  note = coverage.unmeasured_note(config.m, len(units.event_shape) == 3)
+  if note:
+    log(note)
   spread = spread_lib.current()
   if spread.workers > 1:
     log(f"lower_bound: each draw's mode search spread over {spread.workers} Dask workers")
