@@ -10,7 +10,9 @@ second-order accuracy for bootstrap-t). Any other M still evaluates, and says so
 """
 
 # kind of source -> the M measured (benchmarks/lb_coverage.py; docs/method.md's table).
-MEASURED_M = {"vectors": (8, 10, 30), "images": (3, 6)}
+# Vectors: banana, quick preset's trained log u, M = 3-10; the known-u cases, M = 10 and 30.
+# Images: GAN d = 2, the default preset's particles at k = 4096, M = 3-8.
+MEASURED_M = {"vectors": (3, 4, 5, 6, 8, 10, 30), "images": (3, 4, 5, 6, 8)}
 
 
 def unmeasured_note(m: int, image: bool) -> str:

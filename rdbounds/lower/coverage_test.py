@@ -13,8 +13,8 @@ def test_every_preset_evaluates_at_a_measured_m():
 
 
 def test_an_unmeasured_m_gets_one_warning_line_naming_it():
-  note = coverage.unmeasured_note(4, image=True)
-  assert note.startswith("warning: lower_bound: ") and "M = 4" in note and "\n" not in note
+  note = coverage.unmeasured_note(7, image=True)
+  assert note.startswith("warning: lower_bound: ") and "M = 7" in note and "\n" not in note
   assert coverage.unmeasured_note(2, image=False).count("M = 2") == 1
   # Above the largest measured M the interval only gets closer to its nominal level.
   assert coverage.unmeasured_note(500, image=False) == ""
