@@ -144,7 +144,7 @@ class LowerBoundConfig(config.Config):
 # for the training k serves any larger one (docs/results.md, "The demo"). --lb_k alone
 # leaves eval_k as it is.
 # quick: trained at k = 4096 for 300 steps rather than k = 2048 for 500, 16 draws (M = 8) rather
-# than 20: the demo in 73 s instead of 90 and tighter at every lambda (chosen on banana at
+# than 20: tighter at every lambda in about the demo's old time (chosen on banana at
 # lambda 5 and 20, seed 1; the demo's lambdas and seed were not looked at: docs/results.md,
 # "The demo"). M = 8's coverage is measured (benchmarks/lb_coverage.py).
 PRESETS = {
