@@ -34,7 +34,8 @@ E[A] - log alpha_r - E[C_k] / alpha_r + 1, with E[A] and E[C_k] the means over a
 that truth at alpha = E[C_k] (the largest it can be), with its standard error.
 A repetition "covers" when its interval's low end is <= its truth; nominal is the low end's
 one-sided level. Printed per case and interval: coverage (with its binomial SE), coverage of
-F, and the mean distance from the mean to the low end.
+F, and the distance from the mean to the low end (mean, median, 90% quantile, largest: at
+small M the width has a long tail).
 
 Usage:
   python benchmarks/lb_coverage.py [--cases=gauss2_l3_floor,...] [--k=4096] [--m=30]
@@ -132,8 +133,8 @@ def trained_case(name: str, directory: str) -> Case:
   kind, source_options, preset, lmbda, eval_k = TRAINED[name]
   source = sources.make_source(kind=kind, **source_options)
   entry = estimators.get("lower_bound")
-  config = entry.preset_for(preset, source)
-  eval_k = eval_k or config.eval_k or config.k
+  preset_config = entry.preset_for(preset, source)
+  eval_k = eval_k or preset_config.eval_k or preset_config.k
   # The job's own evaluation is not used: one cheap draw pair.
   options = {"eval_k": eval_k, "max_eval_k": 0, "m": 1, "fit_to_data": "refuse"}
   out = os.path.join(directory, f"{name}-model")
@@ -144,13 +145,13 @@ def trained_case(name: str, directory: str) -> Case:
                              source_options=source_options or None, log=lambda line: None)
   record, = [r for r in result.records if r.estimator == "lower_bound"]
   truth = [r.intercept_nats for r in result.records if r.estimator == "blahut_arimoto"]
-  config = dataclasses.replace(config, **options)
+  config = dataclasses.replace(preset_config, **options)
   units = rescaled.Rescaled.of(source, 0)
   log_u = estimator.build_log_u(units, config, 0)
   estimator.read_snapshot(log_u, os.path.join(out, "jobs", record.run_id, "anneal",
                                               f"lambda={lmbda:g}"))
   return Case(units, units.lmbda(lmbda), log_u, truth[0] if truth else math.nan, 0.0, True,
-              m=entry.preset_for(preset, source).m, k=eval_k,
+              m=preset_config.m, k=eval_k,
               search_options=config.search_options,
               projection=estimator.principal_projection(units, config, 0))
 
@@ -221,11 +222,14 @@ class Coverage:
   covered_both: float  # ... whose interval holds E[xi | alpha] (low end <= it <= high end)
   covered_f: float  # ... whose low end is <= F (nan: F unknown)
   depth: float  # mean of (mean - low end), nats
+  depth_median: float  # its median, 90% quantile and largest value: the width's tail
+  depth_p90: float
+  depth_max: float
 
 
 def coverage(interval, table, m, truth_a, truth_c, truth_f, finite_mean) -> Coverage:
   reps = len(table) // (2 * m)
-  hits, hits_both, hits_f, depth = 0, 0, 0, 0.0
+  hits, hits_both, hits_f, depths = 0, 0, 0, []
   for r in range(reps):
     group = table[2 * m * r:2 * m * (r + 1)]
     log_alpha, xi = evaluator.xi_from_draws(group[:, 0], group[:, 1], m)
@@ -235,9 +239,10 @@ def coverage(interval, table, m, truth_a, truth_c, truth_f, finite_mean) -> Cove
     hits += low <= truth
     hits_both += low <= truth <= high
     hits_f += low <= truth_f
-    depth += mean - low
+    depths.append(mean - low)
   return Coverage(hits / reps, hits_both / reps,
-                  hits_f / reps if not math.isnan(truth_f) else math.nan, depth / reps)
+                  hits_f / reps if not math.isnan(truth_f) else math.nan, float(np.mean(depths)),
+                  *(float(v) for v in np.quantile(depths, [0.5, 0.9, 1.0])))
 
 
 INTERVALS = {
@@ -279,13 +284,14 @@ def main(argv):
         rows.append(f"{name:<19} {k:>6} {m_:>3} {count:>5} {expected:>18} {truth:>17} "
                     f"{label:>8} {nominal:>7.1%} {result.covered:>7.1%} +- {se:.1%} "
                     f"{2 * nominal - 1:>7.0%} {result.covered_both:>7.1%} "
-                    f"{result.covered_f:>8.1%} {result.depth:>8.4f}")
+                    f"{result.covered_f:>8.1%} {result.depth:>8.4f} {result.depth_median:>8.4f} "
+                    f"{result.depth_p90:>8.4f} {result.depth_max:>8.3f}")
   print(f"2M draws per repetition (tau={FLAGS.tau:.4g} in *_floor cases); the low end covers "
         "when it is <= E[xi | alpha], the interval when that lies inside it")
   print(f"{'case':<19} {'k':>6} {'M':>3} {'reps':>5} {'E[xi] (+- se)':>18} {'F':>17} "
         f"{'interval':>8} "
         f"{'nominal':>7} {'low end covers':>16} {'nominal':>7} {'interval':>7} "
-        f"{'covers F':>8} {'mean-low':>8}")
+        f"{'covers F':>8} {'mean-low':>8} {'median':>8} {'90%':>8} {'largest':>8}")
   print("\n".join(rows))
 
 
