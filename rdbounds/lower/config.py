@@ -143,10 +143,8 @@ class LowerBoundConfig(config.Config):
 # Evaluated at a larger k than trained at: the finite-k bias of C_k shrinks, and a floor set
 # for the training k serves any larger one (docs/results.md, "The demo"). --lb_k alone
 # leaves eval_k as it is.
-# quick: trained at k = 4096 for 300 steps rather than k = 2048 for 500, 16 draws (M = 8) rather
-# than 20: tighter at every lambda in about the demo's old time (chosen on banana at
-# lambda 5 and 20, seed 1; the demo's lambdas and seed were not looked at: docs/results.md,
-# "The demo"). M = 8's coverage is measured (benchmarks/lb_coverage.py).
+# quick: trained at k = 4096 for 300 steps, M = 8: tighter than k = 2048 / 500 steps / M = 10
+# in about the same time (docs/results.md, "The demo", where it was chosen and measured).
 PRESETS = {
     "quick": LowerBoundConfig(k=4096, eval_k=8192, m=8, model="particles", steps=300,
                               lr=3e-3, particle_steps=1000, log_every=150),
@@ -178,11 +176,9 @@ IMAGE_SEARCH = SearchOptions(prune_margin=3.0, tol=1e-4, max_float32_error=0.15)
 # Where the WGD particles' L_BA (the upper side's R + lambda D) passes 0.8 ln 32768 = 8.3 nats
 # the evaluation k rises, up to 65536 (the cost model would afford about 84000 in 18 minutes;
 # `eval_k`; docs/estimators.md).
-# M = 6 (12 draws): at M = 3 the interval held its level but its width was erratic (three
-# xi give the bootstrap-t half of the union a few distinct resamples: some low ends fell
-# nats below the mean), at M = 6 it held and stayed within tenths of a nat (GAN d = 2,
-# lambda 300, k = 4096; docs/method.md, "The confidence interval"). A job's twelve draws took
-# 6 minutes at d = 2, lambda 3000 (k = 32768) and 13-14 at d = 4 (k = 65536; docs/results.md).
+# M = 6 (12 draws): at M = 3 the interval held its level but its width was erratic (three xi
+# give the bootstrap-t half of the union few distinct resamples); at M = 6 it held and stayed
+# narrow (docs/method.md, "The confidence interval"; job times in docs/results.md).
 _IMAGES = dataclasses.replace(
     PRESETS["default"], model="particles", particles=1024, particle_steps=400,
     particle_lr=0.02, k=1024, eval_k=32_768, max_eval_k=65_536, m=6, steps=0, lr=1e-3,
