@@ -157,7 +157,7 @@ class ModeSearchTest(tf.test.TestCase, parameterized.TestCase):
     # 0.49 = 0.203, that their climbs reach slowly from 0.132; a third sample far away is its
     # own mode at 0.19 or 0.2, above where the climbs stand after their first steps. Pruning
     # on value alone (margin 0) stops them there and reports the lower mode; the default
-    # margin (10) and the image presets' (3) must keep the climbs: the sup of the search
+    # margin (10) and every preset's (3 for the quick and image ones) must keep the climbs: the sup of the search
     # that prunes nothing at the same tol. (That one stops within tol of the sup, on either
     # side: this top is quartic, where the remaining-gain estimate is only asymptotic.)
     a = math.sqrt(0.49)
@@ -166,7 +166,7 @@ class ModeSearchTest(tf.test.TestCase, parameterized.TestCase):
     sup = math.log(2.0) - 0.49
     lost = exhaustive.find_mode(x, log_w, 1.0, options=SearchOptions(prune_margin=0.0))
     self.assertLess(float(lost.log_c), sup - 3e-3)
-    for options in (SearchOptions(), lower_config.IMAGE_SEARCH):
+    for options in lower_config.PRESET_SEARCHES:
       kept = exhaustive.find_mode(x, log_w, 1.0, options=options)
       full = exhaustive.find_mode(x, log_w, 1.0, options=dataclasses.replace(
           options, prune_margin=math.inf))
@@ -234,13 +234,13 @@ class ModeSearchTest(tf.test.TestCase, parameterized.TestCase):
 
 
 def assert_pruning_keeps_the_sup(test, kind, k, n, seed=0):
-  """The default search and the image presets' (harder pruning, tol 1e-4) against the search
-  that discards no start: never below its sup (1e-6 nats of slack), above by at most their
+  """Every preset's search (`lower_config.PRESET_SEARCHES`) against the search that discards
+  no start: never below its sup (1e-6 nats of slack), above by at most their
   own tol plus 1e-6."""
   x, log_w, lmbda = cases.case(kind, k, n, seed)
   full = exhaustive.find_mode(x, log_w, lmbda, options=without_pruning())
   test.assertEqual(int(full.unconverged), 0)
-  for options in (SearchOptions(), lower_config.IMAGE_SEARCH):
+  for options in lower_config.PRESET_SEARCHES:
     fast = exhaustive.find_mode(x, log_w, lmbda, options=options)
     test.assertEqual(int(fast.unconverged), 0)
     test.assertBetween(float(fast.log_c) - float(full.log_c), -1e-6, options.tol + 1e-6)
