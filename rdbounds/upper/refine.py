@@ -29,6 +29,7 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
+from rdbounds.upper import grey as grey_lib
 from rdbounds.upper import tradeoff as tradeoff_lib
 
 
@@ -41,7 +42,7 @@ class Refinement:
 
 
 def refine_posterior(model, x: tf.Tensor, height: int, width: int, refinement: Refinement,
-                     seed: tf.Tensor):
+                     seed: tf.Tensor, grey: bool = False):
   """The refined posterior parameters of one image.
 
   Args:
@@ -50,6 +51,8 @@ def refine_posterior(model, x: tf.Tensor, height: int, width: int, refinement: R
     height, width: the image's own size (H <= H', W <= W'): the distortion is taken there.
     refinement: the objective's trade-off and the optimizer's budget.
     seed: `[2]` int32 stateless seed of the refinement's posterior samples.
+    grey: the image is sent as grey (`grey.decode`): the distortion is the projected
+      reconstruction's, as the evaluation measures it.
 
   Returns:
     `(mu, raw_sigma)`, each `[1, H'/16, W'/16, M]`: `encode(x)`'s after `refinement.steps`
@@ -68,7 +71,8 @@ def refine_posterior(model, x: tf.Tensor, height: int, width: int, refinement: R
   def loss(mu, raw_sigma, step):
     out = model.rate_and_reconstruction(
         mu, raw_sigma, tf.random.experimental.stateless_fold_in(seed, step))
-    distortion = tf.reduce_mean(tf.math.squared_difference(x_own, out["y"][:, :height, :width]))
+    y = grey_lib.decode(out["y"], grey)[:, :height, :width]
+    distortion = tf.reduce_mean(tf.math.squared_difference(x_own, y))
     return refinement.tradeoff.loss(out["rate"][0], distortion, pixels)
 
   # Adam written out over the two tensors, so the whole loop compiles into one graph.

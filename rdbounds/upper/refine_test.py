@@ -56,6 +56,22 @@ class RefinePosteriorTest(tf.test.TestCase):
     self.assertLess(np.mean(np.abs(mu[:, 8:])), 0.1)
     self.assertAllClose(np.mean(sigma[:, 8:]), 1.0, atol=0.05)
 
+  def test_a_grey_image_reaches_the_closed_form_of_the_projected_decoder(self):
+    # Decoded on the grey axis, a pixel's reconstruction is the mean z of its three values:
+    # per pixel the loss is sum_c KL(N(mu, s^2) || N(0, 1)) + lambda_px E(x - mean z)^2,
+    # minimized by mu = 2 lambda_px x / (3 + 2 lambda_px) = 0.8 x and s^2 = 9 / (9 + 2
+    # lambda_px) = 9/21 at lambda_px = 6. Without the projection each channel would be
+    # fitted alone (s^2 = 0.2, the test above).
+    grey = np.random.default_rng(1).uniform(size=[1, 8, 6, 1]).astype(np.float32)
+    image = np.repeat(grey, 3, axis=-1)
+    mu, raw_sigma = refine.refine_posterior(
+        _IdentityGaussianModel(), tf.constant(image), 8, 6,
+        refine.Refinement(tradeoff.PerPixelTradeoff(6.0), steps=1000, learning_rate=0.03),
+        tf.constant([1, 2]), grey=True)
+    mu, sigma = mu.numpy(), spatial.posterior_scale(raw_sigma).numpy()
+    self.assertAllClose(np.sum(mu * image) / np.sum(image**2), 0.8, atol=0.01)
+    self.assertAllClose(np.mean(sigma**2), 9.0 / 21.0, atol=0.015)
+
   def test_a_diverged_refinement_is_an_error_not_a_point(self):
     image = tf.fill([1, 4, 4, 3], 0.5)
     with self.assertRaisesRegex(FloatingPointError, "diverged.*--ub_refine_lr"):

@@ -50,18 +50,19 @@ class _ShiftModel(tf.Module):
 class WholeImageEvaluationTest(tf.test.TestCase):
 
   def test_padding_is_charged_and_distortion_is_on_the_image_own_pixels(self):
-    # 70 x 50 pads to 128 x 64: the rate counts the padded area, the distortion does not
-    # see the padding; a 64 x 64 image needs none.
+    # 70 x 50 pads to 128 x 64: the rate counts the padded area (and each image's grey
+    # flag, ln 2 nats), the distortion does not see the padding; a 64 x 64 image needs none.
     first, second = np.full([70, 50, 3], 0.5, np.float32), np.full([64, 64, 3], 0.95, np.float32)
     ev = whole_images.evaluate(_ShiftModel(), [first, second])
-    self.assertAllClose(ev.rate_per_pixel, 0.5 * (128 * 64 + 64 * 64) / (70 * 50 + 64 * 64))
+    self.assertAllClose(ev.rate_per_pixel, (0.5 * (128 * 64 + 64 * 64) + 2 * np.log(2)) /
+                        (70 * 50 + 64 * 64))
     # x + 0.1 clipped to [0, 1]: errors 0.1 on the first image, 0.05 on the second.
     self.assertAllClose(ev.distortion, (3500 * 0.01 + 4096 * 0.0025) / (3500 + 4096))
     self.assertEqual(ev.n_images, 2)
-    # Each image's own point: the first at 0.5 x 8192 / 3500 nats per pixel and 20 dB.
+    # Each image's own point: the first at (0.5 x 8192 + ln 2) / 3500 nats per pixel, 20 dB.
     points = spatial_bound.per_image_points(ev, ["a.png", "b.png"], 3)
     self.assertEqual([p["file"] for p in points], ["a.png", "b.png"])
-    self.assertAllClose(points[0]["bpp"], 0.5 * 8192 / 3500 / np.log(2))
+    self.assertAllClose(points[0]["bpp"], (0.5 * 8192 / np.log(2) + 1) / 3500)
     self.assertAllClose([p["psnr_db"] for p in points], [20.0, -10 * np.log10(0.0025)])
 
 

@@ -9,7 +9,9 @@ while its distortion is measured on its own pixels only, with the reconstruction
     distortion           = sum_i squared error_i / sum_i values_i  (MSE per dimension)
 
 The posterior is the encoder's, or with a `refine.Refinement` each image's own, refined by
-gradient descent (semi-amortized inference; why that keeps the bound: `refine`).
+gradient descent (semi-amortized inference; why that keeps the bound: `refine`). A grey
+image is sent with a one-bit flag and decoded on the grey axis; every three-channel image is
+charged the flag (`grey`).
 
 Standard errors are those of the per-image ratios (unweighted, std / sqrt(n)); with one
 image there is none.
@@ -25,6 +27,7 @@ import tensorflow as tf
 
 from rdbounds import streams
 from rdbounds.sources import base
+from rdbounds.upper import grey
 from rdbounds.upper import refine
 from rdbounds.upper import spatial
 
@@ -64,6 +67,7 @@ def evaluate(model: spatial.SpatialVAE, images: Sequence[np.ndarray], seed: int 
   rates, errors, pixels = [], [], []
   for index, image in enumerate(images):
     height, width = image.shape[:2]
+    is_grey = grey.is_grey(image)
     x = tf.constant(spatial.pad_to_stride(image, model.stride)[None])
     if refinement is None:
       posterior = encode(x)
@@ -71,13 +75,14 @@ def evaluate(model: spatial.SpatialVAE, images: Sequence[np.ndarray], seed: int 
       started = time.time()
       posterior = refine.refine_posterior(
           model, x, height, width, refinement,
-          base.stateless_seed((seed, index), streams.UB_REFINEMENT_NOISE))
+          base.stateless_seed((seed, index), streams.UB_REFINEMENT_NOISE), is_grey)
       log(f"refined the posterior of held-out image {index + 1}/{len(images)} "
           f"({height}x{width}): {refinement.steps} steps in {time.time() - started:.0f}s")
     noise_seed = base.stateless_seed((seed, index), streams.UB_EVALUATION_NOISE)
     out = forward(*posterior, noise_seed)
-    reconstruction = np.clip(out["y"].numpy()[0, :height, :width], 0.0, 1.0)
-    rates.append(float(out["rate"][0]))
+    reconstruction = np.clip(grey.decode(out["y"], is_grey).numpy()[0, :height, :width],
+                             0.0, 1.0)
+    rates.append(float(out["rate"][0]) + grey.flag_nats(image))
     errors.append(float(np.sum(np.square(reconstruction.astype(np.float64) - image))))
     pixels.append(height * width)
   rates, errors, pixels = (np.asarray(v, np.float64) for v in (rates, errors, pixels))
