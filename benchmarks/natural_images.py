@@ -15,6 +15,8 @@ choose nothing. The variants:
     default preset: 45k + 8k-step chain on the training photos);
   * new: the default, the pretrained variable-rate model in data/ (`--ub_pretrained=shipped`),
     each test photograph's posterior refined at each lambda.
+  * NAME=FILE: another model file `experiments/train_photo_ub.py` wrote (`--ub_pretrained=FILE`),
+    e.g. a candidate measured on a validation folder (`--photos=VALIDATION`) before it ships.
 
 Prints, per variant, the upper bound's sweep seconds and the pooled BD-rate of each codec
 against its points (positive: the codec needs that many more bits than the bound at equal
@@ -40,7 +42,8 @@ from rdbounds.codecs import report
 flags.DEFINE_string("photos", None, "Folder with train/ and test/ photographs; default: "
                     "OUT/photos, written from the photographs installed packages ship.")
 flags.DEFINE_string("out", "runs/natural_images", "Output folder (one run folder per variant).")
-flags.DEFINE_list("variants", ["old", "new"], "Upper bounds to compare: old, new.")
+flags.DEFINE_list("variants", ["old", "new"], "Upper bounds to compare: old, new, or "
+                  "NAME=FILE for a model file experiments/train_photo_ub.py wrote.")
 flags.DEFINE_list("codecs", ["jpeg", "webp", "avif", "heic"], "Codecs to compare with.")
 flags.DEFINE_list("lambdas", None, "Multipliers; default: the image grid.")
 flags.DEFINE_bool("smoke", False, "The smallest case (the quick preset, two lambdas, JPEG, on "
@@ -50,6 +53,14 @@ FLAGS = flags.FLAGS
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _VARIANTS = {"old": ["--ub_pretrained="], "new": ["--ub_pretrained=shipped"]}
+
+
+def _bound_options(variant):
+  """The sandwich options of one --variants entry (None for an unknown one)."""
+  name, _, path = variant.partition("=")
+  if path:
+    return [f"--ub_pretrained={path}"] if name not in _VARIANTS else None
+  return _VARIANTS.get(variant)
 
 
 def _run(script, *arguments):
@@ -109,21 +120,23 @@ def main(argv):
   photos = FLAGS.photos or os.path.join(FLAGS.out, "photos")
   if not FLAGS.photos:
     _run("make_photo_folder.py", f"--out={photos}")
-  unknown = sorted(set(FLAGS.variants) - set(_VARIANTS))
+  unknown = [v for v in FLAGS.variants if _bound_options(v) is None]
   if unknown:
-    raise app.UsageError(f"--variants: unknown {', '.join(unknown)}; valid: old, new")
+    raise app.UsageError(f"--variants: unknown {', '.join(unknown)}; valid: old, new, "
+                         "NAME=FILE")
   codec_names = ["jpeg"] if FLAGS.smoke else FLAGS.codecs
   codecs = [curves.CODEC_PREFIX + c for c in codec_names]
   lambdas = ["204800", "1843200"] if FLAGS.smoke else FLAGS.lambdas
   pooled = ["| upper bound | sweep s | " + " | ".join(codecs) + " |",
             "|---|---|" + "---|" * len(codecs)]
   by_image, files = [], []
-  for variant in FLAGS.variants:
+  for spec in FLAGS.variants:
+    variant = spec.partition("=")[0]
     run = os.path.join(FLAGS.out, variant)
     bound = ["--source=images", f"--data={os.path.join(photos, 'train')}",
              f"--test={os.path.join(photos, 'test')}", "--estimators=upper_bound",
              f"--preset={'quick' if FLAGS.smoke else 'default'}", f"--out={run}",
-             *_VARIANTS[variant]]
+             *_bound_options(spec)]
     if lambdas:
       bound.append(f"--lambdas={','.join(lambdas)}")
     _run("sandwich.py", *bound)

@@ -32,6 +32,8 @@ _STEPS = flags.DEFINE_integer("steps", None, "Override the preset's steps.")
 _TRAIN_CROP = flags.DEFINE_integer("train_crop", None, "Override the preset's crop side.")
 _BATCH = flags.DEFINE_integer("batch", None, "Override the preset's batch.")
 _LR = flags.DEFINE_float("lr", None, "Override the preset's initial learning rate.")
+_GRAY_FRACTION = flags.DEFINE_float(
+    "gray_fraction", None, "Override the preset's share of crops made gray.")
 _ONLY_HYPERPRIOR = flags.DEFINE_bool(
     "train_only_hyperprior", None, "Override the preset: train the rate model alone.")
 _INIT_FROM = flags.DEFINE_string(
@@ -55,7 +57,7 @@ def main(argv):
   config_ = pretrained.PRESETS[_PRESET.value]
   overrides = {name: flag.value for name, flag in (
       ("steps", _STEPS), ("train_crop", _TRAIN_CROP), ("batch", _BATCH), ("lr", _LR),
-      ("train_only_hyperprior", _ONLY_HYPERPRIOR))
+      ("gray_fraction", _GRAY_FRACTION), ("train_only_hyperprior", _ONLY_HYPERPRIOR))
                 if flag.value is not None}
   config_ = config_.override(**overrides)
   started = time.time()
