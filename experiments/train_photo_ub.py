@@ -7,7 +7,8 @@ r"""Trains the pretrained photo upper bound that ships as `data/photo_upper_boun
 The model, its loss and the file: `rdbounds.upper.pretrained` (a variable-rate hyperprior
 beta-VAE, one model for a grid of lambdas). The run checkpoints in `--workdir` and resumes
 from it; `--export_only` writes `--out` from the latest checkpoint without training (e.g. to
-ship a run stopped early). The recipe and training photographs of the shipped file are in
+ship a run stopped early); `--grey_from` adds another run's model as the file's model of grey
+photographs. The recipe and training photographs of the shipped file are in
 docs/photo_model.md.
 """
 
@@ -34,6 +35,12 @@ _BATCH = flags.DEFINE_integer("batch", None, "Override the preset's batch.")
 _LR = flags.DEFINE_float("lr", None, "Override the preset's initial learning rate.")
 _GRAY_FRACTION = flags.DEFINE_float(
     "gray_fraction", None, "Override the preset's share of crops made gray.")
+_PROJECT_GRAY = flags.DEFINE_bool(
+    "project_gray", None, "Override the preset: gray crops' distortion on the grey axis (the "
+    "grey model's stages).")
+_GREY_FROM = flags.DEFINE_string(
+    "grey_from", None, "A model file of this script whose model codes grey photographs: "
+    "written into --out beside this run's model.")
 _ONLY_HYPERPRIOR = flags.DEFINE_bool(
     "train_only_hyperprior", None, "Override the preset: train the rate model alone.")
 _INIT_FROM = flags.DEFINE_string(
@@ -57,7 +64,8 @@ def main(argv):
   config_ = pretrained.PRESETS[_PRESET.value]
   overrides = {name: flag.value for name, flag in (
       ("steps", _STEPS), ("train_crop", _TRAIN_CROP), ("batch", _BATCH), ("lr", _LR),
-      ("gray_fraction", _GRAY_FRACTION), ("train_only_hyperprior", _ONLY_HYPERPRIOR))
+      ("gray_fraction", _GRAY_FRACTION), ("project_gray", _PROJECT_GRAY),
+      ("train_only_hyperprior", _ONLY_HYPERPRIOR))
                 if flag.value is not None}
   config_ = config_.override(**overrides)
   started = time.time()
@@ -72,7 +80,10 @@ def main(argv):
                                    _INIT_FROM.value)
   if result.steps == 0:
     raise app.UsageError(f"{_WORKDIR.value} holds no checkpoint to export")
-  pretrained.save(_OUT.value, model, steps=result.steps, planned_steps=config_.steps,
+  grey_model, grey_metadata = (pretrained.load(_GREY_FROM.value) if _GREY_FROM.value
+                               else (None, None))
+  pretrained.save(_OUT.value, model, grey_model, grey_model_training=grey_metadata,
+                  steps=result.steps, planned_steps=config_.steps,
                   init_from=_INIT_FROM.value,
                   config=config_.to_json(), seed=_SEED.value,
                   training_photographs=sorted(os.path.basename(p) for p in source.files["train"]),

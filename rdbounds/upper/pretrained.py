@@ -18,8 +18,14 @@ measured on the old presets' points); each level's own optimum is unchanged by i
 of the crops is made gray (`gray_fraction`), and the last stage of the recipe
 (docs/photo_model.md) trains the rate model alone (`train_only_hyperprior`) on large crops.
 
-The file is a `.npz`: the model's sizes and grid and the training's metadata as JSON, and the
-weights in the order of `model.variables`, stored as float16 (half the size; the stored
+Grey photographs. A file may hold a second model of the same sizes for grey photographs
+(`part="grey"`), trained on gray crops with their distortion on the grey axis
+(`project_gray`); the one-bit flag that sends a grey image as grey (`grey`) also tells the
+decoder which model to use, so the pair is one channel and its points stay achievable.
+
+The file is a `.npz`: the model's sizes and grid (with the parts it holds) and the training's
+metadata as JSON, and the weights in the order of `model.variables` (prefix `w`, the grey
+model's `g`), stored as float16 (half the size; the stored
 model is the one evaluated, so rounding changes the point, not its validity).
 """
 
@@ -38,6 +44,7 @@ from rdbounds import training
 from rdbounds.sources import base
 from rdbounds.sources.npy_files import DataError
 from rdbounds.upper import pretrained_file
+from rdbounds.upper import grey
 from rdbounds.upper import train as train_lib
 from rdbounds.upper import variable_rate
 
@@ -56,6 +63,9 @@ class PretrainConfig(config.Config):
   gray_fraction: float = config.option(
       0.125, "Fraction of training crops made gray (luma in every channel): photographs "
       "include black-and-white ones, colour training sets rarely do.")
+  project_gray: bool = config.option(
+      False, "Take gray crops' distortion on the grey axis, as a grey photograph is decoded "
+      "(`grey.decode`): the stage that trains the grey model.")
   train_only_hyperprior: bool = config.option(
       False, "Train h_a, h_s and p(h) alone, on the rate (the transforms fixed): the last "
       "stage of the recipe, which refits the rate model on large crops after many steps on "
@@ -115,14 +125,14 @@ def level_weights(config_: PretrainConfig) -> np.ndarray:
 _LUMA = (0.299, 0.587, 0.114)
 
 
-def some_gray(x: tf.Tensor, fraction: float, seed: tf.Tensor) -> tf.Tensor:
-  """`[B, H, W, 3]` crops with each one, with probability `fraction`, replaced by its luma in
-  every channel."""
+def some_gray(x: tf.Tensor, fraction: float, seed: tf.Tensor):
+  """`([B, H, W, 3] crops, [B, 1, 1, 1] bool)`: each crop, with probability `fraction`,
+  replaced by its luma in every channel, and which ones were."""
   if not fraction or x.shape[-1] != 3:
-    return x
+    return x, tf.zeros([tf.shape(x)[0], 1, 1, 1], tf.bool)
   luma = tf.reduce_sum(x * tf.constant(_LUMA, x.dtype), axis=-1, keepdims=True)
-  grey = tf.random.stateless_uniform([tf.shape(x)[0], 1, 1, 1], seed) < fraction
-  return tf.where(grey, tf.broadcast_to(luma, tf.shape(x)), x)
+  gray = tf.random.stateless_uniform([tf.shape(x)[0], 1, 1, 1], seed) < fraction
+  return tf.where(gray, tf.broadcast_to(luma, tf.shape(x)), x), gray
 
 
 def make_one_step(model: variable_rate.VariableRateVAE, optimizer, config_: PretrainConfig,
@@ -145,13 +155,17 @@ def make_one_step(model: variable_rate.VariableRateVAE, optimizer, config_: Pret
     level_seed, noise_seed, gray_seed = tf.unstack(
         tf.random.experimental.stateless_split(step_seed, 3))
     level = tf.random.stateless_uniform([tf.shape(x)[0]], level_seed, 0, levels, tf.int32)
-    x = some_gray(x, config_.gray_fraction, gray_seed)
+    x, gray = some_gray(x, config_.gray_fraction, gray_seed)
     position = tf.cast(level, tf.float32)
     with tf.GradientTape() as tape:
       if hyperprior_only:  # The distortion does not depend on the rate model's variables.
         mu, raw_sigma = model.encode(x, position)
         out = {"rate": model.rate(mu, raw_sigma, noise_seed, position),
                "distortion": tf.zeros(tf.shape(x)[:1])}
+      elif config_.project_gray:
+        out = model.rate_and_reconstruction(*model.encode(x, position), noise_seed, position)
+        y = tf.where(gray, grey.decode(out["y"], True), out["y"])
+        out["distortion"] = tf.reduce_mean(tf.math.squared_difference(x, y), [1, 2, 3])
       else:
         out = model(x, noise_seed, position)
       per_crop = out["rate"] / pixels + tf.gather(grid, level) * out["distortion"]
@@ -197,13 +211,30 @@ def train(source, config_: PretrainConfig, seed: int = 0, workdir=None, log=prin
   return model, trainer.run(until)
 
 
-def save(path: str, model: variable_rate.VariableRateVAE, **metadata) -> None:
-  """Writes `model` to `path` atomically (module docstring's format)."""
-  sizes = {"filters": model.filters, "latent_channels": model.latent_channels,
-           "hyper_channels": model.hyper_channels,
-           "lambdas_per_pixel": list(model.lambdas_per_pixel),
-           "image_channels": model.image_channels}
-  arrays = {f"w{i:03d}": v.numpy().astype(np.float16) for i, v in enumerate(model.variables)}
+def _sizes(model: variable_rate.VariableRateVAE) -> dict:
+  return {"filters": model.filters, "latent_channels": model.latent_channels,
+          "hyper_channels": model.hyper_channels,
+          "lambdas_per_pixel": list(model.lambdas_per_pixel),
+          "image_channels": model.image_channels}
+
+
+# The weights' prefix in the file of each part: the model, and the grey photographs' model.
+_PREFIX = {"colour": "w", "grey": "g"}
+
+
+def save(path: str, model: variable_rate.VariableRateVAE,
+         grey_model: variable_rate.VariableRateVAE = None, **metadata) -> None:
+  """Writes `model` (and the model of grey photographs, of the same sizes, if given) to
+  `path` atomically (module docstring's format)."""
+  sizes = _sizes(model)
+  parts = {"colour": model}
+  if grey_model is not None:
+    if _sizes(grey_model) != sizes:
+      raise ValueError(f"the grey model's sizes {_sizes(grey_model)} differ from {sizes}")
+    parts["grey"] = grey_model
+  sizes["parts"] = list(parts)
+  arrays = {f"{_PREFIX[part]}{i:03d}": v.numpy().astype(np.float16)
+            for part, m in parts.items() for i, v in enumerate(m.variables)}
   directory = os.path.dirname(os.path.abspath(path))
   with tempfile.NamedTemporaryFile(dir=directory, suffix=".npz", delete=False) as handle:
     np.savez_compressed(handle, sizes=json.dumps(sizes), metadata=json.dumps(metadata),
@@ -211,11 +242,15 @@ def save(path: str, model: variable_rate.VariableRateVAE, **metadata) -> None:
   os.replace(handle.name, path)
 
 
-def load(path: str = SHIPPED):
-  """`(model, metadata)` from a file `save` wrote. Raises `DataError` for a bad file."""
+def load(path: str = SHIPPED, part: str = "colour"):
+  """`(model, metadata)` from a file `save` wrote: its model, or with `part="grey"` its
+  model of grey photographs (None when it has none). Raises `DataError` for a bad file."""
   sizes, metadata = pretrained_file.header(path)
+  if part not in sizes.pop("parts", ["colour"]):
+    return None, metadata
   with np.load(path, allow_pickle=False) as archive:
-    weights = [archive[k].astype(np.float32) for k in sorted(archive.files) if k[0] == "w"]
+    weights = [archive[k].astype(np.float32) for k in sorted(archive.files)
+               if k[0] == _PREFIX[part] and k[1:].isdigit()]
   model = variable_rate.VariableRateVAE(**sizes)
   if len(weights) != len(model.variables) or any(
       tuple(w.shape) != tuple(v.shape) for w, v in zip(weights, model.variables)):

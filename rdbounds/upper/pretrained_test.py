@@ -40,6 +40,29 @@ class FileTest(tf.test.TestCase):
     self.assertAllClose(after["rate"], before["rate"], rtol=2e-3)
     self.assertEqual(pretrained_file.header(path)[0]["lambdas_per_pixel"], [200.0, 1800.0])
 
+  def test_a_saved_grey_model_codes_the_grey_photographs_and_only_them(self):
+    colour_model, grey_model = _tiny_model(seed=0), _tiny_model(seed=1)
+    path = os.path.join(self.get_temp_dir(), "both.npz")
+    pretrained.save(path, colour_model, grey_model, steps=7)
+    self.assertIsNone(pretrained.load(self._colour_only(), part="grey")[0])
+    loaded = {part: pretrained.load(path, part=part)[0].at(200.0) for part in ("colour", "grey")}
+    rng = np.random.default_rng(2)
+    grey_photo = np.repeat(rng.uniform(size=[64, 64, 1]), 3, -1).astype(np.float32)
+    colour_photo = rng.uniform(size=[64, 64, 3]).astype(np.float32)
+    both = whole_images.evaluate(loaded["colour"], [grey_photo, colour_photo],
+                                 grey_model=loaded["grey"])
+    # Each image's point is the one its own model gives it alone (the same seeds per index).
+    grey_alone = whole_images.evaluate(loaded["grey"], [grey_photo, colour_photo])
+    colour_alone = whole_images.evaluate(loaded["colour"], [grey_photo, colour_photo])
+    self.assertEqual(both.per_image[0], grey_alone.per_image[0])
+    self.assertEqual(both.per_image[1], colour_alone.per_image[1])
+    self.assertNotEqual(both.per_image[0], colour_alone.per_image[0])
+
+  def _colour_only(self):
+    path = os.path.join(self.get_temp_dir(), "colour.npz")
+    pretrained.save(path, _tiny_model())
+    return path
+
   def test_files_that_are_not_a_model_are_refused_in_one_line(self):
     directory = self.get_temp_dir()
     not_npz = os.path.join(directory, "text.npz")

@@ -96,12 +96,15 @@ def evaluate_pretrained(source, config: spatial_config.SpatialConfig,
   if config.pretrained_sha256 and pretrained_file.sha256(path) != config.pretrained_sha256:
     raise ValueError(f"upper_bound: {path} changed since the job was planned; plan it again")
   model, _ = pretrained.load(path)
+  grey_model, _ = pretrained.load(path, part="grey")
   log(f"evaluating the pretrained photo model {path} at lambda per pixel "
-      f"{tradeoff.lmbda_per_pixel:g}")
+      f"{tradeoff.lmbda_per_pixel:g}" + (" (and its model of grey photographs)"
+                                         if grey_model is not None else ""))
   at_level = model.at(tradeoff.lmbda_per_pixel)
-  evaluation = whole_images.evaluate(at_level, source.held_out_images(),
-                                     seed=seed + config.eval_seed, refinement=refinement,
-                                     log=log)
+  evaluation = whole_images.evaluate(
+      at_level, source.held_out_images(), seed=seed + config.eval_seed,
+      refinement=refinement, log=log,
+      grey_model=None if grey_model is None else grey_model.at(tradeoff.lmbda_per_pixel))
   return at_level, training.TrainingResult(0, 0.0, {}, 0), evaluation
 
 

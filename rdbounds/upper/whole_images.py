@@ -10,8 +10,8 @@ while its distortion is measured on its own pixels only, with the reconstruction
 
 The posterior is the encoder's, or with a `refine.Refinement` each image's own, refined by
 gradient descent (semi-amortized inference; why that keeps the bound: `refine`). A grey
-image is sent with a one-bit flag and decoded on the grey axis; every three-channel image is
-charged the flag (`grey`).
+image is sent with a one-bit flag and decoded on the grey axis, by a model of its own if one
+is given; every three-channel image is charged the flag (`grey`).
 
 Standard errors are those of the per-image ratios (unweighted, std / sqrt(n)); with one
 image there is none.
@@ -53,28 +53,39 @@ def _se(values) -> Optional[float]:
 
 def evaluate(model: spatial.SpatialVAE, images: Sequence[np.ndarray], seed: int = 0,
              refinement: Optional[refine.Refinement] = None,
-             log: Callable[[str], None] = lambda line: None) -> WholeImageEvaluation:
+             log: Callable[[str], None] = lambda line: None,
+             grey_model: Optional[spatial.SpatialVAE] = None) -> WholeImageEvaluation:
   """The held-out point of `model` on `images` (float32 `[H_i, W_i, C]` in [0, 1]).
 
   With `refinement`, each image's posterior is first refined (`refine.refine_posterior`,
-  with its own seed stream) and the point is that of the refined posteriors.
+  with its own seed stream) and the point is that of the refined posteriors. With
+  `grey_model`, grey images are coded by it instead (the flag tells the decoder which).
   """
   if not images:
     raise ValueError("no held-out images to evaluate on")
-  # One trace per padded size; images of a folder come in a few sizes.
-  encode = tf.function(model.encode, reduce_retracing=True)
-  forward = tf.function(model.rate_and_reconstruction, reduce_retracing=True)
+  # One trace per model and padded size; images of a folder come in a few sizes.
+  compiled = {}
+
+  def compiled_for(chosen):
+    if id(chosen) not in compiled:
+      compiled[id(chosen)] = (tf.function(chosen.encode, reduce_retracing=True),
+                              tf.function(chosen.rate_and_reconstruction,
+                                          reduce_retracing=True))
+    return compiled[id(chosen)]
+
   rates, errors, pixels = [], [], []
   for index, image in enumerate(images):
     height, width = image.shape[:2]
     is_grey = grey.is_grey(image)
-    x = tf.constant(spatial.pad_to_stride(image, model.stride)[None])
+    chosen = grey_model if is_grey and grey_model is not None else model
+    encode, forward = compiled_for(chosen)
+    x = tf.constant(spatial.pad_to_stride(image, chosen.stride)[None])
     if refinement is None:
       posterior = encode(x)
     else:
       started = time.time()
       posterior = refine.refine_posterior(
-          model, x, height, width, refinement,
+          chosen, x, height, width, refinement,
           base.stateless_seed((seed, index), streams.UB_REFINEMENT_NOISE), is_grey)
       log(f"refined the posterior of held-out image {index + 1}/{len(images)} "
           f"({height}x{width}): {refinement.steps} steps in {time.time() - started:.0f}s")
