@@ -155,7 +155,7 @@ def make_one_step(model: variable_rate.VariableRateVAE, optimizer, config_: Pret
     level_seed, noise_seed, gray_seed = tf.unstack(
         tf.random.experimental.stateless_split(step_seed, 3))
     level = tf.random.stateless_uniform([tf.shape(x)[0]], level_seed, 0, levels, tf.int32)
-    x, gray = some_gray(x, config_.gray_fraction, gray_seed)
+    x, made_gray = some_gray(x, config_.gray_fraction, gray_seed)
     position = tf.cast(level, tf.float32)
     with tf.GradientTape() as tape:
       if hyperprior_only:  # The distortion does not depend on the rate model's variables.
@@ -164,7 +164,7 @@ def make_one_step(model: variable_rate.VariableRateVAE, optimizer, config_: Pret
                "distortion": tf.zeros(tf.shape(x)[:1])}
       elif config_.project_gray:
         out = model.rate_and_reconstruction(*model.encode(x, position), noise_seed, position)
-        y = tf.where(gray, grey.decode(out["y"], True), out["y"])
+        y = tf.where(made_gray, grey.decode(out["y"], True), out["y"])
         out["distortion"] = tf.reduce_mean(tf.math.squared_difference(x, y), [1, 2, 3])
       else:
         out = model(x, noise_seed, position)
