@@ -43,8 +43,8 @@ from rdbounds import streams
 from rdbounds import training
 from rdbounds.sources import base
 from rdbounds.sources.npy_files import DataError
-from rdbounds.upper import pretrained_file
 from rdbounds.upper import grey
+from rdbounds.upper import pretrained_file
 from rdbounds.upper import train as train_lib
 from rdbounds.upper import variable_rate
 

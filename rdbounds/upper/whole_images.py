@@ -63,22 +63,18 @@ def evaluate(model: spatial.SpatialVAE, images: Sequence[np.ndarray], seed: int 
   """
   if not images:
     raise ValueError("no held-out images to evaluate on")
-  # One trace per model and padded size; images of a folder come in a few sizes.
-  compiled = {}
-
-  def compiled_for(chosen):
-    if id(chosen) not in compiled:
-      compiled[id(chosen)] = (tf.function(chosen.encode, reduce_retracing=True),
-                              tf.function(chosen.rate_and_reconstruction,
-                                          reduce_retracing=True))
-    return compiled[id(chosen)]
-
+  # The model that codes each kind of image (keyed by `is_grey`), compiled once per model:
+  # one trace per padded size, and images of a folder come in a few sizes.
+  coder = {False: model, True: model if grey_model is None else grey_model}
+  compiled = {id(m): (tf.function(m.encode, reduce_retracing=True),
+                      tf.function(m.rate_and_reconstruction, reduce_retracing=True))
+              for m in coder.values()}
   rates, errors, pixels = [], [], []
   for index, image in enumerate(images):
     height, width = image.shape[:2]
     is_grey = grey.is_grey(image)
-    chosen = grey_model if is_grey and grey_model is not None else model
-    encode, forward = compiled_for(chosen)
+    chosen = coder[is_grey]
+    encode, forward = compiled[id(chosen)]
     x = tf.constant(spatial.pad_to_stride(image, chosen.stride)[None])
     if refinement is None:
       posterior = encode(x)
