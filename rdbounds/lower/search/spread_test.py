@@ -50,6 +50,28 @@ def test_two_workers_through_a_projection(two_workers):
   np.testing.assert_allclose(float(two.log_c), float(one.log_c), rtol=0, atol=1e-9)
 
 
+def _sum_part(part, flag, weights):
+  return float(part.sum()) + float(flag) + float(weights.sum())
+
+
+def _spread_job(repeats):
+  # As a sweep's job on a worker does: spread over the cluster it runs on.
+  on_cluster = spread.OnDask()
+  return [sum(on_cluster.map(_sum_part, spread.parts(100, 2), flag=True, weights=np.ones(4)))
+          for _ in range(repeats)]
+
+
+def test_two_jobs_spreading_equal_values_at_once_both_finish(two_workers):
+  # Two jobs of a sweep (one per worker) scatter equal values at the same time. Under a key
+  # derived from the value they shared one key, and the first job to release it broke the
+  # other's broadcast (KeyError in distributed's replicate; both jobs failed within a few
+  # repeats when this was written).
+  client = two_workers.client
+  futures = [client.submit(_spread_job, 20, pure=False) for _ in range(2)]
+  # 0 + ... + 99 over the two parts, plus the flag, plus 4 per part.
+  assert client.gather(futures) == [[4950.0 + 2 * (1.0 + 4.0)] * 20] * 2
+
+
 def test_parts_cover_every_start_once_in_balanced_pieces():
   parts = spread.parts(10, 3)
   assert [len(p) for p in parts] == [4, 3, 3]
