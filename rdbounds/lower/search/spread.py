@@ -70,7 +70,7 @@ def _submit(client, fn, parts, shared) -> List:
   # The shared arrays go to every worker once, not once per part. Each under a key of its
   # own (hash=False): two jobs of a sweep scattering equal values would otherwise share one
   # key, and the first to finish releases it while the other's broadcast is under way
-  # (distributed's replicate then raises KeyError; seen in `make demo --dask=local:2`).
+  # (distributed's replicate then raises KeyError; seen in the demo run with --dask=local:2).
   scattered = {name: client.scatter(value, broadcast=True, hash=False)
                for name, value in shared.items()}
   futures = [client.submit(fn, part, **scattered, pure=False) for part in parts]
