@@ -158,8 +158,9 @@ class ModeSearchTest(tf.test.TestCase, parameterized.TestCase):
     # own mode at 0.19 or 0.2, above where the climbs stand after their first steps. Pruning
     # on value alone (margin 0) stops them there and reports the lower mode; the default
     # margin (10) and every preset's (3 for the quick and image ones) must keep the climbs:
-    # the sup of the search that prunes nothing at the same tol. (That one stops within tol of the sup, on either
-    # side: this top is quartic, where the remaining-gain estimate is only asymptotic.)
+    # the sup of the search that prunes nothing at the same tol. (That one stops within tol
+    # of the sup, on either side: this top is quartic, where the remaining-gain estimate is
+    # only asymptotic.)
     a = math.sqrt(0.49)
     x = np.array([[-a], [a], [10.0]], np.float32)
     log_w = np.array([0.0, 0.0, log_w_far], np.float32)
