@@ -17,7 +17,7 @@ ln k). Settings, each run in the same process on the same cases:
   * `old` (`--old`): the defaults before this benchmark existed (beta-VAE, CNN log u).
 
     python benchmarks/image_sandwich.py [--cases=d2,d4,d2-high,d4-high] [--previous=high]
-        [--old=first|all|none] [--out=DIR]
+        [--old=first|all|none] [--nonew] [--out=DIR]
     python benchmarks/image_sandwich.py --smoke      # CI smoke: runs, measures nothing
 
 Take timings with nothing else running on the machine. Each job's folder stays in
@@ -78,6 +78,8 @@ SMOKE_OPTIONS = {"wgd": dict(steps=50, train_pool=1024, eval_samples=1024),
                  "lower_bound": dict(particles=64, particle_steps=20, train_pool=1024,
                                      eval_k=512)}
 
+flags.DEFINE_bool("new", True, "Today's defaults (--nonew: only the earlier defaults' rows, "
+                  "to add them beside new rows measured before).")
 flags.DEFINE_enum("old", "first", ["first", "all", "none"],
                   "Old defaults (after all new rows): on the first lambda of the first case, on "
                   "every case, or not at all.")
@@ -136,7 +138,8 @@ def main(argv):
     old = [("old", *run[1:]) for run in new]
     previous = [("previous", *run[1:]) for run in new
                 if FLAGS.previous == "all" or (FLAGS.previous == "high" and run[1] in HIGH)]
-    runs = new + previous + {"all": old, "first": old[:1], "none": []}[FLAGS.old]
+    runs = ((new if FLAGS.new else []) + previous
+            + {"all": old, "first": old[:1], "none": []}[FLAGS.old])
   try:
     for label, name, d, lmbda in runs:
       out = os.path.join(root, f"{label}-{name}-{lmbda:g}")
