@@ -10,10 +10,11 @@ seconds of each job. Cases: `d2`, `d4` (rates well below the ceilings) and `d2-h
 `d4-high` (lambda 3000; 1000 and 2000: where 1024 particles and k = 32768 run into ln p and
 ln k). Settings, each run in the same process on the same cases:
 
-  * `new`: today's defaults (wgd grows its particles above 80% of ln p, the evaluation k
-    follows the rate up to 65536, the image search in float32 up to 0.15 nats of error);
-  * `previous` (`--previous`): the defaults before that (1024 particles, k = 32768, float64
-    above 0.03 nats), by default on the higher-rate cases only, where they differ;
+  * `new`: today's defaults (wgd grows its particles above 80% of ln p up to 16384, trained
+    on a pool of 65536, the evaluation k follows the rate up to 65536, the image search in
+    float32 up to 0.15 nats of error);
+  * `previous` (`--previous`): the defaults before that (1024 particles on a pool of 32768,
+    k = 32768, float64 above 0.03 nats), by default on the higher-rate cases only;
   * `old` (`--old`): the defaults before this benchmark existed (beta-VAE, CNN log u).
 
     python benchmarks/image_sandwich.py [--cases=d2,d4,d2-high,d4-high] [--previous=high]
@@ -60,7 +61,7 @@ SETTINGS = {
     "new": (("wgd", {}), ("lower_bound", {})),
     # Before rate ceilings were acted on: no particle growth, no k for the rate, float64 where
     # the float32 error at the samples passed the library's 0.03 nats.
-    "previous": (("wgd", dict(grow_above=0.0, max_particles=0)),
+    "previous": (("wgd", dict(grow_above=0.0, max_particles=0, train_pool=32_768)),
                  ("lower_bound", dict(max_eval_k=0, max_float32_error=0.03))),
     "old": (("upper_bound", {}),
             ("lower_bound", dict(model="mlp", k=1024, eval_k=None, m=30, steps=2000, lr=1e-3,

@@ -53,6 +53,9 @@ class WGDConfig(config.Config):
       "of the last run's split in place, up to --wgd_max_particles; the point is the last "
       "run's (docs/estimators.md). 0: never.")
   growth: int = config.option(4, "WGD: factor of the particle count from one run to the next.")
+  grown_steps: int = config.option(
+      0, "WGD: training steps of each run after the first, started at the last run's "
+      "particles (0: --wgd_steps).")
   max_particles: int = config.option(
       0, "WGD: the most particles growth may reach; a point still above --wgd_grow_above of "
       "its ceiling there is marked at_ceiling (0: no growth).")
@@ -68,9 +71,10 @@ class WGDConfig(config.Config):
                  "block_elements", "checkpoint_every", "log_every", "steps_per_call"):
       if getattr(self, name) < 1:
         raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-    if self.steps < 0 or self.weight_updates_every < 0 or self.train_pool < 0:
-      raise ValueError(f"steps, weight_updates_every and train_pool must be >= 0, got "
-                       f"{self.steps}, {self.weight_updates_every}, {self.train_pool}")
+    if min(self.steps, self.grown_steps, self.weight_updates_every, self.train_pool) < 0:
+      raise ValueError(f"steps, grown_steps, weight_updates_every and train_pool must be >= 0, "
+                       f"got {self.steps}, {self.grown_steps}, {self.weight_updates_every}, "
+                       f"{self.train_pool}")
     if not self.lr > 0:
       raise ValueError(f"lr must be > 0, got {self.lr}")
     if not 0 <= self.lr_final_fraction <= 1:
@@ -96,14 +100,18 @@ PRESETS = {
 # Images (flattened; the GAN's): steps of 0.02 kernel widths per pixel, where the kernel is
 # wide per pixel (docs/results.md, "GAN images"); a pool, as the GAN samples slowly.
 # The default grows its particles where the rate passes 80% of ln p (`growth`): 1024, 4096,
-# then 8192, the cap that keeps a job within 10 minutes (jobs that grew to 8192 took 249-251 s
-# on 2 quiet cores: docs/estimators.md).
+# then 16384, the cap that keeps a job within 10 minutes. Grown runs start at the last run's
+# particles and train half the steps, which pays for the larger cap; a pool of 65536 keeps
+# 16384 particles from fitting the pool (GAN d = 4, lambda 2000, 2 quiet cores: 12.545
+# nats at 90.5% of ln 8192 in 278 s with 400 steps and a pool of 32768 (1024, 4096, 8192);
+# 12.449 at 86% of ln 16384 in 291 s with 200; 12.279 at 86% in 313 s with the pool of 65536;
+# docs/estimators.md).
 IMAGE_PRESETS = {
     "quick": dataclasses.replace(PRESETS["quick"], lr=0.02, eval_samples=4096,
                                  train_pool=4096),
-    "default": WGDConfig(particles=1024, steps=400, lr=0.02, train_pool=32_768,
+    "default": WGDConfig(particles=1024, steps=400, lr=0.02, train_pool=65_536,
                          eval_samples=16_384, eval_batch=1024, grow_above=0.8,
-                         max_particles=8192, screen_samples=2048),
+                         max_particles=16_384, grown_steps=200, screen_samples=2048),
     "paper": WGDConfig(particles=4096, steps=2000, lr=0.02, train_pool=65_536,
                        eval_samples=65_536, eval_batch=1024, grow_above=0.8,
                        max_particles=16_384, screen_samples=4096),

@@ -66,11 +66,13 @@ def _train_growing(training, held_out, config, lmbda, seed, context, name):
   job replays finished runs from their last checkpoints."""
   particles, initial, screened = config.particles, None, None
   while True:
-    run_config = config.override(particles=particles)
+    grown = particles != config.particles
+    steps = config.grown_steps if grown and config.grown_steps else config.steps
+    run_config = config.override(particles=particles, steps=steps)
     workdir = context.workdir
-    if workdir and particles != config.particles:
+    if workdir and grown:
       workdir = os.path.join(workdir, f"particles={particles}")
-    context.log(f"{name}: p={particles} particles, {config.steps} steps of {config.batch} "
+    context.log(f"{name}: p={particles} particles, {run_config.steps} steps of {config.batch} "
                 f"samples ({config.optimizer})")
     measure, result = trainer_lib.train(training, run_config, lmbda, seed, workdir,
                                         context.log, name, initial=initial)

@@ -90,11 +90,15 @@ GROWING = SMALL.override(particles=16, grow_above=0.8, growth=4, max_particles=1
                          screen_samples=8192)
 
 
-def test_particles_grow_until_the_rate_is_below_the_target_and_the_point_stays_valid():
+@pytest.mark.parametrize("grown_steps", [0, 100])
+def test_particles_grow_until_the_rate_is_below_the_target_and_the_point_stays_valid(
+    grown_steps):
   # N(0, I_2) at lambda = 30: R(D) = ln 30 = 3.4 nats at D = 1 / 30, beyond 0.8 ln 16 = 2.2.
+  # Grown runs start at the last run's particles, so a third of the steps keeps them tight.
   lines = []
   source = make_source("gaussian", dim=2)
-  record = _run(source, 30.0, GROWING, lines)
+  record = _run(source, 30.0, GROWING.override(grown_steps=grown_steps), lines)
+  assert record.steps == (grown_steps or GROWING.steps)
   grown = [line for line in lines if "split from these" in line]
   assert grown and "64 particles" in grown[0]
   assert record.ceiling_nats >= math.log(64) - 1e-6
