@@ -18,10 +18,10 @@ Cost: nothing where the last training batch's rate is below half the target (GAN
 lambda 300); else one screening pass over `screen_samples` samples per run. A run costs about
 its particle count times its steps (samples x particles x n per step). Grown runs train
 `grown_steps` (the image default: half of `steps`): they start at particles already placed,
-and WGD only has to pull the copies apart. So the image default's chain 1024, 4096, 16384
-costs about 11 times the first run's training; the cap is what keeps a job within its
-budget (docs/estimators.md). Every run trains for its full steps: no run cut short by a
-budget is ever evaluated.
+and WGD only has to pull the copies apart (measured, at one GAN case, to cost the point 1%:
+docs/estimators.md). So the image default's chain 1024, 4096, 16384 costs about 11 times
+the first run's training; the cap is what keeps a job within its budget. Every run trains
+for its full steps: no run cut short by a budget is ever evaluated.
 
 Validity: each run trains on training samples only, and the point is the last run's,
 measured on held-out samples as always (`evaluate`). The decision to grow never looks at those
