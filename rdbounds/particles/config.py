@@ -102,10 +102,8 @@ PRESETS = {
 # The default grows its particles where the rate passes 80% of ln p (`growth`): 1024, 4096,
 # then 16384, the cap that keeps a job within 10 minutes. Grown runs start at the last run's
 # particles and train half the steps, which pays for the larger cap; a pool of 65536 keeps
-# 16384 particles from fitting the pool (GAN d = 4, lambda 2000, 2 quiet cores: 12.545
-# nats at 90.5% of ln 8192 in 278 s with 400 steps and a pool of 32768 (1024, 4096, 8192);
-# 12.449 at 86% of ln 16384 in 291 s with 200; 12.279 at 86% in 313 s with the pool of 65536;
-# docs/estimators.md).
+# 16384 particles from fitting the pool (measured: docs/estimators.md, "More particles where
+# the rate needs them").
 IMAGE_PRESETS = {
     "quick": dataclasses.replace(PRESETS["quick"], lr=0.02, eval_samples=4096,
                                  train_pool=4096),
