@@ -18,7 +18,9 @@ training samples, with `HEADROOM` ln k:
     budget by the cost model.
 
 Validity does not depend on k or on this choice (any k gives a valid line); the choice uses
-training samples only.
+training samples only. Clearing the ceiling is needed for a tight line, not enough for one:
+at GAN d = 4, lambda 500 the best particle log u screened stopped rising at k = 65536, 11%
+below the upper bound (measured, docs/results.md); the warning says so.
 
 Cost model (seconds per draw, GAN images through 256 principal coordinates, 2 cores):
 draw + lift + log u scale with k, the search with k^2 (every start against every sample, a
@@ -115,4 +117,6 @@ def choose(upper_side_nats: float, eval_k: int, max_eval_k: int, draws: int,
                    f"{JOB_BUDGET_SECONDS / 60:.0f}-minute evaluation allow; a line clear of "
                    f"its ceiling needs --lb_eval_k={need} (about "
                    f"{seconds_per_draw(need) / 60:.0f} min per draw on 2 cores by "
-                   f"docs/estimators.md's cost model) and {spread}")
+                   f"docs/estimators.md's cost model) and {spread}; clear of its ceiling, "
+                   f"a line can still be held below the upper bound by its log u (measured: "
+                   f"docs/estimators.md, \"The evaluation k for the rate\")")
