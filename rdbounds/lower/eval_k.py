@@ -18,9 +18,9 @@ training samples, with `HEADROOM` ln k:
     budget by the cost model.
 
 Validity does not depend on k or on this choice (any k gives a valid line); the choice uses
-training samples only. Clearing the ceiling is needed for a tight line, not enough for one:
-at GAN d = 4, lambda 500 the best particle log u screened stopped rising at k = 65536, 11%
-below the upper bound (measured, docs/results.md); the warning says so.
+training samples only. Clearing the ceiling is needed for a tight line, not enough for one
+(measured on GAN images: docs/estimators.md, "The evaluation k for the rate"); the warning
+says so.
 
 Cost model (seconds per draw, GAN images through 256 principal coordinates, 2 cores):
 draw + lift + log u scale with k, the search with k^2 (every start against every sample, a

@@ -18,8 +18,8 @@ Cost: nothing where the last training batch's rate is below half the target (GAN
 lambda 300); else one screening pass over `screen_samples` samples per run. A run costs about
 its particle count times its steps (samples x particles x n per step). Grown runs train
 `grown_steps` (the image default: half of `steps`): they start at particles already placed,
-and WGD only has to pull the copies apart (measured, at one GAN case, to cost the point 1%:
-docs/estimators.md). So the image default's chain 1024, 4096, 16384 costs about 11 times
+and WGD only has to pull the copies apart (what that costs the point was measured at one GAN
+case: docs/estimators.md). So the image default's chain 1024, 4096, 16384 costs about 11 times
 the first run's training; the cap is what keeps a job within its budget. Every run trains
 for its full steps: no run cut short by a budget is ever evaluated.
 
