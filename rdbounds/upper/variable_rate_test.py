@@ -36,14 +36,17 @@ class LevelsTest(tf.test.TestCase):
     source = images.ImageFolderSource(folder, crop=64, test_fraction=0.25)
     config = pretrained.PRESETS["quick"].override(
         filters=16, latent_channels=16, hyper_channels=8, lambdas_per_pixel=(30.0, 3000.0),
-        steps=600, batch=4, lr=3e-3, steps_per_call=50, checkpoint_every=600, log_every=600)
+        steps=1200, batch=4, lr=3e-3, steps_per_call=50, checkpoint_every=1200,
+        log_every=1200)
     model, result = pretrained.train(source, config, log=lambda line: None)
-    self.assertEqual(result.steps, 600)
+    self.assertEqual(result.steps, 1200)
     low, high = (whole_images.evaluate(model.at(lmbda), source.held_out_images())
                  for lmbda in (30.0, 3000.0))
     objective = lambda ev, lmbda: ev.rate_per_pixel + lmbda * ev.distortion
-    # Measured: 0.54 against 0.72 at lambda 30, 43.1 against 43.6 at 3000; the high level
-    # spends 2.8 times the rate.
+    # Measured (2026-12-06, an AMD EPYC machine): 0.50 against 0.72 at lambda 30, 39.8 against
+    # 40.2 at 3000; the high level spends 3.4 times the rate. At 600 steps the levels had not
+    # parted at 3000 on this machine (44.29 against 44.19), while another machine's 600 steps
+    # had: the float rounding of the CPU's kernels moves so short a training run.
     self.assertLess(objective(low, 30.0), 0.9 * objective(high, 30.0))
     self.assertLess(objective(high, 3000.0), objective(low, 3000.0))
     self.assertGreater(high.rate_per_pixel, 2 * low.rate_per_pixel)
