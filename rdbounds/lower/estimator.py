@@ -195,7 +195,7 @@ def _trainer(source, job, schedule, projection, eval_k, context):
 def _eval_k_for_the_rate(log_u, source, config, upper_side, eval_k, lmbda, log) -> int:
   """The evaluation's k raised where the upper side's R + lambda D (`upper_side`, the
   particles' L_BA) nears ln k (`eval_k.choose`), within what finite held-out data allow; the
-  floor follows it (an untrained floor must fit the evaluation's k)."""
+  floor follows it as far as the body reaches (`particle_log_u.log_floor_for_raised_k`)."""
   most = config.max_eval_k
   groups = 2 * config.m * config.eval_seeds
   if source.held_out_samples is not None:
@@ -204,8 +204,10 @@ def _eval_k_for_the_rate(log_u, source, config, upper_side, eval_k, lmbda, log) 
   if choice.note:
     log(choice.note)
   if choice.k != eval_k:
-    log_u.network.log_floor.assign(
-        particle_log_u.initial_log_floor(choice.k, config.floor_margin))
+    log_floor = particle_log_u.log_floor_for_raised_k(choice.k, eval_k, config.floor_margin,
+                                                      upper_side)
+    log_u.network.log_floor.assign(log_floor)
+    log(f"lower_bound: log floor {log_floor:.3g} for k={choice.k}")
   return choice.k
 
 
