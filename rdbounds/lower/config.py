@@ -14,6 +14,7 @@ from typing import List, Literal, Optional, Tuple
 
 from rdbounds import config
 from rdbounds import estimators
+from rdbounds.lower import eval_k as eval_k_lib
 from rdbounds.lower import finite_data
 from rdbounds.lower.search.options import SearchOptions
 
@@ -33,9 +34,10 @@ class LowerBoundConfig(config.Config):
       None, "Lower bound: samples per evaluation draw (none: k); the ceiling is ln eval_k.")
   max_eval_k: int = config.option(
       0, "Lower bound: an untrained particle log u whose WGD L_BA (the upper side's R + "
-      "lambda D) is above 0.64 ln eval_k raises eval_k until 0.64 ln k clears it, up to this "
-      "and what a job's budget affords; beyond, the log names the k and Dask workers a line "
-      "clear of its ceiling needs (rdbounds/lower/eval_k.py). 0: never.")
+      f"lambda D) is above {eval_k_lib.HEADROOM:g} ln eval_k raises eval_k until "
+      f"{eval_k_lib.HEADROOM:g} ln k clears it, up to this and what a job's budget affords; "
+      "beyond, the log names the k and Dask workers a line clear of its ceiling needs "
+      "(rdbounds/lower/eval_k.py). 0: never.")
   m: int = config.option(10, "Lower bound: evaluation draws per half (2M per seed).")
   eval_seeds: int = config.option(1, "Lower bound: evaluation seeds, pooled.")
   eval_seed: int = config.option(
@@ -179,7 +181,7 @@ _TRAINED_FLOOR = dict(floor_margin=1.0, kernel_fraction=1.0)
 # times faster than in float64 (not yet measured at the preset's k). A float32
 # search that cannot converge runs again in float64 (`search.exhaustive.climb`).
 IMAGE_SEARCH = SearchOptions(prune_margin=3.0, tol=1e-4, max_float32_error=0.15)
-# Where the WGD particles' L_BA (the upper side's R + lambda D) passes 0.64 ln 32768 = 6.65 nats
+# Where the WGD particles' L_BA (the upper side's R + lambda D) passes `eval_k.HEADROOM` ln 32768
 # the evaluation k rises, up to 65536 (the cost model would afford about 84000 in 18 minutes;
 # `eval_k`; docs/estimators.md).
 # M = 6 (12 draws): at M = 3 the interval held its level but its width was erratic (three xi
