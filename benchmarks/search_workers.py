@@ -8,8 +8,10 @@ untrained particle log u (WGD's particles on the training pool, the floor for th
 times one held-out draw (evaluation seed 1): the draw, log u + lift, and the search (of the
 lifted samples, without the lift's ~1e-12 rounding term) in this process (`--workers=0`)
 and on a LocalCluster of N single-threaded worker processes for each N in `--workers`, with
-log C_k beside each (the same sup: equal to float rounding). The last column is the cost
-model's seconds per draw (`rdbounds/lower/eval_k.py`) for comparison.
+log C_k beside each (the same sup: equal to float rounding). Then the cost model's seconds
+per draw (`rdbounds/lower/eval_k.py`), priced with this machine's probes
+(`rdbounds/lower/machine_speed.py`), and the two ratios the model holds as measured here:
+where they differ from `eval_k`'s constants the model misprices this case.
 
     python benchmarks/search_workers.py [--cases=d4-2000] [--ks=16384,32768,65536]
         [--workers=0,1,2]
@@ -39,6 +41,7 @@ from rdbounds import streams  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import config as lb_config  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import estimator  # pylint: disable=g-import-not-at-top
 from rdbounds.lower import eval_k  # pylint: disable=g-import-not-at-top
+from rdbounds.lower import machine_speed  # pylint: disable=g-import-not-at-top
 from rdbounds.lower.search import exhaustive  # pylint: disable=g-import-not-at-top
 from rdbounds.lower.search import spread  # pylint: disable=g-import-not-at-top
 from rdbounds.sources import pooled  # pylint: disable=g-import-not-at-top
@@ -93,7 +96,9 @@ def main(argv):
   config = lb_config.IMAGE_PRESETS["default"]
   print("Seconds per lower-bound draw of k GAN images (default image preset, untrained "
         "particle log u, evaluation seed 1): draw, log u + lift, search; log C_k (nats); the "
-        "cost model's seconds per draw")
+        "cost model's seconds per draw on this machine (its probes: rdbounds/lower/"
+        "machine_speed.py), and the ratios the model holds, measured: (draw + log u + lift) "
+        "/ (k t_draw), search / (k^2 t_pair)")
   # Each case and k: one log u (its floor set for k) and one draw, searched every way.
   prepared = []
   for name in FLAGS.cases:
@@ -102,6 +107,9 @@ def main(argv):
     units = rescaled.Rescaled.of(sources.build(spec), 0)
     standardized = units.lmbda(lmbda)
     projection = estimator.principal_projection(units, config, 0)
+    speed = machine_speed.measure(units)
+    print(f"{name}: probes t_draw {speed.draw_seconds_per_sample:.3g} s per sample, t_pair "
+          f"{speed.pair_seconds:.3g} s per pair", flush=True)
     for k in (int(k) for k in FLAGS.ks):
       log_u = estimator.build_log_u(units, config, 0)
       estimator.start_particles(log_u, pooled.training_source(units, config.train_pool, 0),
@@ -115,9 +123,9 @@ def main(argv):
       lifted = projection.lift(x.numpy())
       lifted_s = time.time() - started
       prepared.append((name, k, standardized, lifted, log_w, drawn, lifted_s,
-                       x.shape[1] * x.shape[2] * x.shape[3]))
+                       x.shape[1] * x.shape[2] * x.shape[3], speed))
   for label, where in _clusters():
-    for name, k, lmbda, lifted, log_w, drawn, lifted_s, n in prepared:
+    for name, k, lmbda, lifted, log_w, drawn, lifted_s, n, speed in prepared:
       workers = getattr(where, "workers", 1)
       for rows in (256, 512):  # traced (twice: then for any shape) before the timed call
         exhaustive.find_mode(lifted[:rows], log_w[:rows], lmbda, options=config.search_options,
@@ -130,7 +138,9 @@ def main(argv):
             f"{lifted_s:5.1f} s  search {searched:7.1f} s  log C_k {float(result.log_c):.6f}"
             f"  ({'float64' if bool(result.float64) else 'float32'}, "
             f"{int(result.iterations)} iterations)  model "
-            f"{eval_k.seconds_per_draw(k, workers):7.1f} s", flush=True)
+            f"{eval_k.seconds_per_draw(k, speed, workers):7.1f} s  ratios "
+            f"{(drawn + lifted_s) / (k * speed.draw_seconds_per_sample):.2f}, "
+            f"{searched * workers / (k * k * speed.pair_seconds):.2f}", flush=True)
 
 
 if __name__ == "__main__":

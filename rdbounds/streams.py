@@ -17,6 +17,7 @@ KMEANS = 2**22 + 1  # upper bound: the samples k-means clusters to start the mix
 LB_PROJECTION = 2**23  # lower bound: the samples whose principal directions lift the draws
 TRAINING_POOL = 2**24  # sources.pooled: the pool training draws come from (chunks: +j)
 CODEC_FIT = 1  # codecs: the samples a codec is fitted on (codecs train no steps)
+SPEED_PROBE = 2**26  # lower bound: samples drawn only to time the machine (`machine_speed`)
 
 # Held-out samples (split "test").
 LB_EVALUATION = 7_919  # lower bound: the 2M evaluation draws of k samples

@@ -35,7 +35,7 @@ class LowerBoundConfig(config.Config):
   max_eval_k: int = config.option(
       0, "Lower bound: an untrained particle log u whose WGD L_BA (the upper side's R + "
       f"lambda D) is above {eval_k_lib.HEADROOM:g} ln eval_k raises eval_k until "
-      f"{eval_k_lib.HEADROOM:g} ln k clears it, up to this and what a job's budget affords; "
+      f"{eval_k_lib.HEADROOM:g} ln k clears it, up to this and what the job's 20 minutes afford on this machine; "
       "beyond, the log names the k and Dask workers a line clear of its ceiling needs "
       "(rdbounds/lower/eval_k.py). 0: never.")
   m: int = config.option(10, "Lower bound: evaluation draws per half (2M per seed).")
@@ -182,8 +182,8 @@ _TRAINED_FLOOR = dict(floor_margin=1.0, kernel_fraction=1.0)
 # search that cannot converge runs again in float64 (`search.exhaustive.climb`).
 IMAGE_SEARCH = SearchOptions(prune_margin=3.0, tol=1e-4, max_float32_error=0.15)
 # Where the WGD particles' L_BA (the upper side's R + lambda D) passes `eval_k.HEADROOM` ln 32768
-# the evaluation k rises, up to 65536 (the cost model would afford about 84000 in 18 minutes;
-# `eval_k`; docs/estimators.md).
+# the evaluation k rises, up to 65536 and what the cost model, priced by the machine's own
+# probes, fits in the job's 20 minutes (`eval_k`; docs/estimators.md).
 # M = 6 (12 draws): at M = 3 the interval held its level but its width was erratic (three xi
 # give the bootstrap-t half of the union few distinct resamples); at M = 6 it held and stayed
 # narrow (docs/method.md, "The confidence interval"; job times in docs/results.md).

@@ -21,6 +21,7 @@ from rdbounds.lower import eval_k as eval_k_lib
 from rdbounds.lower import conv
 from rdbounds.lower import evaluator
 from rdbounds.lower import finite_data
+from rdbounds.lower import machine_speed
 from rdbounds.lower import models
 from rdbounds.lower import particle_log_u
 from rdbounds.lower import trainer as trainer_lib
@@ -99,7 +100,7 @@ def run(source, job, context) -> List[curves.Record]:
   snapshot = build_log_u(units, config, job.seed)  # evaluated copy, taken at each lambda
   train = None
   if not job.trained_by:
-    train, eval_k = _trainer(units, job, schedule, projection, eval_k, context)
+    train, eval_k = _trainer(units, job, schedule, projection, eval_k, context, started)
   records = []
   for lmbda in job.requested_lambdas:
     step = _snapshot_at(lmbda, schedule.step_at(units.lmbda(lmbda)), snapshot, train, job,
@@ -159,14 +160,16 @@ def _evaluate(snapshot, units, lmbda, job, projection, eval_k, log) -> evaluator
   return evaluation
 
 
-def _trainer(source, job, schedule, projection, eval_k, context):
+def _trainer(source, job, schedule, projection, eval_k, context, started):
   """`(trainer, eval_k)`: the job's `LowerBoundTrainer` (checkpoints in the job's model
   folder), on a pool of `train_pool` training samples if set; particles start from WGD on
   the same draws. `eval_k`: the evaluation's k after any fitting to finite data, returned
-  raised where an untrained particle log u meets its ceiling (`eval_k.choose`)."""
+  raised where an untrained particle log u meets its ceiling (`eval_k.choose`), within what
+  the job started at `started` (time.time()) has left of its time."""
   config = job.config
   lambdas = job.requested_lambdas
   log_u = build_log_u(source, config, job.seed)
+  data = source
   source = pooled.training_source(source, config.train_pool, job.seed, context.log)
   train = trainer_lib.LowerBoundTrainer(
       log_u, source, schedule, k=config.k, seed=job.seed, lr=config.lr,
@@ -183,8 +186,8 @@ def _trainer(source, job, schedule, projection, eval_k, context):
     upper_side = start_particles(log_u, source, config, schedule.start, floor_k, job.seed,
                                  context.log)
     if config.max_eval_k and not schedule.num_steps and len(lambdas) == 1:
-      eval_k = _eval_k_for_the_rate(log_u, source, config, upper_side, eval_k, lambdas[0],
-                                    context.log)
+      eval_k = _eval_k_for_the_rate(log_u, data, config, upper_side, eval_k, lambdas[0],
+                                    job.seed, started, context.log)
   context.log(f"lower_bound: k={config.k} {len(lambdas)} lambda(s) "
               f"{','.join(f'{l:g}' for l in lambdas)}, {schedule.num_steps} steps"
               + (f", annealed from {config.anneal_from or lambdas[0]:g}" if config.anneal
@@ -192,15 +195,21 @@ def _trainer(source, job, schedule, projection, eval_k, context):
   return train, eval_k
 
 
-def _eval_k_for_the_rate(log_u, source, config, upper_side, eval_k, lmbda, log) -> int:
+def _eval_k_for_the_rate(log_u, source, config, upper_side, eval_k, lmbda, seed, started,
+                         log) -> int:
   """The evaluation's k raised where the upper side's R + lambda D (`upper_side`, the
-  particles' L_BA) nears ln k (`eval_k.choose`), within what finite held-out data allow; the
+  particles' L_BA) nears ln k (`eval_k.choose`), within what finite held-out data allow and
+  what the job's time left affords on this machine (`machine_speed`, probed only here); the
   floor follows it as far as the body reaches (`particle_log_u.log_floor_for_raised_k`)."""
   most = config.max_eval_k
   groups = 2 * config.m * config.eval_seeds
   if source.held_out_samples is not None:
     most = min(most, source.held_out_samples // groups)
-  choice = eval_k_lib.choose(upper_side, eval_k, most, groups, lmbda)
+  if eval_k_lib.needed_k(upper_side) <= eval_k:
+    return eval_k
+  speed = machine_speed.measure(source, seed)
+  budget = eval_k_lib.JOB_SECONDS - (time.time() - started)
+  choice = eval_k_lib.choose(upper_side, eval_k, most, groups, lmbda, speed, budget)
   if choice.note:
     log(choice.note)
   if choice.k != eval_k:

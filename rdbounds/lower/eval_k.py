@@ -9,9 +9,8 @@ estimate of the upper side's R + lambda D on training samples, with `HEADROOM` l
 
   * below: the preset's k;
   * above: the smallest k whose HEADROOM ln k clears it (`needed_k`), but at most
-    `max_eval_k` and what the cost model below fits in a job's evaluation budget in one
-    process (`affordable_k`; a fixed number, so a job's k never depends on the machine or
-    the executor it runs on);
+    `max_eval_k` and what the cost model below fits, on this machine, in what the job's
+    `JOB_SECONDS` leave for the evaluation (`affordable_k`); never below the preset's k;
   * still above there: the evaluation runs at that k, and the log names the k that would
     clear it and how many workers (`--dask`, `search.spread`) would keep a job within its
     budget by the cost model.
@@ -21,32 +20,41 @@ training samples only. Clearing the ceiling is needed for a tight line, not enou
 (measured on GAN images: docs/estimators.md, "The evaluation k for the rate"); the warning
 says so.
 
-Cost model (seconds per draw, GAN images through 256 principal coordinates, 2 cores):
-draw + lift + log u scale with k, the search with k^2 (every start against every sample, a
-few sweeps before pruning takes over) and, spread, with k^2 / W:
+Cost model (seconds per draw, GAN images through 256 principal coordinates): draw + lift +
+log u scale with k, the search with k^2 (every start against every sample, a few sweeps
+before pruning takes over) and, spread, with k^2 / W:
 
-    seconds(k, W) = DRAW_SECONDS_PER_SAMPLE k + SEARCH_SECONDS_PER_PAIR k^2 / W
+    seconds(k, W) = DRAW_PROBES_PER_SAMPLE t_draw k + SEARCH_PROBES_PER_PAIR t_pair k^2 / W
 
-The constants are fitted to `benchmarks/search_workers.py` at d = 4, lambda 2000 (one case,
-measured: the search's share depends on the landscape); docs/estimators.md tabulates them.
+t_draw and t_pair are the machine's own probes (`machine_speed`): two 2-core machines of
+the same kind here drew GAN images 4.6x apart and searched about 6x apart, so seconds
+fitted on one would not price a job on the other. A raised k therefore depends on the
+machine (the log names it, the record's ceiling is its ln k; `--lb_max_eval_k=0` keeps
+`--lb_eval_k` as given). The two ratios are fitted to one case, `benchmarks/search_workers.py`
+at d = 4, lambda 1000, k = 65536 (measured: the search's share depends on the landscape);
+docs/estimators.md tabulates them.
 """
 
 import math
 from typing import NamedTuple, Optional
+
+from rdbounds.lower import machine_speed
 
 # A line is clear of its ceiling where the upper side's R + lambda D is below this share of
 # ln k. Measured on GAN images at k = 32768 (docs/results.md, "Higher rates"): lines with the
 # upper side at 0.63 and 0.65 ln k closed within 10%; at 0.66 and 0.68 they did not, and
 # twice the k (with the floor of `particle_log_u.log_floor_for_raised_k`) closed them.
 HEADROOM = 0.64
-# seconds(k, W) above, fitted to one draw of GAN images at d = 4, lambda 2000 on 2 quiet cores
-# (benchmarks/search_workers.py; docs/estimators.md): 8.4 s to draw 32768 images and 3.3 s for
-# log u and the lift; 2.5 s to search at k = 16384, 9.1 s at 32768 (float32).
-DRAW_SECONDS_PER_SAMPLE = (8.4 + 3.3) / 32768
-SEARCH_SECONDS_PER_PAIR = 9.1 / 32768**2
-# What one lower-bound job's evaluation may take: the issue's 20 minutes on 2 cores, less
-# about 2 for the job's WGD particles, training pool and projection.
-JOB_BUDGET_SECONDS = 1080.0
+# seconds(k, W) above in probe units, fitted to one draw of GAN images at d = 4, lambda 1000,
+# k = 65536, 2 quiet cores (benchmarks/search_workers.py, the probes taken in the same
+# process; docs/estimators.md): the draw, log u and the lift took 127 s, 1.42 t_draw per
+# sample; the search 234 s, 3.81 t_pair per pair (at k = 32768: 1.11 and 3.27; the search
+# takes more sweeps at the larger k).
+DRAW_PROBES_PER_SAMPLE = 1.42
+SEARCH_PROBES_PER_PAIR = 3.8
+# What one lower-bound job may take: the issue's 20 minutes on 2 cores. The evaluation gets
+# what the job's WGD particles, training pool and projection leave of it.
+JOB_SECONDS = 1200.0
 
 
 def _rounded_up(k: int) -> int:
@@ -61,27 +69,36 @@ def needed_k(upper_side_nats: float) -> int:
   return _rounded_up(max(2, math.ceil(math.exp(upper_side_nats / HEADROOM))))
 
 
-def affordable_k(draws: int, budget: float = JOB_BUDGET_SECONDS) -> int:
-  """The largest k (a multiple of 1024) whose `draws` draws fit `budget` seconds in one
-  process by the cost model."""
-  a, c = DRAW_SECONDS_PER_SAMPLE, SEARCH_SECONDS_PER_PAIR
-  per_draw = budget / max(1, draws)
+def _per_sample_and_pair(speed: machine_speed.Speed):
+  """The cost model's seconds per sample (a) and per search pair (c) on a machine of `speed`."""
+  return (DRAW_PROBES_PER_SAMPLE * speed.draw_seconds_per_sample,
+          SEARCH_PROBES_PER_PAIR * speed.pair_seconds)
+
+
+def seconds_per_draw(k: int, speed: machine_speed.Speed, workers: int = 1) -> float:
+  """The cost model's seconds for one draw of k (module docstring)."""
+  a, c = _per_sample_and_pair(speed)
+  return a * k + c * k * k / max(1, workers)
+
+
+def affordable_k(draws: int, budget: float, speed: machine_speed.Speed) -> int:
+  """The largest k (a multiple of 1024, at least 1024) whose `draws` draws fit `budget`
+  seconds in one process by the cost model."""
+  a, c = _per_sample_and_pair(speed)
+  per_draw = max(0.0, budget) / max(1, draws)
   k = (-a + math.sqrt(a * a + 4.0 * c * per_draw)) / (2.0 * c)
   return max(1024, int(k) // 1024 * 1024)
 
 
-def seconds_per_draw(k: int, workers: int = 1) -> float:
-  """The cost model's seconds for one draw of k (module docstring)."""
-  return DRAW_SECONDS_PER_SAMPLE * k + SEARCH_SECONDS_PER_PAIR * k * k / max(1, workers)
-
-
-def workers_for(k: int, draws: int, budget: float = JOB_BUDGET_SECONDS) -> Optional[int]:
+def workers_for(k: int, draws: int, budget: float,
+                speed: machine_speed.Speed) -> Optional[int]:
   """Workers that keep `draws` draws of k within `budget` seconds by the cost model; None
   when the draws alone (drawn in one process) take longer."""
-  per_draw = budget / draws - DRAW_SECONDS_PER_SAMPLE * k
+  a, c = _per_sample_and_pair(speed)
+  per_draw = budget / draws - a * k
   if per_draw <= 0:
     return None
-  return max(1, math.ceil(SEARCH_SECONDS_PER_PAIR * k * k / per_draw))
+  return max(1, math.ceil(c * k * k / per_draw))
 
 
 class Choice(NamedTuple):
@@ -90,34 +107,37 @@ class Choice(NamedTuple):
   note: str
 
 
-def choose(upper_side_nats: float, eval_k: int, max_eval_k: int, draws: int,
-           lmbda: float) -> Choice:
+def choose(upper_side_nats: float, eval_k: int, max_eval_k: int, draws: int, lmbda: float,
+           speed: machine_speed.Speed, budget: float) -> Choice:
   """The k to evaluate at (module docstring).
 
   Args:
     upper_side_nats: an estimate of the upper bound's R + lambda D (nats).
     eval_k: the preset's (or user's) evaluation k. max_eval_k: the most it may be raised to.
     draws: draws the evaluation makes (2M per group). lmbda: for the log line.
+    speed: this machine's probes. budget: seconds the evaluation may take.
   """
   need = needed_k(upper_side_nats)
   if need <= eval_k:
     return Choice(eval_k, "")
-  k = max(eval_k, min(need, max_eval_k, affordable_k(draws)))
+  k = max(eval_k, min(need, max_eval_k, affordable_k(draws, budget, speed)))
   ceiling = HEADROOM * math.log(k)
+  minutes = draws * seconds_per_draw(k, speed) / 60
   if k >= need:
     return Choice(k, f"lower_bound: lambda={lmbda:g}: the upper side's R + lambda D, about "
                      f"{upper_side_nats:.3g} nats, is above {HEADROOM:g} ln {eval_k}; "
-                     f"evaluating at k={k} ({HEADROOM:g} ln k = {ceiling:.3g})")
-  workers = workers_for(need, draws)
-  spread = (f"about {workers} Dask workers (--dask=tcp://HOST:PORT) to stay within "
-            f"{JOB_BUDGET_SECONDS / 60:.0f} minutes" if workers
-            else "more time than one job's budget: drawing the samples alone takes longer")
+                     f"evaluating at k={k} ({HEADROOM:g} ln k = {ceiling:.3g}; about "
+                     f"{minutes:.0f} min on this machine by the cost model)")
+  workers = workers_for(need, draws, budget, speed)
+  spread = (f"about {workers} Dask workers like this machine (--dask=tcp://HOST:PORT) to "
+            f"stay within the {budget / 60:.0f} minutes left" if workers
+            else "more time than the job has left: drawing the samples alone takes longer")
   return Choice(k, f"warning: lower_bound: lambda={lmbda:g}: the upper side's R + lambda D, "
                    f"about {upper_side_nats:.3g} nats, is above {HEADROOM:g} ln k = "
-                   f"{ceiling:.3g} at k={k}, the most --lb_max_eval_k and a job's "
-                   f"{JOB_BUDGET_SECONDS / 60:.0f}-minute evaluation allow; a line clear of "
-                   f"its ceiling needs --lb_eval_k={need} (about "
-                   f"{seconds_per_draw(need) / 60:.0f} min per draw on 2 cores by "
+                   f"{ceiling:.3g} at k={k} (about {minutes:.0f} min on this machine), the "
+                   f"most --lb_max_eval_k and the job's {JOB_SECONDS / 60:.0f} minutes allow; "
+                   f"a line clear of its ceiling needs --lb_eval_k={need} (about "
+                   f"{seconds_per_draw(need, speed) / 60:.0f} min per draw here by "
                    f"docs/estimators.md's cost model) and {spread}; clear of its ceiling, "
                    f"a line can still be held below the upper bound by its log u (measured: "
                    f"docs/estimators.md, \"The evaluation k for the rate\")")

@@ -5,6 +5,11 @@ and the k the cost model names do fit the budget."""
 import math
 
 from rdbounds.lower import eval_k
+from rdbounds.lower import machine_speed
+
+# The probes of this session's machine (docs/estimators.md) and of one five times as fast.
+SLOW = machine_speed.Speed(draw_seconds_per_sample=1.36e-3, pair_seconds=1.43e-8)
+FAST = machine_speed.Speed(SLOW.draw_seconds_per_sample / 5, SLOW.pair_seconds / 5)
 
 
 def test_needed_k_clears_the_upper_side_and_overshoots_by_at_most_a_sixteenth():
@@ -18,29 +23,45 @@ def test_needed_k_clears_the_upper_side_and_overshoots_by_at_most_a_sixteenth():
 
 
 def test_k_is_raised_up_to_its_caps_and_named_beyond_them():
-  draws = 6
-  assert eval_k.choose(5.0, 32768, 65536, draws, 300.0) == (32768, "")
-  raised = eval_k.choose(6.86, 32768, 65536, draws, 4000.0)  # exp(6.86 / 0.64) = 45195
+  draws, budget = 6, 1080.0
+  assert eval_k.choose(5.0, 32768, 65536, draws, 300.0, FAST, budget) == (32768, "")
+  raised = eval_k.choose(6.86, 32768, 65536, draws, 4000.0, FAST, budget)  # exp(6.86/.64) = 45195
   assert raised.k == eval_k.needed_k(6.86) and 45195 <= raised.k < 48200
   assert f"evaluating at k={raised.k}" in raised.note
-  capped = eval_k.choose(8.2, 32768, 65536, draws, 500.0)  # needs 367k
-  assert capped.k == min(65536, eval_k.affordable_k(draws)) and capped.k < 360_000
+  capped = eval_k.choose(8.2, 32768, 65536, draws, 500.0, FAST, budget)  # needs 367k
+  assert capped.k == 65536
   assert capped.note.startswith("warning:") and "\n" not in capped.note
   assert f"--lb_eval_k={eval_k.needed_k(8.2)}" in capped.note
   # The user's own --lb_max_eval_k binds too; below the preset's k nothing is lowered.
-  assert eval_k.choose(8.2, 32768, 40960, draws, 500.0).k == 40960
-  assert eval_k.choose(8.2, 32768, 0, draws, 500.0).k == 32768
+  assert eval_k.choose(8.2, 32768, 40960, draws, 500.0, FAST, budget).k == 40960
+  assert eval_k.choose(8.2, 32768, 0, draws, 500.0, FAST, budget).k == 32768
+
+
+def test_a_slower_machine_or_less_time_left_raises_k_less_never_below_the_preset():
+  draws = 12
+  fast = eval_k.choose(7.1, 32768, 65536, draws, 5000.0, FAST, 1080.0)
+  slow = eval_k.choose(7.1, 32768, 65536, draws, 5000.0, SLOW, 1080.0)
+  late = eval_k.choose(7.1, 32768, 65536, draws, 5000.0, FAST, 300.0)
+  assert fast.k == 65536  # needs about 65536: the fast machine affords it in 18 minutes
+  assert slow.k < fast.k and late.k < fast.k
+  assert draws * eval_k.seconds_per_draw(slow.k, SLOW) <= 1080.0 or slow.k == 32768
+  assert slow.note.startswith("warning:")
+  assert eval_k.choose(7.1, 32768, 65536, draws, 5000.0, SLOW, -60.0).k == 32768
 
 
 def test_what_the_model_affords_and_the_workers_it_names_fit_the_budget():
-  draws, budget = 6, eval_k.JOB_BUDGET_SECONDS
-  k = eval_k.affordable_k(draws)
-  assert draws * eval_k.seconds_per_draw(k) <= budget
-  assert draws * eval_k.seconds_per_draw(k + 1024) > budget
-  for k in (65536, 131072, 196608):
-    workers = eval_k.workers_for(k, draws)
-    assert draws * eval_k.seconds_per_draw(k, workers) <= budget
-    if workers > 1:
-      assert draws * eval_k.seconds_per_draw(k, workers - 1) > budget
-  # Where drawing alone overruns the budget no number of workers helps.
-  assert eval_k.workers_for(2**20, draws) is None
+  draws, budget = 6, 1080.0
+  for speed in (SLOW, FAST):
+    k = eval_k.affordable_k(draws, budget, speed)
+    assert draws * eval_k.seconds_per_draw(k, speed) <= budget
+    assert draws * eval_k.seconds_per_draw(k + 1024, speed) > budget
+    for k in (65536, 131072, 196608):
+      workers = eval_k.workers_for(k, draws, budget, speed)
+      if workers is None:  # drawing alone overruns the budget
+        assert draws * eval_k.seconds_per_draw(k, speed, workers=10**9) > budget
+        continue
+      assert draws * eval_k.seconds_per_draw(k, speed, workers) <= budget
+      if workers > 1:
+        assert draws * eval_k.seconds_per_draw(k, speed, workers - 1) > budget
+    # Where drawing alone overruns the budget no number of workers helps.
+    assert eval_k.workers_for(2**20, draws, budget, speed) is None

@@ -1,0 +1,77 @@
+"""How fast this machine does the two kinds of work in a lower-bound evaluation draw.
+
+A draw of k samples costs drawing them (and log u, and the lift: ~k) and the exhaustive mode
+search (~k^2; `eval_k`'s cost model). Two 2-core machines of the same kind here differed
+4.6x at drawing GAN images and about 6x at the search (docs/estimators.md, "What a draw
+costs"), so seconds fitted on one machine do not price a job on another. This module times
+one small piece of each kind, the same fixed work on any machine; `eval_k` holds the cost
+model in units of these two probes.
+
+  * `draw_seconds_per_sample`: drawing `DRAW_PROBE_SAMPLES` training samples from the
+    source, after one call that compiles (the source's own generator, so a larger image or
+    another generator is priced as it is).
+  * `pair_seconds`: one mean-shift step (`search.mean_shift.step`, the search's inner loop)
+    of `PAIR_PROBE_POINTS` points against `PAIR_PROBE_SAMPLES` samples in
+    `PAIR_PROBE_COORDINATES` coordinates, float32, per (point, sample) pair.
+
+Each is the least of a few timings (the one least disturbed by other work; the pair probe,
+0.1-0.2 s a call, takes more of them). Measured, not proven: a probe of about ten seconds
+stands in for a job of minutes, and two probes on one machine differ by up to about 20%.
+"""
+
+import time
+from typing import NamedTuple
+
+import tensorflow as tf
+
+from rdbounds import streams
+from rdbounds.lower.search import mean_shift
+
+DRAW_PROBE_SAMPLES = 2048
+PAIR_PROBE_POINTS = 512  # the search's chunk of starts
+PAIR_PROBE_SAMPLES = 16384
+PAIR_PROBE_COORDINATES = 256  # the image presets' principal coordinates
+DRAW_REPEATS = 3
+PAIR_REPEATS = 9
+
+
+class Speed(NamedTuple):
+  """Seconds this machine takes per unit of each kind of work (module docstring)."""
+  draw_seconds_per_sample: float
+  pair_seconds: float
+
+
+def _least_seconds(work, repeats: int) -> float:
+  """The least wall time of `repeats` calls of `work` (after one call that compiles)."""
+  work()
+  times = []
+  for _ in range(repeats):
+    start = time.perf_counter()
+    work()
+    times.append(time.perf_counter() - start)
+  return min(times)
+
+
+def draw_seconds_per_sample(source, seed: int = 0) -> float:
+  """Seconds per training sample drawn from `source` (a `base.Source`)."""
+  def draw():
+    return source.sample(DRAW_PROBE_SAMPLES, seed=(seed, streams.SPEED_PROBE),
+                         split="train").numpy()
+  return _least_seconds(draw, DRAW_REPEATS) / DRAW_PROBE_SAMPLES
+
+
+def pair_seconds() -> float:
+  """Seconds per (point, sample) pair of one mean-shift step, float32."""
+  generator = tf.random.Generator.from_seed(0)
+  x = generator.normal([PAIR_PROBE_SAMPLES, PAIR_PROBE_COORDINATES])
+  log_w = tf.zeros([PAIR_PROBE_SAMPLES])
+  form = mean_shift.Form.build(x, log_w, tf.constant(1.0 / PAIR_PROBE_COORDINATES), gram=False)
+  positions = x[:PAIR_PROBE_POINTS]
+  step = tf.function(lambda: mean_shift.step(form, positions).log_value)
+  return (_least_seconds(lambda: step().numpy(), PAIR_REPEATS)
+          / (PAIR_PROBE_POINTS * PAIR_PROBE_SAMPLES))
+
+
+def measure(source, seed: int = 0) -> Speed:
+  """Both probes on this machine, for draws from `source`."""
+  return Speed(draw_seconds_per_sample(source, seed), pair_seconds())
