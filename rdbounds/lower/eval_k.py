@@ -36,9 +36,10 @@ docs/estimators.md tabulates them.
 """
 
 import math
-from typing import NamedTuple, Optional
+from typing import TYPE_CHECKING, NamedTuple, Optional
 
-from rdbounds.lower import machine_speed
+if TYPE_CHECKING:  # machine_speed loads TensorFlow; flags are built from this module without it
+  from rdbounds.lower import machine_speed
 
 # A line is clear of its ceiling where the upper side's R + lambda D is below this share of
 # ln k. Measured on GAN images at k = 32768 (docs/results.md, "Higher rates"): lines with the
@@ -69,19 +70,19 @@ def needed_k(upper_side_nats: float) -> int:
   return _rounded_up(max(2, math.ceil(math.exp(upper_side_nats / HEADROOM))))
 
 
-def _per_sample_and_pair(speed: machine_speed.Speed):
+def _per_sample_and_pair(speed: "machine_speed.Speed"):
   """The cost model's seconds per sample (a) and per search pair (c) on a machine of `speed`."""
   return (DRAW_PROBES_PER_SAMPLE * speed.draw_seconds_per_sample,
           SEARCH_PROBES_PER_PAIR * speed.pair_seconds)
 
 
-def seconds_per_draw(k: int, speed: machine_speed.Speed, workers: int = 1) -> float:
+def seconds_per_draw(k: int, speed: "machine_speed.Speed", workers: int = 1) -> float:
   """The cost model's seconds for one draw of k (module docstring)."""
   a, c = _per_sample_and_pair(speed)
   return a * k + c * k * k / max(1, workers)
 
 
-def affordable_k(draws: int, budget: float, speed: machine_speed.Speed) -> int:
+def affordable_k(draws: int, budget: float, speed: "machine_speed.Speed") -> int:
   """The largest k (a multiple of 1024, at least 1024) whose `draws` draws fit `budget`
   seconds in one process by the cost model."""
   a, c = _per_sample_and_pair(speed)
@@ -91,7 +92,7 @@ def affordable_k(draws: int, budget: float, speed: machine_speed.Speed) -> int:
 
 
 def workers_for(k: int, draws: int, budget: float,
-                speed: machine_speed.Speed) -> Optional[int]:
+                speed: "machine_speed.Speed") -> Optional[int]:
   """Workers that keep `draws` draws of k within `budget` seconds by the cost model; None
   when the draws alone (drawn in one process) take longer."""
   a, c = _per_sample_and_pair(speed)
@@ -108,7 +109,7 @@ class Choice(NamedTuple):
 
 
 def choose(upper_side_nats: float, eval_k: int, max_eval_k: int, draws: int, lmbda: float,
-           speed: machine_speed.Speed, budget: float) -> Choice:
+           speed: "machine_speed.Speed", budget: float) -> Choice:
   """The k to evaluate at (module docstring).
 
   Args:
@@ -120,7 +121,8 @@ def choose(upper_side_nats: float, eval_k: int, max_eval_k: int, draws: int, lmb
   need = needed_k(upper_side_nats)
   if need <= eval_k:
     return Choice(eval_k, "")
-  k = max(eval_k, min(need, max_eval_k, affordable_k(draws, budget, speed)))
+  affordable = affordable_k(draws, budget, speed)
+  k = max(eval_k, min(need, max_eval_k, affordable))
   ceiling = HEADROOM * math.log(k)
   minutes = draws * seconds_per_draw(k, speed) / 60
   if k >= need:
@@ -134,10 +136,20 @@ def choose(upper_side_nats: float, eval_k: int, max_eval_k: int, draws: int, lmb
             else "more time than the job has left: drawing the samples alone takes longer")
   return Choice(k, f"warning: lower_bound: lambda={lmbda:g}: the upper side's R + lambda D, "
                    f"about {upper_side_nats:.3g} nats, is above {HEADROOM:g} ln k = "
-                   f"{ceiling:.3g} at k={k} (about {minutes:.0f} min on this machine), the "
-                   f"most --lb_max_eval_k and the job's {JOB_SECONDS / 60:.0f} minutes allow; "
+                   f"{ceiling:.3g} at k={k}, {_what_holds(k, eval_k, max_eval_k, affordable)} "
+                   f"(about {minutes:.0f} min on this machine by the cost model, with "
+                   f"{budget / 60:.0f} of the job's {JOB_SECONDS / 60:.0f} minutes left); "
                    f"a line clear of its ceiling needs --lb_eval_k={need} (about "
                    f"{seconds_per_draw(need, speed) / 60:.0f} min per draw here by "
                    f"docs/estimators.md's cost model) and {spread}; clear of its ceiling, "
                    f"a line can still be held below the upper bound by its log u (measured: "
                    f"docs/estimators.md, \"The evaluation k for the rate\")")
+
+
+def _what_holds(k: int, eval_k: int, max_eval_k: int, affordable: int) -> str:
+  """Why the evaluation stops at k, below the k its rate needs, for the log."""
+  if max_eval_k <= affordable:
+    return "the most --lb_max_eval_k (and the held-out data) allow"
+  if k > eval_k:
+    return "the most the time left affords on this machine"
+  return "the preset's k: the time left affords no more on this machine"

@@ -32,6 +32,7 @@ def test_k_is_raised_up_to_its_caps_and_named_beyond_them():
   assert capped.k == 65536
   assert capped.note.startswith("warning:") and "\n" not in capped.note
   assert f"--lb_eval_k={eval_k.needed_k(8.2)}" in capped.note
+  assert "the most --lb_max_eval_k" in capped.note  # the cap held it, not the time
   # The user's own --lb_max_eval_k binds too; below the preset's k nothing is lowered.
   assert eval_k.choose(8.2, 32768, 40960, draws, 500.0, FAST, budget).k == 40960
   assert eval_k.choose(8.2, 32768, 0, draws, 500.0, FAST, budget).k == 32768
@@ -45,7 +46,7 @@ def test_a_slower_machine_or_less_time_left_raises_k_less_never_below_the_preset
   assert fast.k == 65536  # needs about 65536: the fast machine affords it in 18 minutes
   assert slow.k < fast.k and late.k < fast.k
   assert draws * eval_k.seconds_per_draw(slow.k, SLOW) <= 1080.0 or slow.k == 32768
-  assert slow.note.startswith("warning:")
+  assert slow.note.startswith("warning:") and "the time left" in slow.note
   assert eval_k.choose(7.1, 32768, 65536, draws, 5000.0, SLOW, -60.0).k == 32768
 
 

@@ -59,6 +59,10 @@ class WGDConfig(config.Config):
   max_particles: int = config.option(
       0, "WGD: the most particles growth may reach; a point still above --wgd_grow_above of "
       "its ceiling there is marked at_ceiling (0: no growth).")
+  max_seconds: float = config.option(
+      0.0, "WGD: growth starts no run that would end the job past this many seconds, "
+      "projected from the last run's training and screening times; a point left above "
+      "--wgd_grow_above of its ceiling is marked at_ceiling (0: no limit).")
   screen_samples: int = config.option(
       4096, "WGD: samples whose mean rate decides whether to grow (synthetic sources: fresh "
       "held-out draws, not the point's; finite data: training samples).")
@@ -79,6 +83,8 @@ class WGDConfig(config.Config):
       raise ValueError(f"lr must be > 0, got {self.lr}")
     if not 0 <= self.lr_final_fraction <= 1:
       raise ValueError(f"lr_final_fraction must lie in [0, 1], got {self.lr_final_fraction}")
+    if not self.max_seconds >= 0:
+      raise ValueError(f"max_seconds must be >= 0, got {self.max_seconds}")
     if not 0 <= self.grow_above < 1:
       raise ValueError(f"grow_above must lie in [0, 1), got {self.grow_above}")
     if self.growth < 2 or self.max_particles < 0 or self.screen_samples < 1:
@@ -100,7 +106,9 @@ PRESETS = {
 # Images (flattened; the GAN's): steps of 0.02 kernel widths per pixel, where the kernel is
 # wide per pixel (docs/results.md, "GAN images"); a pool, as the GAN samples slowly.
 # The default grows its particles where the rate passes 80% of ln p (`growth`): 1024, 4096,
-# then 16384, the cap that keeps a job within 10 minutes. Grown runs start at the last run's
+# then 16384, the cap that kept a job within 10 minutes on 2026-12-06's faster machine, and
+# no run past what the job's 10 minutes allow on the machine it runs on (`max_seconds`: two
+# 2-core machines here differed about 5x). Grown runs start at the last run's
 # particles and train half the steps, which pays for the larger cap; a pool of 65536 keeps
 # 16384 particles from fitting the pool (measured: docs/estimators.md, "More particles where
 # the rate needs them").
@@ -109,7 +117,8 @@ IMAGE_PRESETS = {
                                  train_pool=4096),
     "default": WGDConfig(particles=1024, steps=400, lr=0.02, train_pool=65_536,
                          eval_samples=16_384, eval_batch=1024, grow_above=0.8,
-                         max_particles=16_384, grown_steps=200, screen_samples=2048),
+                         max_particles=16_384, grown_steps=200, screen_samples=2048,
+                         max_seconds=600.0),
     "paper": WGDConfig(particles=4096, steps=2000, lr=0.02, train_pool=65_536,
                        eval_samples=65_536, eval_batch=1024, grow_above=0.8,
                        max_particles=16_384, screen_samples=4096),

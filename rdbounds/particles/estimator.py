@@ -31,7 +31,7 @@ def run(source, job, context) -> List[curves.Record]:
   if units.is_image:  # flattened: the distortion (MSE per dimension) ignores a sample's shape
     training, held_out = flattened.Flattened(training), flattened.Flattened(units)
   measure, result, screened = _train_growing(training, held_out, config, lmbda, job.seed,
-                                             context, name)
+                                             context, name, started)
   ev = evaluate_lib.evaluate(measure, held_out, lmbda, config.eval_samples, config.eval_batch,
                              seed=job.seed, particle_chunk=config.eval_particle_chunk)
   distortion, distortion_se = (units.distortion(v) for v in (ev.distortion.mean, ev.distortion.se))
@@ -41,9 +41,13 @@ def run(source, job, context) -> List[curves.Record]:
   # Grown as far as allowed and still above the growth target: held down by the ceiling.
   capped = screened is not None and ev.rate.mean > config.grow_above * ev.ceiling
   if capped:
+    held_by = (f"--wgd_max_particles={measure.num_particles}"
+               if measure.num_particles >= config.max_particles else
+               f"{measure.num_particles} particles, where --wgd_max_seconds="
+               f"{config.max_seconds:g} stopped growth on this machine")
     context.log(f"warning: {name}: rate {ev.rate.mean:.4g} nats is above "
-                f"{config.grow_above:.0%} of ln p = {ev.ceiling:.4g} at --wgd_max_particles="
-                f"{measure.num_particles}; at least --wgd_max_particles="
+                f"{config.grow_above:.0%} of ln p = {ev.ceiling:.4g} at {held_by}; at least "
+                f"--wgd_max_particles="
                 f"{growth.needed(ev.rate.mean, config.grow_above)} would be needed (a run "
                 f"costs about particles x steps); the point is marked at_ceiling")
   elif ev.saturated:
@@ -59,11 +63,12 @@ def run(source, job, context) -> List[curves.Record]:
       run_id=job.job_id, at_ceiling=True if capped else None)]
 
 
-def _train_growing(training, held_out, config, lmbda, seed, context, name):
+def _train_growing(training, held_out, config, lmbda, seed, context, name, started):
   """`(measure, training result, screened rate or None)` of the last run of the particle
   count's growth (`growth`); without growth, the one run of `config.particles`. Each run
   has its own checkpoints (the first in the job's folder, as without growth), so a resumed
-  job replays finished runs from their last checkpoints."""
+  job replays finished runs from their last checkpoints. With `config.max_seconds`, no run
+  starts that `growth.projected_end` puts past it (`started`: the job's time.time())."""
   particles, initial, screened = config.particles, None, None
   while True:
     grown = particles != config.particles
@@ -74,16 +79,28 @@ def _train_growing(training, held_out, config, lmbda, seed, context, name):
       workdir = os.path.join(workdir, f"particles={particles}")
     context.log(f"{name}: p={particles} particles, {run_config.steps} steps of {config.batch} "
                 f"samples ({config.optimizer})")
+    run_started = time.time()
     measure, result = trainer_lib.train(training, run_config, lmbda, seed, workdir,
                                         context.log, name, initial=initial)
+    run_seconds = time.time() - run_started
     bigger = growth.next_count(particles, config)
     target = config.grow_above * measure.ceiling_nats()
     # Far below the target on training batches: no screening pass (growth.py, "Cost").
     if not growth.enabled(config) or result.metrics.get("rate", target) <= target / 2:
       return measure, result, None
+    screen_started = time.time()
     screened = growth.screened_rate(measure, held_out, training, lmbda, config, seed)
     if screened <= target or bigger is None:
       return measure, result, (screened if screened > target else None)
+    if config.max_seconds:
+      end = growth.projected_end(time.time() - started, run_seconds, steps,
+                                 time.time() - screen_started, particles, bigger, config)
+      if end > config.max_seconds:
+        context.log(f"{name}: screened rate {screened:.4g} nats is above "
+                    f"{config.grow_above:.0%} of ln p = {measure.ceiling_nats():.4g}, but "
+                    f"{bigger} particles would end the job about {end:.0f} s in, past "
+                    f"--wgd_max_seconds={config.max_seconds:g} on this machine")
+        return measure, result, screened
     context.log(f"{name}: screened rate {screened:.4g} nats is above {config.grow_above:.0%} "
                 f"of ln p = {measure.ceiling_nats():.4g}: {bigger} particles, split from "
                 f"these {particles}")

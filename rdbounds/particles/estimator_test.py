@@ -125,3 +125,17 @@ def test_no_growth_where_the_rate_is_low_and_a_mark_where_the_cap_stops_it():
   assert any("at least --wgd_max_particles=" in line for line in lines)
   truth = float(source.analytic.rate(capped.distortion))
   assert capped.rate_nats > truth - 3 * capped.rate_nats_se  # still an achievable point
+
+
+def test_a_job_out_of_time_grows_no_further_and_its_point_is_marked():
+  # lambda = 30 needs more than 16 particles carry (above); a job given a millisecond starts
+  # no grown run, reports the first run's point, marked, and stays achievable.
+  source = make_source("gaussian", dim=2)
+  lines = []
+  record = _run(source, 30.0, GROWING.override(max_seconds=1e-3), lines)
+  assert not any("split from these" in line for line in lines)
+  assert record.ceiling_nats == pytest.approx(math.log(16), abs=1e-6)
+  assert record.is_at_ceiling
+  assert any("--wgd_max_seconds=0.001 stopped growth" in line for line in lines)
+  truth = float(source.analytic.rate(record.distortion))
+  assert record.rate_nats > truth - 3 * record.rate_nats_se

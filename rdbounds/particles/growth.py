@@ -20,8 +20,13 @@ its particle count times its steps (samples x particles x n per step). Grown run
 `grown_steps` (the image default: half of `steps`): they start at particles already placed,
 and WGD only has to pull the copies apart (what that costs the point was measured at one GAN
 case: docs/estimators.md). So the image default's chain 1024, 4096, 16384 costs about 11 times
-the first run's training; the cap is what keeps a job within its budget. Every run trains
-for its full steps: no run cut short by a budget is ever evaluated.
+the first run's training. The cap bounds that on any machine; `max_seconds` keeps a job
+within its time on the machine it runs on: no run starts that `projected_end` puts past it
+(two 2-core machines here differed about 5x, so no fixed cap fits both). Every run that
+starts trains for its full steps: no run cut short by a budget is ever evaluated. (Measured,
+not proven: the projection assumes time proportional to particles x steps. A resumed job
+replays finished runs from their checkpoints in less time, so it may grow where the first
+attempt stopped.)
 
 Validity: each run trains on training samples only, and the point is the last run's,
 measured on held-out samples as always (`evaluate`). The decision to grow never looks at those
@@ -101,3 +106,21 @@ def needed(rate: float, grow_above: float) -> int:
   """The fewest particles (a power of 2) whose ln p puts `rate` below `grow_above` ln p: a
   lower bound on what the point needs, since more particles only let the rate rise."""
   return 2 ** math.ceil(rate / grow_above / math.log(2))
+
+
+def projected_end(elapsed: float, run_seconds: float, run_steps: int, screen_seconds: float,
+                  particles: int, bigger: int, config: config_lib.WGDConfig) -> float:
+  """About when (seconds into the job) it would end if it trained `bigger` particles next.
+
+  Scaled from the last run of `particles` (its `run_steps` steps took `run_seconds`, its
+  screening pass over `screen_samples` took `screen_seconds`), every part proportional to
+  particles: the next run's `grown_steps` (or `steps`), its screening, and the point's
+  held-out evaluation over `eval_samples`. Screening also draws its samples, which does not
+  grow with particles, so the projection errs long.
+  """
+  scale = bigger / particles
+  steps = config.grown_steps or config.steps
+  training = run_seconds * scale * steps / max(1, run_steps)
+  screening = screen_seconds * scale
+  evaluation = screening * config.eval_samples / config.screen_samples
+  return elapsed + training + screening + evaluation
