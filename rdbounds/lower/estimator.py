@@ -169,7 +169,7 @@ def _trainer(source, job, schedule, projection, eval_k, context, started):
   config = job.config
   lambdas = job.requested_lambdas
   log_u = build_log_u(source, config, job.seed)
-  data = source
+  unpooled = source  # what the evaluation draws from: its speed, not the pool's, prices k
   source = pooled.training_source(source, config.train_pool, job.seed, context.log)
   train = trainer_lib.LowerBoundTrainer(
       log_u, source, schedule, k=config.k, seed=job.seed, lr=config.lr,
@@ -186,7 +186,7 @@ def _trainer(source, job, schedule, projection, eval_k, context, started):
     upper_side = start_particles(log_u, source, config, schedule.start, floor_k, job.seed,
                                  context.log)
     if config.max_eval_k and not schedule.num_steps and len(lambdas) == 1:
-      eval_k = _eval_k_for_the_rate(log_u, data, config, upper_side, eval_k, lambdas[0],
+      eval_k = _eval_k_for_the_rate(log_u, unpooled, config, upper_side, eval_k, lambdas[0],
                                     job.seed, started, context.log)
   context.log(f"lower_bound: k={config.k} {len(lambdas)} lambda(s) "
               f"{','.join(f'{l:g}' for l in lambdas)}, {schedule.num_steps} steps"
