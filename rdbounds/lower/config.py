@@ -35,9 +35,9 @@ class LowerBoundConfig(config.Config):
   max_eval_k: int = config.option(
       0, "Lower bound: an untrained particle log u whose WGD L_BA (the upper side's R + "
       f"lambda D) is above {eval_k_lib.HEADROOM:g} ln eval_k raises eval_k until "
-      f"{eval_k_lib.HEADROOM:g} ln k clears it, up to this and what the job's 20 minutes afford on this machine; "
-      "beyond, the log names the k and Dask workers a line clear of its ceiling needs "
-      "(rdbounds/lower/eval_k.py). 0: never.")
+      f"{eval_k_lib.HEADROOM:g} ln k clears it, up to this and what the job's 20 minutes "
+      "afford on this machine; beyond, the log names the k and Dask workers a line clear of "
+      "its ceiling needs (rdbounds/lower/eval_k.py). 0: never.")
   m: int = config.option(10, "Lower bound: evaluation draws per half (2M per seed).")
   eval_seeds: int = config.option(1, "Lower bound: evaluation seeds, pooled.")
   eval_seed: int = config.option(

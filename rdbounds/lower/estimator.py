@@ -205,7 +205,7 @@ def _eval_k_for_the_rate(log_u, source, config, upper_side, eval_k, lmbda, seed,
   groups = 2 * config.m * config.eval_seeds
   if source.held_out_samples is not None:
     most = min(most, source.held_out_samples // groups)
-  if eval_k_lib.needed_k(upper_side) <= eval_k:
+  if eval_k_lib.needed_k(upper_side) <= eval_k:  # `choose` would keep it: spare the probe
     return eval_k
   speed = machine_speed.measure(source, seed)
   budget = eval_k_lib.JOB_SECONDS - (time.time() - started)

@@ -42,7 +42,7 @@ def run(source, job, context) -> List[curves.Record]:
   capped = screened is not None and ev.rate.mean > config.grow_above * ev.ceiling
   if capped:
     held_by = (f"--wgd_max_particles={measure.num_particles}"
-               if measure.num_particles >= config.max_particles else
+               if growth.next_count(measure.num_particles, config) is None else
                f"{measure.num_particles} particles, where --wgd_max_seconds="
                f"{config.max_seconds:g} stopped growth on this machine")
     context.log(f"warning: {name}: rate {ev.rate.mean:.4g} nats is above "
@@ -93,8 +93,9 @@ def _train_growing(training, held_out, config, lmbda, seed, context, name, start
     if screened <= target or bigger is None:
       return measure, result, (screened if screened > target else None)
     if config.max_seconds:
-      end = growth.projected_end(time.time() - started, run_seconds, steps,
-                                 time.time() - screen_started, particles, bigger, config)
+      now = time.time()
+      end = growth.projected_end(now - started, run_seconds, steps, now - screen_started,
+                                 particles, bigger, config)
       if end > config.max_seconds:
         context.log(f"{name}: screened rate {screened:.4g} nats is above "
                     f"{config.grow_above:.0%} of ln p = {measure.ceiling_nats():.4g}, but "
