@@ -1,7 +1,7 @@
 """Benchmark: does the lower bound's confidence interval cover what it claims to (issue 13)?
 
-The evaluator (`rdbounds.lower.evaluator`) turns 2M draws of k samples into M estimates
-xi = A - log alpha - C_k / alpha + 1 (alpha from the first M draws) and reports their mean
+The evaluator (`rdbounds.lower.evaluator`) turns M draws of k samples into M estimates
+xi_j = A_j - log alpha_j - C_j / alpha_j + 1 (alpha_j from the other M - 1 draws) and reports their mean
 with a 95% interval whose low end a user quotes as a lower confidence limit. E[xi | alpha]
 <= F(lambda) is proven; the interval's coverage is not, because xi has a heavy left tail (a
 rare draw with a large C_k). This benchmark measures it on sources whose F and a fixed u are
@@ -25,11 +25,11 @@ of the preset makes (banana: trained, F from Blahut-Arimoto; GAN images at d = 2
 particles, F unknown), drawn at the preset's k and M with its search and projection, as
 `rdbounds evaluate` would draw them under other evaluation seeds.
 
-Method. Per case, N = 2M x repetitions independent draws (fresh samples; C_k by the
+Method. Per case, N = M x repetitions independent draws (fresh samples; C_k by the
 evaluator's exhaustive mode search, `evaluator.draw_statistics`), cached in `--draws_dir`
-(a rerun resumes and extends them). Repetition r uses the disjoint draws 2Mr .. 2M(r+1) - 1
-exactly as `evaluator.evaluate` uses one group. Its truth is E[xi | alpha_r] =
-E[A] - log alpha_r - E[C_k] / alpha_r + 1, with E[A] and E[C_k] the means over all N draws
+(a rerun resumes and extends them). Repetition r uses the disjoint draws Mr .. M(r+1) - 1
+exactly as `evaluator.evaluate` uses one group. Its truth is the mean over j of
+E[xi | alpha_j] = E[A] - log alpha_j - E[C_k] / alpha_j + 1, with E[A] and E[C_k] the means over all N draws
 (the long run; each repetition contributes 1/repetitions of it). "E[xi]" in the table is
 that truth at alpha = E[C_k] (the largest it can be), with its standard error.
 A repetition "covers" when its interval's low end is <= its truth; nominal is the low end's
@@ -70,10 +70,10 @@ from rdbounds.sources import rescaled
 flags.DEFINE_list("cases", ["gauss2_l3_floor", "gauss2_l10_floor", "gauss4_l10_floor",
                             "mix2_floor", "gauss2_l3_exact", "mix2_exact"], "Cases to run.")
 flags.DEFINE_integer("k", 4096, "Samples per draw.")
-flags.DEFINE_integer("m", 30, "Draws per half (M); each repetition uses 2M draws.")
+flags.DEFINE_integer("m", 30, "Draws per repetition (M).")
 flags.DEFINE_integer("repetitions", 200, "Repetitions of the evaluation per case.")
 flags.DEFINE_list("also_m", [], "Other M to report from the same draws (fewer repetitions: "
-                  "draws // 2M).")
+                  "draws // M).")
 flags.DEFINE_float("tau", math.exp(-7), "Floor added to u* in the *_floor cases.")
 flags.DEFINE_string("draws_dir", "/tmp/lb_coverage", "Cache of per-draw (A, log C_k).")
 flags.DEFINE_integer("seed", 0, "Seed of the draws.")
@@ -108,7 +108,7 @@ class Case:
   truth: float  # F(lambda), nats (nan: not known)
   truth_se: float  # its Monte Carlo standard error (0 if closed form)
   finite_mean: bool  # E[C_k] < inf, so E[xi | alpha] is finite
-  # Trained cases: the preset's draws per half, samples per draw, search and projection.
+  # Trained cases: the preset's draws per seed, samples per draw, search and projection.
   m: Optional[int] = None
   k: Optional[int] = None
   search_options: Optional[SearchOptions] = None
@@ -135,8 +135,8 @@ def trained_case(name: str, directory: str) -> Case:
   entry = estimators.get("lower_bound")
   preset_config = entry.preset_for(preset, source)
   eval_k = eval_k or preset_config.eval_k or preset_config.k
-  # The job's own evaluation is not used: one cheap draw pair.
-  options = {"eval_k": eval_k, "max_eval_k": 0, "m": 1, "fit_to_data": "refuse"}
+  # The job's own evaluation is not used: two draws, the fewest it takes.
+  options = {"eval_k": eval_k, "max_eval_k": 0, "m": 2, "fit_to_data": "refuse"}
   out = os.path.join(directory, f"{name}-model")
   # F from Blahut-Arimoto where it applies (banana), else unknown.
   names = ["lower_bound"] + (["blahut_arimoto"] if source.quadratic_view() else [])
@@ -228,14 +228,14 @@ class Coverage:
 
 
 def coverage(interval, table, m, truth_a, truth_c, truth_f, finite_mean) -> Coverage:
-  reps = len(table) // (2 * m)
+  reps = len(table) // m
   hits, hits_both, hits_f, depths = 0, 0, 0, []
   for r in range(reps):
-    group = table[2 * m * r:2 * m * (r + 1)]
-    log_alpha, xi = evaluator.xi_from_draws(group[:, 0], group[:, 1], m)
+    group = table[m * r:m * (r + 1)]
+    log_alpha, xi = evaluator.xi_leave_one_out(group[:, 0], group[:, 1])
     mean, low, high = interval(xi)
-    alpha = math.exp(log_alpha)
-    truth = truth_a - log_alpha - truth_c / alpha + 1 if finite_mean else -math.inf
+    truth = (float(np.mean(truth_a - log_alpha - truth_c / np.exp(log_alpha) + 1))
+             if finite_mean else -math.inf)
     hits += low <= truth
     hits_both += low <= truth <= high
     hits_f += low <= truth_f
@@ -266,7 +266,7 @@ def main(argv):
     case = (trained_case(name, FLAGS.draws_dir) if name in TRAINED
             else make_case(name, FLAGS.tau))
     k, m = case.k or FLAGS.k, case.m or FLAGS.m
-    table = draws(name, case, k, 2 * m * reps, FLAGS.seed, FLAGS.draws_dir)
+    table = draws(name, case, k, m * reps, FLAGS.seed, FLAGS.draws_dir)
     a, c = table[:, 0].mean(), np.exp(table[:, 1]).mean()
     if case.finite_mean:
       # E[xi | alpha = c] = E[A] - log c; delta-method SE of the mean of A - C / c.
@@ -277,7 +277,7 @@ def main(argv):
     truth = ("?" if math.isnan(case.truth) else f"{case.truth:.4f}"
              + (f" +- {case.truth_se:.4f}" if case.truth_se else ""))
     for m_ in [m] + [int(v) for v in FLAGS.also_m if int(v) != m]:
-      count = len(table) // (2 * m_)
+      count = len(table) // m_
       for label, (interval_fn, nominal) in INTERVALS.items():
         result = coverage(interval_fn, table, m_, a, c, case.truth, case.finite_mean)
         se = math.sqrt(result.covered * (1 - result.covered) / count)
@@ -286,7 +286,7 @@ def main(argv):
                     f"{2 * nominal - 1:>7.0%} {result.covered_both:>7.1%} "
                     f"{result.covered_f:>8.1%} {result.depth:>8.4f} {result.depth_median:>8.4f} "
                     f"{result.depth_p90:>8.4f} {result.depth_max:>8.3f}")
-  print(f"2M draws per repetition (tau={FLAGS.tau:.4g} in *_floor cases); the low end covers "
+  print(f"M draws per repetition (tau={FLAGS.tau:.4g} in *_floor cases); the low end covers "
         "when it is <= E[xi | alpha], the interval when that lies inside it")
   print(f"{'case':<19} {'k':>6} {'M':>3} {'reps':>5} {'E[xi] (+- se)':>18} {'F':>17} "
         f"{'interval':>8} "

@@ -48,7 +48,7 @@ flags.DEFINE_list("source_seeds", ["2", "3"], "Atoms seeds of the deconvolution 
 flags.DEFINE_list("multiples", ["1", "2"], "Deconvolution lambdas as multiples of n / (2 s^2).")
 flags.DEFINE_list("gaussian_lambdas", ["10"], "Lambdas of N(0, I_2).")
 flags.DEFINE_list("eval_ks", [], "Further evaluation k of each trained log u.")
-flags.DEFINE_integer("eval_m", None, "Draws per half M of the --eval_ks evaluations (none: the "
+flags.DEFINE_integer("eval_m", None, "Draws per seed M of the --eval_ks evaluations (none: the "
                      "configuration's).")
 flags.DEFINE_integer("seed", 0, "Seed of every run (training data, particles, evaluation).")
 flags.DEFINE_bool("smoke", False, "The smallest case (N(0, I_2) at lambda 10, the default "

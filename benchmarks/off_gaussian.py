@@ -22,8 +22,8 @@ R(D) is known in closed form (D <= s^2). One row per (case, lambda, estimator):
 
 Rows are cached under --out (one JSON per job), so an interrupted run resumes and a rerun
 prints the table without recomputing. The lower bound on real2d runs at k = 250, M = 10:
-5,000 held-out rows make 2M = 20 disjoint draws of 250 (docs/method.md, "What a bound from N
-samples can claim").
+ten disjoint draws of 250 of the 5,000 held-out rows (docs/method.md, "What a bound from N
+samples can claim"; until 2026-12-06 the evaluation took 2M = 20 draws, all 5,000 rows).
 
     python benchmarks/off_gaussian.py --out=/tmp/off_gaussian
 """
@@ -63,8 +63,9 @@ flags.DEFINE_bool("smoke", False, "The smallest case (deconv4 at its smallest la
                   "presets, the lower bound at k = 256, rows in a temporary folder): that the benchmark runs (`make bench-smoke`), not a measurement.")
 FLAGS = flags.FLAGS
 
-# Lower bound on finite data: 5,000 held-out rows make 2M = 20 disjoint draws of k = 250; the
-# particle log u's floor is set for its training k, so it trains at that k too.
+# Lower bound on finite data: M = 10 disjoint draws of k = 250 from 5,000 held-out rows (k as
+# in the rows quoted before the evaluation drew M, not 2M); the particle log u's floor is set
+# for its training k, so it trains at that k too.
 _REAL2D_LB = dict(k=250, m=10)
 # --smoke: the quick lower bound made smaller still.
 _SMOKE_LB = dict(k=256, eval_k=256, m=3, particles=64, particle_steps=20, steps=20)

@@ -31,7 +31,8 @@ def run_binary(*args, **env_overrides):
 # the demo (Gibbs-channel UB; particle log u: only the lower_bound rows changed last).
 # Regenerate it only for a change meant to change these numbers, and say so. The quick
 # preset's WGD steps moved from 1500 to 1000 (2026-12-05); the command keeps 1500, so the
-# rows still hold.
+# rows still hold. The lower_bound rows were rewritten when the evaluation moved to
+# leave-one-out alphas (M draws instead of 2M, 2026-12-06).
 SMALL_SWEEP = ("--source=gaussian", "--dim=2", "--lambdas=1,3", "--preset=quick",
                "--estimators=analytic,blahut_arimoto,upper_bound,lower_bound,codec:scalar,codec:ntc",
                "--ba_samples=50000", "--ba_bins=30", "--ub_steps=200", "--lb_steps=50",

@@ -20,7 +20,7 @@ CODEC_FIT = 1  # codecs: the samples a codec is fitted on (codecs train no steps
 SPEED_PROBE = 2**26  # lower bound: samples drawn only to time the machine (`machine_speed`)
 
 # Held-out samples (split "test").
-LB_EVALUATION = 7_919  # lower bound: the 2M evaluation draws of k samples
+LB_EVALUATION = 7_919  # lower bound: the M evaluation draws of k samples
 # wgd: the samples that decide whether to grow the particle count (batches: +i; finite data
 # take them from the training split, also with this stream). Beyond the batch indices of
 # the point's own held-out evaluation, which uses `(seed, i)`.

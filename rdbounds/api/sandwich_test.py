@@ -81,22 +81,22 @@ class SandwichTest(tf.test.TestCase):
     self.assertLen(_started(lines), 1)
 
   def test_few_samples_get_the_same_fitted_k_in_memory_and_on_the_command_line(self):
-    # 2,000 rows hold out 200; the quick preset's 16 disjoint draws (M = 8) of its eval_k =
-    # 8192 need 131,072, so k becomes 200 // 16 = 12, for training too.
+    # 2,000 rows hold out 200; the quick preset's 8 disjoint draws (M = 8) of its eval_k =
+    # 8192 need 65,536, so k becomes 200 // 8 = 25, for training too.
     x = np.random.default_rng(2).normal(size=(2000, 2))
     out = os.path.join(self.get_temp_dir(), "few")
-    fitted = ("lower_bound: 200 held-out samples allow 16 disjoint draws of k = 12 (the "
-              "preset's evaluation at k = 8192 needs 131,072); training at k = 12")
+    fitted = ("lower_bound: 200 held-out samples allow 8 disjoint draws of k = 25 (the "
+              "preset's evaluation at k = 8192 needs 65,536); training at k = 25")
     lines = []
     result = rdbounds.sandwich(x, lambdas=[2], estimators=["lower_bound"], preset="quick",
                                out=out, options={"lower_bound": {"particle_steps": 20}},
                                log=lines.append)
     self.assertIn(fitted, lines)
     record, = result.records
-    self.assertAllClose(record.ceiling_nats, math.log(12))  # the evaluation's ln k
+    self.assertAllClose(record.ceiling_nats, math.log(25))  # the evaluation's ln k
     with open(os.path.join(out, "jobs", record.run_id, "job.json")) as f:
       config = json.load(f)["config"]
-    self.assertEqual((config["k"], config["eval_k"]), (12, None))
+    self.assertEqual((config["k"], config["eval_k"]), (25, None))
     # The command line on the same samples in a file fits the same k: the same job, found
     # finished.
     path = os.path.join(self.get_temp_dir(), "few.npy")
@@ -138,7 +138,7 @@ class BadInputTest(tf.test.TestCase):
     self._refused("data: 1 sample", x[:1])
     self._refused("test: sample shape (3,) differs from data's (2,)", x, test=np.ones((10, 3)))
     self._refused("data: image values must lie in [0, 1]", np.full((10, 4, 4, 3), 2.0))
-    # 30 held-out rows cannot make the lower bound's 16 disjoint draws of 2 or more.
+    # 30 held-out rows cannot make the default lower bound's 30 disjoint draws of 2 or more.
     self._refused("held-out samples are too few for the lower bound", x[:300])
 
   def test_bad_requests_are_refused_in_one_line(self):

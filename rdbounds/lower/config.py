@@ -38,7 +38,9 @@ class LowerBoundConfig(config.Config):
       f"{eval_k_lib.HEADROOM:g} ln k clears it, up to this and what the job's 20 minutes "
       "afford on this machine; beyond, the log names the k and Dask workers a line clear of "
       "its ceiling needs (rdbounds/lower/eval_k.py). 0: never.")
-  m: int = config.option(10, "Lower bound: evaluation draws per half (2M per seed).")
+  m: int = config.option(
+      10, "Lower bound: evaluation draws per seed M (>= 2), each one xi, its alpha from the "
+      "seed's other draws.")
   eval_seeds: int = config.option(1, "Lower bound: evaluation seeds, pooled.")
   eval_seed: int = config.option(
       0, "Lower bound: first evaluation seed (another value draws other held-out batches).")
@@ -79,7 +81,7 @@ class LowerBoundConfig(config.Config):
       "line reported as a bound must not rest on a search that can miss the sup).")
   starts: int = config.option(20, "Lower bound: starting points of a quick search.")
   fit_to_data: Literal[FIT_TO_DATA] = config.option(
-      "refuse", "Lower bound: when finite held-out data cannot supply the 2M disjoint draws of "
+      "refuse", "Lower bound: when finite held-out data cannot supply the M disjoint draws of "
       "k: refuse (one-line error), or lower m or k to what they allow.")
   search_options: SearchOptions = config.option(SearchOptions(), "Mode search options.")
   projection: Tuple[int, ...] = config.option(
@@ -104,7 +106,9 @@ class LowerBoundConfig(config.Config):
   steps_per_call: int = config.option(25, "Lower bound: training steps per compiled call.")
 
   def validate(self):
-    for name in ("m", "eval_seeds", "starts", "checkpoint_every", "log_every",
+    if self.m < 2:
+      raise ValueError(f"m must be >= 2 (each draw's alpha comes from the others), got {self.m}")
+    for name in ("eval_seeds", "starts", "checkpoint_every", "log_every",
                  "steps_per_call", "particles"):
       if getattr(self, name) < 1:
         raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -184,7 +188,7 @@ IMAGE_SEARCH = SearchOptions(prune_margin=3.0, tol=1e-4, max_float32_error=0.15)
 # Where the WGD particles' L_BA (the upper side's R + lambda D) passes `eval_k.HEADROOM` ln 32768
 # the evaluation k rises, up to 65536 and what the cost model, priced by the machine's own
 # probes, fits in the job's 20 minutes (`eval_k`; docs/estimators.md).
-# M = 6 (12 draws): at M = 3 the interval held its level but its width was erratic (three xi
+# M = 6: at M = 3 the interval held its level but its width was erratic (three xi
 # give the bootstrap-t half of the union few distinct resamples); at M = 6 it held and stayed
 # narrow (docs/method.md, "The confidence interval"; job times in docs/results.md).
 _IMAGES = dataclasses.replace(
@@ -202,7 +206,7 @@ IMAGE_PRESETS = {
                                  steps=2000, train_pool=65_536, **_TRAINED_FLOOR),
 }
 # Photographs (image folders): evaluation tiles the held-out images into disjoint crops, so
-# k is what the tiles allow (--lb_fit_to_data=k): tiles / (2M), with M = 3 and
+# k is what the tiles allow (--lb_fit_to_data=k): tiles / M, with M = 3 and
 # tiles = sum over held-out files of floor(H / crop) floor(W / crop); more held-out files
 # (--test=DIR) or a smaller --crop raise it. Their crops are few, so no pool. Trained, with
 # the floor and kernel of the vector presets: the recipe measured on photos (the untrained

@@ -1,4 +1,4 @@
-"""The draws per half M at which the lower bound's interval is known to hold its level.
+"""The draws per seed M at which the lower bound's interval is known to hold its level.
 
 `interval.confidence_interval` is exact for Gaussian xi only, and xi is skewed; how often
 its low end lies at or below E[xi | alpha] (<= F, proven) is measured, not proven, by
@@ -16,13 +16,13 @@ MEASURED_M = {"vectors": (3, 4, 5, 6, 8, 10, 30), "images": (3, 4, 5, 6, 8)}
 
 
 def unmeasured_note(m: int, image: bool) -> str:
-  """One warning line when the interval's coverage at `m` draws per half is not measured
+  """One warning line when the interval's coverage at `m` draws per seed is not measured
   for this kind of source, else ''."""
   kind = "images" if image else "vectors"
   measured = MEASURED_M[kind]
   if m in measured or m > max(measured):
     return ""
-  return (f"warning: lower_bound: the 95% interval's coverage at M = {m} draws per half is "
+  return (f"warning: lower_bound: the 95% interval's coverage at M = {m} draws per seed is "
           f"not measured on {kind} (measured: M = {', '.join(map(str, measured))}, or any "
           f"M above {max(measured)}; docs/method.md, \"The confidence interval\"): its low end "
           f"may lie above E[xi] more often than 2.5% of the time")

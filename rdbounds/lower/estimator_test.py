@@ -27,21 +27,21 @@ def _job_on_rows(tmp_path, rows, **overrides):
 
 
 def test_too_few_held_out_rows_are_refused_before_any_training(tmp_path):
-  entry, source, job = _job_on_rows(tmp_path, 400)  # 200 held out; 2M x k = 512 needed
+  entry, source, job = _job_on_rows(tmp_path, 400)  # 200 held out; M x k = 256 needed
   workdir = tmp_path / "job"
-  with pytest.raises(finite_data.NotEnoughData, match="need k x 2M x seeds = 64 x 8 x 1 = 512"):
+  with pytest.raises(finite_data.NotEnoughData, match="need k x M x seeds = 64 x 4 x 1 = 256"):
     entry(source, job, estimators.JobContext(workdir=str(workdir)))
   assert not workdir.exists() or not os.listdir(workdir)  # no training happened
 
 
 def test_fit_to_data_lowers_m_to_what_the_rows_allow(tmp_path):
-  entry, source, job = _job_on_rows(tmp_path, 600, fit_to_data="m")  # 300 held out
+  entry, source, job = _job_on_rows(tmp_path, 400, fit_to_data="m")  # 200 held out
   lines = []
   record, = entry(source, job, estimators.JobContext(log=lines.append))
-  assert "lower_bound: 300 held-out samples allow k=64, M=2 (asked k=64, M=4)" in lines
-  # The record is of the fitted evaluation (M = 2 draws per half), and its line is valid and
+  assert "lower_bound: 200 held-out samples allow k=64, M=3 (asked k=64, M=4)" in lines
+  # The record is of the fitted evaluation (M = 3 draws), and its line is valid and
   # not empty: the rows are N(0, I_2), F(3) = ln 3 + 1 = 2.099 (k = 64 and 30 steps: loose).
-  assert record.n_eval == 2
+  assert record.n_eval == 3
   assert record.intercept_ci_low <= math.log(3.0) + 1.0
   assert record.intercept_nats > 0.7 * (math.log(3.0) + 1.0)
 

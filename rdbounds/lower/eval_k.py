@@ -9,8 +9,9 @@ estimate of the upper side's R + lambda D on training samples, with `HEADROOM` l
 
   * below: the preset's k;
   * above: the smallest k whose HEADROOM ln k clears it (`needed_k`), but at most
-    `max_eval_k` and what the cost model below fits, on this machine, in what the job's
-    `JOB_SECONDS` leave for the evaluation (`affordable_k`); never below the preset's k;
+    `max_eval_k` and what the cost model below fits, on this machine, in `PLANNED_SHARE` of
+    what the job's `JOB_SECONDS` leave for the evaluation (`affordable_k`); never below the
+    preset's k;
   * still above there: the evaluation runs at that k, and the log names the k that would
     clear it and how many workers (`--dask`, `search.spread`) would keep a job within its
     budget by the cost model.
@@ -56,6 +57,9 @@ SEARCH_PROBES_PER_PAIR = 3.8
 # What one lower-bound job may take: the issue's 20 minutes on 2 cores. The evaluation gets
 # what the job's WGD particles, training pool and projection leave of it.
 JOB_SECONDS = 1200.0
+# The share of that time left a raised k is planned to fill: one machine's speed moved by up
+# to a third within a session (docs/estimators.md), and the probes follow it only roughly.
+PLANNED_SHARE = 0.8
 
 
 def _rounded_up(k: int) -> int:
@@ -115,13 +119,15 @@ def choose(upper_side_nats: float, eval_k: int, max_eval_k: int, draws: int, lmb
   Args:
     upper_side_nats: an estimate of the upper bound's R + lambda D (nats).
     eval_k: the preset's (or user's) evaluation k. max_eval_k: the most it may be raised to.
-    draws: draws the evaluation makes (2M per group). lmbda: for the log line.
-    speed: this machine's probes. budget: seconds the evaluation may take.
+    draws: draws the evaluation makes (M per group). lmbda: for the log line.
+    speed: this machine's probes. budget: seconds the job has left; a raised k is planned
+      to fill `PLANNED_SHARE` of them.
   """
   need = needed_k(upper_side_nats)
   if need <= eval_k:
     return Choice(eval_k, "")
-  affordable = affordable_k(draws, budget, speed)
+  planned = PLANNED_SHARE * budget
+  affordable = affordable_k(draws, planned, speed)
   k = max(eval_k, min(need, max_eval_k, affordable))
   ceiling = HEADROOM * math.log(k)
   minutes = draws * seconds_per_draw(k, speed) / 60
@@ -130,7 +136,7 @@ def choose(upper_side_nats: float, eval_k: int, max_eval_k: int, draws: int, lmb
                      f"{upper_side_nats:.3g} nats, is above {HEADROOM:g} ln {eval_k}; "
                      f"evaluating at k={k} ({HEADROOM:g} ln k = {ceiling:.3g}; about "
                      f"{minutes:.0f} min on this machine by the cost model)")
-  workers = workers_for(need, draws, budget, speed)
+  workers = workers_for(need, draws, planned, speed)
   spread = (f"about {workers} Dask workers like this machine (--dask=tcp://HOST:PORT) to "
             f"stay within the {budget / 60:.0f} minutes left" if workers
             else "more time than the job has left: drawing the samples alone takes longer")

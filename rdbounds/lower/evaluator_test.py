@@ -113,7 +113,7 @@ class FiniteDataTest(tf.test.TestCase):
     return make_source("npy", train=path, test=path)
 
   def test_evaluation_uses_exactly_the_disjoint_rows_it_may(self):
-    source = self._source(2 * 4 * 16)  # 2M draws of k = 16 with M = 4, and not one row more
+    source = self._source(4 * 16)  # M = 4 draws of k = 16, and not one row more
     log_u = lambda x: -tf.reduce_sum(tf.square(x), axis=1) / 2
     result = evaluator.evaluate(log_u, source, 3.0, k=16, m=4)
     self.assertEqual((result.k, result.m, result.xi.shape), (16, 4, (4,)))
@@ -125,6 +125,17 @@ class FiniteDataTest(tf.test.TestCase):
     self.assertIn("allow k=16, M=4", lines[0])
 
 
+def test_a_draw_with_a_huge_c_k_leaves_the_other_draws_alpha_exact():
+  # Each draw's alpha is the mean C_k of the others. A draw with C_k = e^600 dominates the
+  # group's sum; its own alpha must still be the others' mean (1 here), not the sum less
+  # e^600 (which float64 rounds to 0 or less), and its xi must take the full penalty.
+  a = np.array([2.0, 2.1, 1.9, 2.0])
+  log_alpha, xi = evaluator.xi_leave_one_out(a, np.array([0.0, 0.0, 0.0, 600.0]))
+  np.testing.assert_allclose(log_alpha, [600 - math.log(3)] * 3 + [0.0], rtol=0, atol=1e-12)
+  np.testing.assert_allclose(xi[:3], a[:3] - 600 + math.log(3) + 1, rtol=0, atol=1e-9)
+  assert xi[3] < -1e259
+
+
 def test_unconverged_search_raises_naming_the_iteration_cap():
   source = make_source("gaussian", dim=2)
   constant_u = lambda x: tf.zeros([tf.shape(x)[0]])
@@ -132,11 +143,11 @@ def test_unconverged_search_raises_naming_the_iteration_cap():
                      match=r"^lower bound: \d+ of 64 mode-search starts had not converged after "
                      r"--lb_max_iterations=1 at lambda=3; raise --lb_max_iterations \(the bound "
                      r"would be invalid\)$"):
-    evaluator.evaluate(constant_u, source, 3.0, k=64, m=1,
+    evaluator.evaluate(constant_u, source, 3.0, k=64, m=2,
                        search_options=SearchOptions(max_iterations=1))
   # With the default cap the same evaluation goes through.
-  result = evaluator.evaluate(constant_u, source, 3.0, k=64, m=1)
-  assert result.xi.shape == (1,)
+  result = evaluator.evaluate(constant_u, source, 3.0, k=64, m=2)
+  assert result.xi.shape == (2,)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Finite held-out data: how many disjoint draws an evaluation needs, and the lower bound's
 preset fitted to what the data have.
 
-On finite data the evaluation takes 2M x seeds pairwise disjoint draws of k held-out samples
+On finite data the evaluation takes M x seeds pairwise disjoint draws of k held-out samples
 (`fit_to_data`; `evaluator.evaluate` calls it, and refuses or lowers M or k as asked). A
 preset's k is chosen for synthetic sources, so on a user's samples it often asks for more
 than were held out, and the job would refuse them. The planner (`rdbounds.sandwich`, hence
@@ -28,15 +28,15 @@ class NotEnoughData(ValueError):
 
 
 def required_samples(k: int, m: int, groups: int) -> int:
-  """Held-out samples an evaluation of `groups` x 2M disjoint draws of k needs."""
-  return k * 2 * m * groups
+  """Held-out samples an evaluation of `groups` x M disjoint draws of k needs."""
+  return k * m * groups
 
 
 def fit_to_data(source, k: int, m: int, groups: int, fit: str = "refuse"):
   """`(k, m)` an evaluation can use on `source`'s held-out data, or `NotEnoughData`.
 
   Synthetic sources are unlimited (`source.held_out_samples` is None). Finite data must
-  supply `groups x 2M` pairwise disjoint draws of k samples; if it cannot, `fit` decides:
+  supply `groups x M` pairwise disjoint draws of k samples; if it cannot, `fit` decides:
   "refuse" (raise), "m" (lower M to what the data allow, at least 2) or "k" (lower k to what
   the data allow, at least 2).
   """
@@ -46,13 +46,13 @@ def fit_to_data(source, k: int, m: int, groups: int, fit: str = "refuse"):
   needed = required_samples(k, m, groups)
   if available is None or needed <= available:
     return k, m
-  if fit == "m" and available // (2 * groups * k) >= 2:
-    return k, available // (2 * groups * k)
-  if fit == "k" and available // (2 * groups * m) >= 2:
-    return available // (2 * groups * m), m
+  if fit == "m" and available // (groups * k) >= 2:
+    return k, available // (groups * k)
+  if fit == "k" and available // (groups * m) >= 2:
+    return available // (groups * m), m
   raise NotEnoughData(
-      f"{source.name}: the lower bound's disjoint held-out draws need k x 2M x seeds = "
-      f"{k} x {2 * m} x {groups} = {needed:,} held-out samples, the data have {available:,}; "
+      f"{source.name}: the lower bound's disjoint held-out draws need k x M x seeds = "
+      f"{k} x {m} x {groups} = {needed:,} held-out samples, the data have {available:,}; "
       f"lower k or M, hold out more samples, or let --lb_fit_to_data=m (or k) lower them")
 
 
@@ -60,7 +60,7 @@ def fit_preset(config: config_lib.Config, source, overrides: Mapping[str, object
                log: Callable[[str], None]) -> config_lib.Config:
   """`config`, or, on finite data too few for its evaluation, the same with a smaller k.
 
-  The fitted k is the largest the held-out samples supply 2M x seeds disjoint draws of; the
+  The fitted k is the largest the held-out samples supply M x seeds disjoint draws of; the
   log u is trained at that k too (a log u trained at a larger k sets its floor for that k,
   and evaluating it at a smaller one made lines 16-23% looser: docs/results.md, "The lower
   bound: a particle log u"). When the data allow the preset's training k but not its larger
@@ -78,7 +78,7 @@ def fit_preset(config: config_lib.Config, source, overrides: Mapping[str, object
   """
   if set(overrides) & set(DRAW_OPTIONS) or config.fit_to_data != "refuse":
     return config
-  eval_k, draws = config.eval_k or config.k, 2 * config.m * config.eval_seeds
+  eval_k, draws = config.eval_k or config.k, config.m * config.eval_seeds
   try:
     fitted, _ = fit_to_data(source, eval_k, config.m, config.eval_seeds, "k")
   except NotEnoughData:
