@@ -1,10 +1,10 @@
 """Benchmark: does the lower bound's confidence interval cover what it claims to (issue 13)?
 
 The evaluator (`rdbounds.lower.evaluator`) turns M draws of k samples into M estimates
-xi_j = A_j - log alpha_j - C_j / alpha_j + 1 (alpha_j from the other M - 1 draws) and reports their mean
-with a 95% interval whose low end a user quotes as a lower confidence limit. E[xi | alpha]
-<= F(lambda) is proven; the interval's coverage is not, because xi has a heavy left tail (a
-rare draw with a large C_k). This benchmark measures it on sources whose F and a fixed u are
+xi_j = A_j - log alpha_j - C_j / alpha_j + 1 (alpha_j from the other M - 1 draws) and
+reports their mean with a 95% interval whose low end a user quotes as a lower confidence
+limit. E[xi | alpha] <= F(lambda) is proven; the interval's coverage is not, because xi has
+a heavy left tail (a rare draw with a large C_k). This benchmark measures it on sources whose F and a fixed u are
 known:
 
   gauss{n}_l{lambda}_*: X ~ N(0, I_n). At lambda the optimal reproduction is
@@ -29,9 +29,9 @@ Method. Per case, N = M x repetitions independent draws (fresh samples; C_k by t
 evaluator's exhaustive mode search, `evaluator.draw_statistics`), cached in `--draws_dir`
 (a rerun resumes and extends them). Repetition r uses the disjoint draws Mr .. M(r+1) - 1
 exactly as `evaluator.evaluate` uses one group. Its truth is the mean over j of
-E[xi | alpha_j] = E[A] - log alpha_j - E[C_k] / alpha_j + 1, with E[A] and E[C_k] the means over all N draws
-(the long run; each repetition contributes 1/repetitions of it). "E[xi]" in the table is
-that truth at alpha = E[C_k] (the largest it can be), with its standard error.
+E[xi | alpha_j] = E[A] - log alpha_j - E[C_k] / alpha_j + 1, with E[A] and E[C_k] the means
+over all N draws (the long run; each repetition contributes 1/repetitions of it). "E[xi]"
+in the table is that truth at alpha = E[C_k] (the largest it can be), with its standard error.
 A repetition "covers" when its interval's low end is <= its truth; nominal is the low end's
 one-sided level. Printed per case and interval: coverage (with its binomial SE), coverage of
 F, and the distance from the mean to the low end (mean, median, 90% quantile, largest: at

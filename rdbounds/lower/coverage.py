@@ -11,7 +11,7 @@ second-order accuracy for bootstrap-t). Any other M still evaluates, and says so
 
 # kind of source -> the M measured (benchmarks/lb_coverage.py; docs/method.md's tables).
 # Vectors: banana, the quick preset's trained log u, with the leave-one-out evaluator: M = 3,
-# 4, 5, 8 (M = 6 and 10 held 91.9% and 92.7%); the known-u cases at M = 30 (split evaluator).
+# 4, 5, 8 (M = 6 and 10 fell below 93%); the known-u cases at M = 30 (split evaluator).
 # Images: GAN d = 2, lambda 300, M = 3-8: the default preset's particles at k = 4096 with the
 # split evaluator (alpha from M draws of its own), and the quick preset's at k = 1024 with
 # leave-one-out (every M at or above its nominal level).

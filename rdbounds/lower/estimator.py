@@ -202,14 +202,14 @@ def _eval_k_for_the_rate(log_u, source, config, upper_side, eval_k, lmbda, seed,
   what the job's time left affords on this machine (`machine_speed`, probed only here); the
   floor follows it as far as the body reaches (`particle_log_u.log_floor_for_raised_k`)."""
   most = config.max_eval_k
-  groups = config.m * config.eval_seeds
+  draws = config.m * config.eval_seeds
   if source.held_out_samples is not None:
-    most = min(most, source.held_out_samples // groups)
+    most = min(most, source.held_out_samples // draws)
   if eval_k_lib.needed_k(upper_side) <= eval_k:  # `choose` would keep it: spare the probe
     return eval_k
   speed = machine_speed.measure(source, seed)
   budget = eval_k_lib.JOB_SECONDS - (time.time() - started)
-  choice = eval_k_lib.choose(upper_side, eval_k, most, groups, lmbda, speed, budget)
+  choice = eval_k_lib.choose(upper_side, eval_k, most, draws, lmbda, speed, budget)
   if choice.note:
     log(choice.note)
   if choice.k != eval_k:
