@@ -1,17 +1,21 @@
-"""Benchmark: the image presets' C_k search against the library's default, on GAN draws.
+"""Benchmark: the image presets' C_k search against slower references, on GAN draws.
 
-The image presets search with a harder pruning margin and a coarser tolerance
-(`lower.config.IMAGE_SEARCH`: margin 3, tol 1e-4 nats) than the library's default (margin 10,
-tol 1e-7), to afford k = 32768. This measures what that buys and whether it loses the sup: per
-case (GAN source at d and lambda), the default image preset's particle log u is built as the
-`lower_bound` estimator builds it (WGD's particles on the training pool, the floor for `--k`),
-then on `--draws` held-out draws of k both searches bound log C_k through the preset's
-projection. Prints per draw the seconds and log C_k of each, their difference (the image
-search's log C_k adds its tol, so +1e-4 means the same sup; a negative difference would be a
-lost sup, i.e. an overstated bound) and the speed-up. The draws are evaluation seed 1, not the
-seed-0 draws the `lower_bound` jobs of `benchmarks/image_sandwich.py` report.
+The image presets search with a harder pruning margin and a coarser tolerance than the
+library's default (margin 10, tol 1e-7), to afford large k, and their steps skip blocks of
+far samples (`lower.config.IMAGE_SEARCH`, `search/blocks.py`). This measures what each buys
+and whether it loses the sup: per case (GAN source at d and lambda), the default image
+preset's particle log u is built as the `lower_bound` estimator builds it (WGD's particles on
+the training pool, the floor for `--k`), then on `--draws` held-out draws of k each search in
+`--searches` bounds log C_k through the preset's projection. Prints per draw and search the
+seconds and log C_k, and against the first search listed (the reference) the difference and
+the speed-up. Searches: `default` (the library's), `unblocked` (the image search stepping
+against every sample), `image` (the presets'). log C_k adds each search's tol, so the image
+search is 1e-4 above the default's when no sup is lost; below the reference would be a lost
+sup, i.e. an overstated bound. The draws are evaluation seed 1, not the seed-0 draws the
+`lower_bound` jobs of `benchmarks/image_sandwich.py` report.
 
     python benchmarks/image_search.py [--cases=d2-300,d4-100,d4-300] [--k=32768] [--draws=2]
+        [--searches=default,image]
 
 Take timings with nothing else running.
 """
@@ -39,10 +43,14 @@ from rdbounds import sources  # pylint: disable=g-import-not-at-top
 
 CASES = {"d2-300": (2, 300.0), "d2-614": (2, 614.0), "d4-100": (4, 100.0),
          "d4-300": (4, 300.0), "d2-3000": (2, 3000.0), "d4-1000": (4, 1000.0),
-         "d4-2000": (4, 2000.0)}
-SEARCHES = (("default", SearchOptions()), ("image", lb_config.IMAGE_SEARCH))
+         "d4-2000": (4, 2000.0), "d2-4000": (2, 4000.0)}
+SEARCHES = {"default": SearchOptions(),
+            "unblocked": dataclasses.replace(lb_config.IMAGE_SEARCH, block_size=0),
+            "image": lb_config.IMAGE_SEARCH}
 
 flags.DEFINE_list("cases", ["d2-300", "d4-100", "d4-300"], f"Cases among {', '.join(CASES)}.")
+flags.DEFINE_list("searches", ["default", "image"],
+                  f"Searches among {', '.join(SEARCHES)}; the first is the reference.")
 flags.DEFINE_integer("k", 32_768, "Samples per draw.")
 flags.DEFINE_integer("draws", 2, "Held-out draws per case.")
 flags.DEFINE_enum("preset", "default", ["quick", "default", "paper"],
@@ -67,34 +75,41 @@ def main(argv):
   del argv
   if FLAGS.smoke:
     FLAGS.cases, FLAGS.preset, FLAGS.k, FLAGS.draws = ["d2-300"], "quick", 256, 1
+    FLAGS.searches = list(SEARCHES)
   unknown = set(FLAGS.cases) - set(CASES)
   if unknown:
     raise app.UsageError(f"unknown cases {sorted(unknown)}; valid: {', '.join(CASES)}")
-  (_, default), (_, image) = SEARCHES
-  print(f"C_k search on GAN draws of k = {FLAGS.k}: library default (margin "
-        f"{default.prune_margin:g}, tol {default.tol:g}) against the image presets' (margin "
-        f"{image.prune_margin:g}, tol {image.tol:g}); seconds and log C_k (nats)")
-  print(f"{'case':8s} {'draw':>4s} {'default s':>9s} {'log C_k':>9s} {'image s':>8s} "
-        f"{'log C_k':>9s} {'image - default':>15s} {'speed-up':>8s}", flush=True)
-  for name in FLAGS.cases:
-    d, lmbda = CASES[name]
-    units = rescaled.Rescaled.of(sources.make_source("gan", intrinsic_dim=d),
-                                 0)
+  unknown = set(FLAGS.searches) - set(SEARCHES)
+  if unknown or not FLAGS.searches:
+    raise app.UsageError(f"unknown searches {sorted(unknown)}; valid: {', '.join(SEARCHES)}")
+  for name in FLAGS.searches:
+    options = SEARCHES[name]
+    print(f"{name}: margin {options.prune_margin:g}, tol {options.tol:g}, blocks of "
+          f"{options.block_size or 'none'}, skip {options.skip_nats:g} nats")
+  reference = FLAGS.searches[0]
+  print(f"C_k search on GAN draws of k = {FLAGS.k}: seconds and log C_k (nats); against "
+        f"{reference}: difference and speed-up")
+  print(f"{'case':8s} {'draw':>4s} {'search':>10s} {'seconds':>8s} {'log C_k':>9s} "
+        f"{'- ' + reference:>14s} {'speed-up':>8s}", flush=True)
+  for case in FLAGS.cases:
+    d, lmbda = CASES[case]
+    units = rescaled.Rescaled.of(sources.make_source("gan", intrinsic_dim=d), 0)
     standardized = units.lmbda(lmbda)
     log_u, projection = _preset_log_u(units, standardized, FLAGS.k)
     log_u_fn = tf.function(log_u, reduce_retracing=True)
     batches = units.test_batches(FLAGS.k, FLAGS.draws, seed=(1, streams.LB_EVALUATION))
     for j in range(FLAGS.draws):
-      x = batches[j]
-      timed = []
-      for _, options in SEARCHES:
+      timed = {}
+      for name in FLAGS.searches:
         started = time.time()
-        statistics = evaluator.draw_statistics(log_u_fn, x, standardized, options, projection)
-        timed.append((time.time() - started, statistics.log_c_k))
-      (default_s, default_c), (image_s, image_c) = timed
-      print(f"{name:8s} {j + 1:4d} {default_s:9.1f} {default_c:9.5f} {image_s:8.1f} "
-            f"{image_c:9.5f} {image_c - default_c:+15.5f} {default_s / image_s:7.1f}x",
-            flush=True)
+        statistics = evaluator.draw_statistics(log_u_fn, batches[j], standardized,
+                                               SEARCHES[name], projection)
+        timed[name] = (time.time() - started, statistics.log_c_k)
+        seconds, log_c = timed[name]
+        reference_seconds, reference_log_c = timed[reference]
+        print(f"{case:8s} {j + 1:4d} {name:>10s} {seconds:8.1f} {log_c:9.5f} "
+              f"{log_c - reference_log_c:+14.5f} {reference_seconds / seconds:7.1f}x",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ from typing import NamedTuple, Optional
 import numpy as np
 import tensorflow as tf
 
+from rdbounds.lower.search import blocks as blocks_lib
 from rdbounds.lower.search import mean_shift
 from rdbounds.lower.search import mixture
 from rdbounds.lower.search import spread as spread_lib
@@ -103,11 +104,13 @@ class _Limits(NamedTuple):
   prune_margin: tf.Tensor
   max_iterations: tf.Tensor
   chunk_size: tf.Tensor
+  skip_nats: tf.Tensor
 
   @classmethod
   def of(cls, options: SearchOptions, dtype) -> "_Limits":
     return cls(tf.constant(options.tol, dtype), tf.constant(options.prune_margin, dtype),
-               tf.constant(options.max_iterations), tf.constant(options.chunk_size))
+               tf.constant(options.max_iterations), tf.constant(options.chunk_size),
+               tf.constant(options.skip_nats, dtype))
 
 
 class _Bound(NamedTuple):
@@ -213,21 +216,33 @@ class _Candidates(NamedTuple):
 
 
 @tf.function(reduce_retracing=True)
-def _search(x, log_w, beta, start_index, limits: _Limits, gram: bool):
+def _search(x, log_w, beta, start_index, limits: _Limits, gram: bool,
+            blocks: Optional[blocks_lib.Blocks] = None):
   """The batched search from `x[start_index]`, in the dtype of `x`; see the module docstring.
 
   Args:
     x: `[k, n]` centred samples. log_w: `[k]`. beta: lambda / dims.
     start_index: `[S]` int32. limits: the options. gram: positions in Gram coordinates.
+    blocks: the samples' blocks (`x` in tree order), or None: every step against all k.
   Returns:
     (contender positions `[T, d]`, iterations, unconverged count).
   """
   form = mean_shift.Form.build(x, log_w, beta, gram)
   bound = _Bound.of(x, log_w, beta, gram)
 
+  def step_and_error(pos):
+    """The step from `[A, d]` positions and `[A]` proven bounds on its values' errors."""
+    if blocks is None:
+      step = mean_shift.chunked_step(form, pos, limits.chunk_size)
+      return step, bound.at(pos, step.log_value)
+    blocked = blocks_lib.chunked_step(form, blocks, pos, limits.chunk_size, limits.skip_nats)
+    error = bound.at(pos, blocked.step.log_value)
+    # The value leaves out the skipped terms: its error grows by their bound.
+    return blocked.step, error + blocks_lib.skipped_nats(blocked.log_skipped,
+                                                         blocked.step.log_value, error)
+
   def body(i, running: _Running, best_low, candidates: _Candidates):
-    step = mean_shift.chunked_step(form, running.pos, limits.chunk_size)
-    error = bound.at(running.pos, step.log_value)
+    step, error = step_and_error(running.pos)
     accepted = stopping.accepts(running.at_safe, step.log_value, running.ref_value)
     best_low = tf.reduce_max(tf.concat(
         [[best_low], tf.boolean_mask(step.log_value - error, accepted)], 0))
@@ -295,19 +310,22 @@ class Climbed(NamedTuple):
 
 
 def climb(centred, log_w, beta, starts, options: SearchOptions, gram: bool,
-          float64) -> Climbed:
+          float64, edges=None) -> Climbed:
   """The climbs from `starts` against all `[k, d]` float64 `centred` samples (`_search`), in
   float64 if `float64` (a bool tensor) else in float32. A float32 search that leaves starts
   moving at the iteration cap (float32 too coarse to resolve their modes) runs again in
   float64: the dtype changes speed, never validity, and an unconverged draw would fail the
-  evaluation. Tensors in and out, so that it also runs inside a compiled training step."""
+  evaluation. Tensors in and out, so that it also runs inside a compiled training step;
+  `edges` (numpy, `blocks.tree_order`'s, `centred` in tree order) needs eager tensors."""
 
   def search_in(dtype):
     cast = lambda t: tf.cast(t, dtype)
     index = starts_lib.start_indices(cast(centred), cast(log_w), cast(beta), starts,
                                      options.chunk_size)
+    blocks = None if edges is None else blocks_lib.Blocks.of(centred, log_w, edges, dtype)
     positions, iterations, unconverged = _search(
-        cast(centred), cast(log_w), cast(beta), index, _Limits.of(options, dtype), gram)
+        cast(centred), cast(log_w), cast(beta), index, _Limits.of(options, dtype), gram,
+        blocks)
     return Climbed(tf.cast(positions, tf.float64), iterations, unconverged,
                    tf.shape(index)[0], tf.constant(dtype == tf.float64))
 
@@ -318,10 +336,11 @@ def climb(centred, log_w, beta, starts, options: SearchOptions, gram: bool,
   return Climbed(*tf.cond(float64, lambda: search_in(tf.float64), float32_then_float64))
 
 
-def climb_part(part, centred, log_w, beta, options, gram, float64) -> Climbed:
+def climb_part(part, centred, log_w, beta, options, gram, float64, edges=None) -> Climbed:
   """`climb` from the starts `part` (`[S]` indices), as numpy: one worker's share (`spread`)."""
   climbed = climb(tf.constant(centred, tf.float64), tf.constant(log_w, tf.float64),
-                  tf.constant(beta, tf.float64), part, options, gram, tf.constant(float64))
+                  tf.constant(beta, tf.float64), part, options, gram, tf.constant(float64),
+                  edges)
   return Climbed(climbed.positions.numpy(), int(climbed.iterations),
                  int(climbed.unconverged), int(climbed.num_starts), bool(climbed.float64))
 
@@ -365,17 +384,23 @@ def find_mode(x, log_w, lmbda, starts: starts_lib.Starts = starts_lib.EXHAUSTIVE
       options.max_float32_error)
   spread = spread or spread_lib.IN_PROCESS
   exhaustive = isinstance(starts, str) and starts == starts_lib.EXHAUSTIVE
+  edges = None
+  if exhaustive and options.block_size and not gram and tf.executing_eagerly():
+    # Every sample is a start, so their order is free: tree order puts a chunk's starts (and
+    # a worker's part) near each other, and the blocks a chunk keeps few.
+    order, edges = blocks_lib.tree_order(centred.numpy(), options.block_size)
+    centred, log_w = tf.gather(centred, order), tf.gather(log_w, order)
   if exhaustive and tf.executing_eagerly() and spread.workers > 1:
     parts = spread.map(climb_part, spread_lib.parts(k, spread.workers),
                        centred=centred.numpy(), log_w=log_w.numpy(), beta=float(beta),
-                       options=options, gram=gram, float64=bool(float64))
+                       options=options, gram=gram, float64=bool(float64), edges=edges)
     climbed = Climbed(tf.constant(np.concatenate([c.positions for c in parts]), tf.float64),
                       tf.constant(max(c.iterations for c in parts)),
                       tf.constant(sum(c.unconverged for c in parts)),
                       tf.constant(sum(c.num_starts for c in parts)),
                       tf.constant(any(c.float64 for c in parts)))
   else:
-    climbed = climb(centred, log_w, beta, starts, options, gram, float64)
+    climbed = climb(centred, log_w, beta, starts, options, gram, float64, edges)
   positions = climbed.positions
   points = tf.matmul(positions, centred) if gram else positions
   upper = _bounded_float64_values(centred, log_w, beta, points,

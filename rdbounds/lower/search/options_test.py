@@ -9,7 +9,8 @@ from rdbounds.lower.search.options import SearchOptions
 
 @pytest.mark.parametrize("name, value", [("tol", 0.0), ("prune_margin", -1.0),
                                          ("max_iterations", 0), ("chunk_size", 0),
-                                         ("max_float32_error", 0.0)])
+                                         ("max_float32_error", 0.0), ("block_size", -1),
+                                         ("skip_nats", 9.0)])
 def test_meaningless_values_raise_one_line(name, value):
   with pytest.raises(ValueError, match=f"^{name} must be [^\n]*$"):
     SearchOptions().override(**{name: value})

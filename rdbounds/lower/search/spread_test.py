@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from rdbounds.lower import config as lower_config
 from rdbounds.lower.search import cases
 from rdbounds.lower.search import exhaustive
 from rdbounds.lower.search import projection
@@ -39,14 +40,16 @@ def test_two_workers_give_the_one_process_log_c_k(two_workers, kind, n):
 
 
 def test_two_workers_through_a_projection(two_workers):
-  # The image presets' path: C_k's upper bound from lifted samples, spread.
+  # The image presets' path: C_k's upper bound from lifted samples, spread, by their search
+  # (whose steps skip far blocks: each worker's part is a run of blocks in tree order).
   rng = np.random.default_rng(0)
   x = rng.normal(size=(512, 48)) * np.linspace(1.0, 0.05, 48)
   log_w = rng.normal(size=512) * 0.3 - math.log(512)
   lift = projection.Projection.principal(rng.normal(size=(2048, 48)) * np.linspace(1.0, 0.05, 48),
                                          (8,))
-  one = projection.find_mode(x, log_w, 96.0, lift)
-  two = projection.find_mode(x, log_w, 96.0, lift, spread=two_workers)
+  options = lower_config.IMAGE_SEARCH
+  one = projection.find_mode(x, log_w, 96.0, lift, options)
+  two = projection.find_mode(x, log_w, 96.0, lift, options, spread=two_workers)
   np.testing.assert_allclose(float(two.log_c), float(one.log_c), rtol=0, atol=1e-9)
 
 
