@@ -184,16 +184,22 @@ _TRAINED_FLOOR = dict(floor_margin=1.0, kernel_fraction=1.0)
 # particle log u than the preset's, machine loaded): the same log C_k to 3e-6 nats, 2.6-3.2
 # times faster than in float64 (not yet measured at the preset's k). A float32
 # search that cannot converge runs again in float64 (`search.exhaustive.climb`).
-IMAGE_SEARCH = SearchOptions(prune_margin=3.0, tol=1e-4, max_float32_error=0.15)
+# Its steps skip blocks of 32 samples whose proven bound is 20 nats below a chunk's largest
+# (`search.blocks`): on one GAN draw of k = 40960 (2 quiet cores) the search took about 13 s
+# instead of 85 at d = 2, lambda 4000 and 38 s instead of 80 at d = 4, lambda 1000, with the
+# same log C_k to the last digit at blocks of 16 to 128 and skips of 15 to 25 nats (chosen on
+# those two draws, seed 1; docs/estimators.md, "The lower bound's mode search").
+IMAGE_SEARCH = SearchOptions(prune_margin=3.0, tol=1e-4, max_float32_error=0.15,
+                             block_size=32, chunk_size=256, skip_nats=20.0)
 # Where the WGD particles' L_BA (the upper side's R + lambda D) passes `eval_k.HEADROOM` ln 32768
-# the evaluation k rises, up to 65536 and what the cost model, priced by the machine's own
+# the evaluation k rises, up to 131072 and what the cost model, priced by the machine's own
 # probes, fits in the job's 20 minutes (`eval_k`; docs/estimators.md).
 # M = 6: at M = 3 the interval held its level but its width was erratic (three xi
 # give the bootstrap-t half of the union few distinct resamples); at M = 6 it held and stayed
 # narrow (docs/method.md, "The confidence interval"; job times in docs/results.md).
 _IMAGES = dataclasses.replace(
     PRESETS["default"], model="particles", particles=1024, particle_steps=400,
-    particle_lr=0.02, k=1024, eval_k=32_768, max_eval_k=65_536, m=6, steps=0, lr=1e-3,
+    particle_lr=0.02, k=1024, eval_k=32_768, max_eval_k=131_072, m=6, steps=0, lr=1e-3,
     projection=(256,),
     train_pool=32_768, floor_margin=2.7, kernel_fraction=0.8, log_every=100,
     search_options=IMAGE_SEARCH)

@@ -4,7 +4,7 @@ Every xi from draws of k samples is at most ln k (docs/method.md, "The ln k ceil
 the finite-k bias of C_k grows as F(lambda) approaches it, so where the upper side's
 R + lambda D is near ln k a line says more about k than about R(D) (GAN d = 4, lambda 2000:
 the upper side at 15.2 nats, ln 32768 = 10.4). With `max_eval_k` set (the GAN images'
-default: 65536), an untrained particle log u compares the L_BA of its own WGD particles, an
+default: 131072), an untrained particle log u compares the L_BA of its own WGD particles, an
 estimate of the upper side's R + lambda D on training samples, with `HEADROOM` ln k:
 
   * below: the preset's k;
@@ -22,8 +22,9 @@ training samples only. Clearing the ceiling is needed for a tight line, not enou
 says so.
 
 Cost model (seconds per draw, GAN images through 256 principal coordinates): draw + lift +
-log u scale with k, the search with k^2 (every start against every sample, a few sweeps
-before pruning takes over) and, spread, with k^2 / W:
+log u scale with k, the search with k^2 (every start against the blocks of samples near it,
+a share of all k that the landscape sets, a few sweeps before pruning takes over) and,
+spread, with k^2 / W:
 
     seconds(k, W) = DRAW_PROBES_PER_SAMPLE t_draw k + SEARCH_PROBES_PER_PAIR t_pair k^2 / W
 
@@ -50,10 +51,11 @@ HEADROOM = 0.64
 # seconds(k, W) above in probe units, fitted to one draw of GAN images at d = 4, lambda 1000,
 # k = 65536, 2 quiet cores (benchmarks/search_workers.py, the probes taken in the same
 # process; docs/estimators.md): the draw, log u and the lift took 127 s, 1.42 t_draw per
-# sample; the search 234 s, 3.81 t_pair per pair (at k = 32768: 1.11 and 3.27; the search
-# takes more sweeps at the larger k).
+# sample (1.30 on 2026-12-07); the search, since its steps skip far blocks (`search.blocks`),
+# 84 s, 1.69 t_pair per pair (at k = 32768: 1.63; it was 3.81 stepping against every sample).
+# The search's ratio is this landscape's: at d = 2, lambda 4000 the blocks skip more.
 DRAW_PROBES_PER_SAMPLE = 1.42
-SEARCH_PROBES_PER_PAIR = 3.8
+SEARCH_PROBES_PER_PAIR = 1.7
 # What one lower-bound job may take: the issue's 20 minutes on 2 cores. The evaluation gets
 # what the job's WGD particles, training pool and projection leave of it.
 JOB_SECONDS = 1200.0
