@@ -8,10 +8,10 @@ default: 131072), an untrained particle log u compares the L_BA of its own WGD p
 estimate of the upper side's R + lambda D on training samples, with `HEADROOM` ln k:
 
   * below: the preset's k;
-  * above: the smallest k whose HEADROOM ln k clears it (`needed_k`), but at most
-    `max_eval_k` and what the cost model below fits, on this machine, in `PLANNED_SHARE` of
-    what the job's `JOB_SECONDS` leave for the evaluation (`affordable_k`); never below the
-    preset's k;
+  * above: the largest k that `max_eval_k` and the time allow, i.e. what the cost model
+    below fits, on this machine, in `PLANNED_SHARE` of what the job's `JOB_SECONDS` leave
+    for the evaluation (`affordable_k`), never below the preset's k: past the smallest k
+    whose HEADROOM ln k clears the upper side (`needed_k`) more k still tightens the line;
   * still above there: the evaluation runs at that k, and the log names the k that would
     clear it and how many workers (`--dask`, `search.spread`) would keep a job within its
     budget by the cost model.
@@ -130,13 +130,17 @@ def choose(upper_side_nats: float, eval_k: int, max_eval_k: int, draws: int, lmb
     return Choice(eval_k, "")
   planned = PLANNED_SHARE * budget
   affordable = affordable_k(draws, planned, speed)
-  k = max(eval_k, min(need, max_eval_k, affordable))
+  # Past the k its ceiling needs, a larger k still lowers C_k's finite-k bias and the spread
+  # of its draws (measured: docs/results.md, "Steps that skip far samples"), so a raised k
+  # takes what the time affords.
+  k = max(eval_k, min(max_eval_k, affordable))
   ceiling = HEADROOM * math.log(k)
   minutes = draws * seconds_per_draw(k, speed) / 60
   if k >= need:
     return Choice(k, f"lower_bound: lambda={lmbda:g}: the upper side's R + lambda D, about "
                      f"{upper_side_nats:.3g} nats, is above {HEADROOM:g} ln {eval_k}; "
-                     f"evaluating at k={k} ({HEADROOM:g} ln k = {ceiling:.3g}; about "
+                     f"evaluating at k={k}, {_what_holds(k, eval_k, max_eval_k, affordable)} "
+                     f"({HEADROOM:g} ln k = {ceiling:.3g}, from k={need}; about "
                      f"{minutes:.0f} min on this machine by the cost model)")
   workers = workers_for(need, draws, planned, speed)
   spread = (f"about {workers} Dask workers like this machine (--dask=tcp://HOST:PORT) to "

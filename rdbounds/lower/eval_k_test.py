@@ -1,5 +1,5 @@
-"""The evaluation k for the rate: raised where the upper side nears HEADROOM ln k, up to its
-cap and what a job's budget affords, with a line naming the k and workers beyond; the workers
+"""The evaluation k for the rate: raised where the upper side nears HEADROOM ln k, to its
+cap or what a job's budget affords, with a line naming the k and workers beyond; the workers
 and the k the cost model names do fit the budget."""
 
 import math
@@ -25,9 +25,13 @@ def test_needed_k_clears_the_upper_side_and_overshoots_by_at_most_a_sixteenth():
 def test_k_is_raised_up_to_its_caps_and_named_beyond_them():
   draws, budget = 6, 1080.0
   assert eval_k.choose(5.0, 32768, 65536, draws, 300.0, FAST, budget) == (32768, "")
-  raised = eval_k.choose(6.86, 32768, 65536, draws, 4000.0, FAST, budget)  # exp(6.86/.64) = 45195
-  assert raised.k == eval_k.needed_k(6.86) and 45195 <= raised.k < 48200
-  assert f"evaluating at k={raised.k}" in raised.note
+  # exp(6.86/.64) = 45195 clears the ceiling; the time left affords more, and it is taken.
+  twice = machine_speed.Speed(SLOW.draw_seconds_per_sample / 2, SLOW.pair_seconds / 2)
+  raised = eval_k.choose(6.86, 32768, 131072, draws, 4000.0, twice, budget)
+  affordable = eval_k.affordable_k(draws, eval_k.PLANNED_SHARE * budget, twice)
+  assert eval_k.needed_k(6.86) < affordable < 131072 and raised.k == affordable
+  assert f"evaluating at k={raised.k}" in raised.note and "time left" in raised.note
+  assert f"from k={eval_k.needed_k(6.86)}" in raised.note
   capped = eval_k.choose(8.2, 32768, 65536, draws, 500.0, FAST, budget)  # needs 367k
   assert capped.k == 65536
   assert capped.note.startswith("warning:") and "\n" not in capped.note
