@@ -8,13 +8,16 @@ when lambda reaches each requested value and evaluated there: one job, one recor
 """
 
 import dataclasses
+import math
 import os
 import time
 from typing import List
 
+import numpy as np
 import tensorflow as tf
 
 from rdbounds import curves
+from rdbounds import pieces
 from rdbounds.lower import config as config_lib
 from rdbounds.lower import coverage
 from rdbounds.lower import eval_k as eval_k_lib
@@ -25,6 +28,7 @@ from rdbounds.lower import machine_speed
 from rdbounds.lower import models
 from rdbounds.lower import particle_log_u
 from rdbounds.lower import trainer as trainer_lib
+from rdbounds.lower import search as search_lib
 from rdbounds.lower.search import projection as projection_lib
 from rdbounds.lower.search import spread as spread_lib
 from rdbounds.sources import pooled
@@ -186,8 +190,8 @@ def _trainer(source, job, schedule, projection, eval_k, context, started):
     upper_side = start_particles(log_u, source, config, schedule.start, floor_k, job.seed,
                                  context.log)
     if config.max_eval_k and not schedule.num_steps and len(lambdas) == 1:
-      eval_k = _eval_k_for_the_rate(log_u, unpooled, config, upper_side, eval_k, lambdas[0],
-                                    job.seed, started, context.log)
+      eval_k = _eval_k_for_the_rate(log_u, unpooled, source, projection, config, upper_side,
+                                    eval_k, lambdas[0], job.seed, started, context.log)
   context.log(f"lower_bound: k={config.k} {len(lambdas)} lambda(s) "
               f"{','.join(f'{l:g}' for l in lambdas)}, {schedule.num_steps} steps"
               + (f", annealed from {config.anneal_from or lambdas[0]:g}" if config.anneal
@@ -195,19 +199,24 @@ def _trainer(source, job, schedule, projection, eval_k, context, started):
   return train, eval_k
 
 
-def _eval_k_for_the_rate(log_u, source, config, upper_side, eval_k, lmbda, seed, started,
-                         log) -> int:
+def _eval_k_for_the_rate(log_u, source, pool, projection, config, upper_side, eval_k, lmbda,
+                         seed, started, log) -> int:
   """The evaluation's k raised where the upper side's R + lambda D (`upper_side`, the
   particles' L_BA) nears ln k (`eval_k.choose`), within what finite held-out data allow and
-  what the job's time left affords on this machine (`machine_speed`, probed only here); the
-  floor follows it as far as the body reaches (`particle_log_u.log_floor_for_raised_k`)."""
+  what the job's time left affords on this machine (`machine_speed`, probed only here: its
+  search on training samples of `pool`); the floor follows it as far as the body reaches
+  (`particle_log_u.log_floor_for_raised_k`)."""
   most = config.max_eval_k
   draws = config.m * config.eval_seeds
   if source.held_out_samples is not None:
     most = min(most, source.held_out_samples // draws)
   if eval_k_lib.needed_k(upper_side) <= eval_k:  # `choose` would keep it: spare the probe
     return eval_k
-  speed = machine_speed.measure(source, seed)
+  probe_k = min(machine_speed.LANDSCAPE_PROBE_SAMPLES, eval_k)
+  speed = machine_speed.measure(source, seed)._replace(
+      search_pair_seconds=machine_speed.search_pair_seconds(
+          _search_on_training_samples(log_u, pool, projection, config, source.lmbda(lmbda),
+                                      seed, probe_k), probe_k))
   budget = eval_k_lib.JOB_SECONDS - (time.time() - started)
   choice = eval_k_lib.choose(upper_side, eval_k, most, draws, lmbda, speed, budget)
   if choice.note:
@@ -218,6 +227,17 @@ def _eval_k_for_the_rate(log_u, source, config, upper_side, eval_k, lmbda, seed,
     log_u.network.log_floor.assign(log_floor)
     log(f"lower_bound: log floor {log_floor:.3g} for k={choice.k}")
   return choice.k
+
+
+def _search_on_training_samples(log_u, pool, projection, config, lmbda, seed, k):
+  """The evaluation's exhaustive search of k training samples from `pool`, prepared as a
+  call of no arguments (log u and the lift done here), for `machine_speed` to time."""
+  x = pool.sample(k, seed=(seed, streams.SPEED_PROBE), split="train")
+  log_w = -pieces.in_pieces(log_u, x, rows=2048) - math.log(k)
+  x = np.asarray(x).reshape(k, -1)
+  lifted = projection.lift(x) if projection is not None else x
+  return lambda: search_lib.find_mode(lifted, log_w, lmbda, options=config.search_options,
+                                      dims=x.shape[1])
 
 
 def start_particles(log_u, source, config: config_lib.LowerBoundConfig, lmbda: float,

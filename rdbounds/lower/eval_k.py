@@ -30,7 +30,10 @@ spread, with k^2 / W:
 
 t_draw and t_pair are the machine's own probes (`machine_speed`): two 2-core machines of
 the same kind here drew GAN images 4.6x apart and searched about 6x apart, so seconds
-fitted on one would not price a job on the other. A raised k therefore depends on the
+fitted on one would not price a job on the other. A job also times its own search of 16384
+training samples (`machine_speed.search_pair_seconds`); where it has, that price per pair
+replaces SEARCH_PROBES_PER_PAIR t_pair, since the blocked search's cost depends on the
+landscape (at GAN d = 2, lambda 4000 about a quarter of d = 4, lambda 1000's per pair). A raised k therefore depends on the
 machine (the log names it, the record's ceiling is its ln k; `--lb_max_eval_k=0` keeps
 `--lb_eval_k` as given). The two ratios are fitted to one case, `benchmarks/search_workers.py`
 at d = 4, lambda 1000, k = 65536 (measured: the search's share depends on the landscape);
@@ -56,6 +59,11 @@ HEADROOM = 0.64
 # The search's ratio is this landscape's: at d = 2, lambda 4000 the blocks skip more.
 DRAW_PROBES_PER_SAMPLE = 1.42
 SEARCH_PROBES_PER_PAIR = 1.7
+# A search of k samples per pair, against the job's own search of the probe's 16384 training
+# samples per pair (`machine_speed.search_pair_seconds`). Measured on one GAN draw each
+# (blocked search, k = 16384 against 40960): 1.01 at d = 4, lambda 1000 and 0.62 at d = 2,
+# lambda 4000 (pruning leaves fewer starts per sample at the larger k).
+LANDSCAPE_PROBES_PER_PAIR = 1.0
 # What one lower-bound job may take: the issue's 20 minutes on 2 cores. The evaluation gets
 # what the job's WGD particles, training pool and projection leave of it.
 JOB_SECONDS = 1200.0
@@ -77,9 +85,13 @@ def needed_k(upper_side_nats: float) -> int:
 
 
 def _per_sample_and_pair(speed: "machine_speed.Speed"):
-  """The cost model's seconds per sample (a) and per search pair (c) on a machine of `speed`."""
-  return (DRAW_PROBES_PER_SAMPLE * speed.draw_seconds_per_sample,
-          SEARCH_PROBES_PER_PAIR * speed.pair_seconds)
+  """The cost model's seconds per sample (a) and per search pair (c) on a machine of `speed`:
+  c from the job's own search where it was probed, else from the fixed pair probe."""
+  if speed.search_pair_seconds is not None:
+    c = LANDSCAPE_PROBES_PER_PAIR * speed.search_pair_seconds
+  else:
+    c = SEARCH_PROBES_PER_PAIR * speed.pair_seconds
+  return DRAW_PROBES_PER_SAMPLE * speed.draw_seconds_per_sample, c
 
 
 def seconds_per_draw(k: int, speed: "machine_speed.Speed", workers: int = 1) -> float:

@@ -33,6 +33,11 @@ Each start, and what is proven or measured about it:
     the result counts it (`unconverged`) and evaluation refuses the draw
     (`evaluator.UnconvergedSearchError`); its last accepted point is still a candidate.
 
+  * Blocks (`blocks`, when `block_size` is set): a chunk of starts steps against the
+    samples near it only. What it skipped is bounded and added to every value's error
+    bound, so the comparisons above stay proven; the climbs head for the kept terms' modes,
+    which is measured, not proven, to lose no sup.
+
 The result. No candidate is dropped on a float comparison that rounding could have decided:
 every candidate whose value could be the highest (its value plus its bound reaches the best
 value minus its bound) is evaluated again in float64, and
