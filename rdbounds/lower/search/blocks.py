@@ -31,10 +31,12 @@ Rounding of the bound (in the search's dtype, unit roundoff u). The centre is st
 (moved by at most u |mu|), so the radius is raised by 2 u (|mu| + rho) (`Blocks.of`, in
 float64). The squared distance |y|^2 - 2 y.mu + |mu|^2 has error at most
 (gamma_d + 2u) (|y| + |mu|)^2 (three dot products of d terms, two additions; Higham sec. 3.1),
-which is subtracted, doubled, before the square root; the square root, the subtraction of
-the radius and the square lose at most 6u of the gap's square, covered by scaling it by
-1 - 8u. The log-sum-exp of the skipped bounds and its difference with log f_kept round by far
-less than the 1e-3 relative slack `skipped` adds.
+which is subtracted, doubled, before the square root; the square root's rounding is covered
+by scaling the distance by 1 - 4u, so that what remains is below the exact distance; the
+subtraction of the radius, the square and the product with beta then raise beta gap^2 by at
+most a factor (1 + u)^5, covered by scaling it by 1 - 8u. The block weights are rounded up
+before they are stored. The log-sum-exp of the skipped bounds and its difference with
+log f_kept round by far less than the 1e-3 relative slack `skipped_nats` adds.
 """
 
 import dataclasses
@@ -101,8 +103,10 @@ class Blocks(NamedTuple):
     radius = radius + 2 * u * (np.linalg.norm(centre, axis=1) + radius)
     top = np.maximum.reduceat(log_w, edges[:-1])
     log_weight = top + np.log(np.add.reduceat(np.exp(log_w - top[ids]), edges[:-1]))
+    # Rounded up: the cast to `dtype` moves each by at most u of itself.
+    log_weight = log_weight + 2 * u * (np.abs(log_weight) + 1)
     return cls(tf.constant(edges, tf.int32), tf.constant(centre, dtype),
-               tf.constant(radius * (1 + 4 * u), dtype), tf.constant(log_weight + 1e-12, dtype))
+               tf.constant(radius * (1 + 4 * u), dtype), tf.constant(log_weight, dtype))
 
   def log_bounds(self, beta, positions):
     """`[c, B]` U_b(y) >= log of block b's terms at each of `[c, d]` positions (nats)."""
@@ -115,7 +119,7 @@ class Blocks(NamedTuple):
     square = (tf.square(y_norm) - 2.0 * tf.matmul(positions, self.centre, transpose_b=True)
               + tf.square(centre_norm))
     rounding = 2.0 * (gamma + 2 * u) * tf.square(y_norm + centre_norm)
-    distance = tf.sqrt(tf.maximum(square - rounding, 0.0))
+    distance = tf.sqrt(tf.maximum(square - rounding, 0.0)) * (1 - 4 * u)
     gap = tf.maximum(distance - self.radius[None, :], 0.0)
     return self.log_weight[None, :] - beta * (1 - 8 * u) * tf.square(gap)
 
