@@ -27,8 +27,8 @@ from rdbounds.lower import finite_data
 from rdbounds.lower import machine_speed
 from rdbounds.lower import models
 from rdbounds.lower import particle_log_u
-from rdbounds.lower import trainer as trainer_lib
 from rdbounds.lower import search as search_lib
+from rdbounds.lower import trainer as trainer_lib
 from rdbounds.lower.search import projection as projection_lib
 from rdbounds.lower.search import spread as spread_lib
 from rdbounds.sources import pooled

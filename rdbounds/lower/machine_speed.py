@@ -4,8 +4,8 @@ A draw of k samples costs drawing them (and log u, and the lift: ~k) and the exh
 search (~k^2; `eval_k`'s cost model). Two 2-core machines of the same kind here differed
 4.6x at drawing GAN images and about 6x at the search (docs/estimators.md, "Cost per draw,
 and what k buys"), so seconds fitted on one machine do not price a job on another. This
-module times one small piece of each kind, the same fixed work on any machine; `eval_k`
-holds the cost model in units of these two probes.
+module times one small piece of each kind, the same fixed work on any machine, and on
+request the job's own search; `eval_k` holds the cost model in units of these probes.
 
   * `draw_seconds_per_sample`: drawing `DRAW_PROBE_SAMPLES` training samples from the
     source, after one call that compiles (the source's own generator, so a larger image or
