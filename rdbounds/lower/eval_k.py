@@ -33,11 +33,11 @@ the same kind here drew GAN images 4.6x apart and searched about 6x apart, so se
 fitted on one would not price a job on the other. A job also times its own search of 16384
 training samples (`machine_speed.search_pair_seconds`); where it has, that price per pair
 replaces SEARCH_PROBES_PER_PAIR t_pair, since the blocked search's cost depends on the
-landscape (at GAN d = 2, lambda 4000 about a quarter of d = 4, lambda 1000's per pair). A raised k therefore depends on the
-machine (the log names it, the record's ceiling is its ln k; `--lb_max_eval_k=0` keeps
-`--lb_eval_k` as given). The two ratios are fitted to one case, `benchmarks/search_workers.py`
-at d = 4, lambda 1000, k = 65536 (measured: the search's share depends on the landscape);
-docs/estimators.md tabulates them.
+landscape (at GAN d = 2, lambda 4000 about a quarter of d = 4, lambda 1000's per pair). A
+raised k therefore depends on the machine (the log names it, the record's ceiling is its
+ln k; `--lb_max_eval_k=0` keeps `--lb_eval_k` as given). The two ratios are fitted to one
+case, `benchmarks/search_workers.py` at d = 4, lambda 1000, k = 65536 (measured: the
+search's share depends on the landscape); docs/estimators.md tabulates them.
 """
 
 import math

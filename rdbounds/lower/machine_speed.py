@@ -15,9 +15,10 @@ request the job's own search; `eval_k` holds the cost model in units of these pr
     `PAIR_PROBE_COORDINATES` coordinates, float32, per (point, sample) pair.
 
   * `search_pair_seconds` (optional): the job's own exhaustive search (its log u, lift and
-    options) of `LANDSCAPE_PROBE_SAMPLES` training samples, per (start, sample) pair. The blocked search's cost depends on the landscape (how many
-    samples lie near each start: at GAN d = 2, lambda 4000 a quarter of what d = 4, lambda
-    1000 keeps), which the fixed pair probe cannot see.
+    options) of `LANDSCAPE_PROBE_SAMPLES` training samples, per (start, sample) pair. The
+    blocked search's cost depends on the landscape (how many samples lie near each start:
+    at GAN d = 2, lambda 4000 a quarter of what d = 4, lambda 1000 keeps), which the fixed
+    pair probe cannot see.
 
 Each is the least of a few timings (the one least disturbed by other work; the pair probe,
 0.1-0.2 s a call, takes more of them). Measured, not proven: a probe of about ten seconds
