@@ -185,10 +185,8 @@ _TRAINED_FLOOR = dict(floor_margin=1.0, kernel_fraction=1.0)
 # times faster than in float64 (not yet measured at the preset's k). A float32
 # search that cannot converge runs again in float64 (`search.exhaustive.climb`).
 # Its steps skip blocks of 32 samples whose proven bound is 20 nats below a chunk's largest
-# (`search.blocks`): on one GAN draw of k = 40960 (2 quiet cores) the search took about 13 s
-# instead of 85 at d = 2, lambda 4000 and 38 s instead of 80 at d = 4, lambda 1000, with the
-# same log C_k to the last digit at blocks of 16 to 128 and skips of 15 to 25 nats (chosen on
-# those two draws, seed 1; docs/estimators.md, "The lower bound's mode search").
+# (`search.blocks`), chosen on one GAN draw each of d = 2, lambda 4000 and d = 4, lambda
+# 1000 (evaluation seed 1); what it buys: docs/estimators.md, "The lower bound's mode search".
 IMAGE_SEARCH = SearchOptions(prune_margin=3.0, tol=1e-4, max_float32_error=0.15,
                              block_size=32, chunk_size=256, skip_nats=20.0)
 # Where the WGD particles' L_BA (the upper side's R + lambda D) passes `eval_k.HEADROOM` ln 32768
