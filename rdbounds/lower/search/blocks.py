@@ -152,25 +152,16 @@ def chunked_step(form: mean_shift.Form, blocks: Blocks, positions, chunk_size,
                  skip_nats) -> BlockedStep:
   """`_step` over `[A, d]` positions (A >= 1) in chunks of at most `chunk_size` rows, each
   chunk keeping its own blocks (positions in tree order make a chunk's rows near each other)."""
-  a = tf.shape(positions)[0]
 
   def rows_step(rows):
     blocked = _step(form, blocks, rows, skip_nats)
     return (*blocked.step, blocked.log_skipped)
 
-  spec = tf.TensorSpec(None, positions.dtype)
-  # parallel_iterations=1: one chunk's [c, kept] matrices alive at a time.
-  # Padded with copies of the last row, not zeros: a row at the origin, far from every sample,
-  # would keep nearly every block for its chunk.
-  padded = tf.concat([positions, tf.repeat(positions[-1:], chunk_size, axis=0)], 0)
-  chunks = mean_shift.pad_to_chunks(positions, chunk_size)
-  chunks = tf.reshape(padded[:tf.reduce_prod(tf.shape(chunks)[:2])], tf.shape(chunks))
-  image, log_value, moved, log_skipped = tf.map_fn(
-      rows_step, chunks, parallel_iterations=1,
-      fn_output_signature=(spec, spec, spec, spec))
-  flat = lambda t: tf.reshape(t, [-1])[:a]
-  return BlockedStep(mean_shift.Step(mean_shift.unpad(image, a), flat(log_value), flat(moved)),
-                     flat(log_skipped))
+  # Padded with copies of the last row, not zeros: a row at the origin, far from every
+  # sample, would keep nearly every block for its chunk.
+  image, log_value, moved, log_skipped = mean_shift.map_chunks(
+      rows_step, positions, chunk_size, 4, pad_with_last=True)
+  return BlockedStep(mean_shift.Step(image, log_value, moved), log_skipped)
 
 
 def skipped_nats(log_skipped, log_value, error):

@@ -292,11 +292,9 @@ def _bounded_float64_values(x, log_w, beta, points, chunk_size, gram: bool):
 
   def chunk(rows):
     value = mixture.log_values(x, log_w, beta, rows)
-    return value + bound.at(rows, value, norm=tf.norm(rows, axis=1))
+    return (value + bound.at(rows, value, norm=tf.norm(rows, axis=1)),)
 
-  values = tf.map_fn(chunk, mean_shift.pad_to_chunks(points, chunk_size),
-                     parallel_iterations=1, fn_output_signature=tf.TensorSpec(None, x.dtype))
-  return tf.reshape(values, [-1])[:tf.shape(points)[0]]
+  return mean_shift.map_chunks(chunk, points, chunk_size, 1)[0]
 
 
 class Climbed(NamedTuple):

@@ -100,37 +100,50 @@ def step(form: Form, positions) -> Step:
 
 def chunked_step(form: Form, positions, chunk_size) -> Step:
   """`step` over `[A, d]` positions in chunks of at most `chunk_size` (memory ~ chunk x k)."""
-  a = tf.shape(positions)[0]
+  return Step(*map_chunks(lambda rows: tuple(step(form, rows)), positions, chunk_size, 3))
+
+
+def map_chunks(fn, rows, chunk_size, num_outputs: int, pad_with_last: bool = False):
+  """`fn` over `[A, d]` rows in balanced chunks (`pad_to_chunks`), one chunk at a time.
+
+  `fn` maps `[r, d]` rows to a tuple of `num_outputs` tensors of the rows' dtype, each with r
+  rows (`[r]` or `[r, e]`); the result is that tuple for all A rows. parallel_iterations=1:
+  one chunk's `[r, k]` matrices alive at a time (the matmuls and exps inside use all cores).
+  Where A fits one chunk (most late iterations of a search), `fn` runs on the rows directly.
+  """
+  rows = tf.convert_to_tensor(rows)
+  a = tf.shape(rows)[0]
 
   def in_chunks():
-    # parallel_iterations=1: one chunk's [c, k] matrices alive at a time; the matmuls and
-    # exps inside use all cores.
-    spec = tf.TensorSpec(None, form.x.dtype)
-    out = tf.map_fn(lambda rows: tuple(step(form, rows)), pad_to_chunks(positions, chunk_size),
-                    parallel_iterations=1, fn_output_signature=(spec, spec, spec))
-    image, log_value, moved = out
-    return (unpad(image, a), tf.reshape(log_value, [-1])[:a], tf.reshape(moved, [-1])[:a])
+    spec = tf.TensorSpec(None, rows.dtype)
+    out = tf.map_fn(lambda chunk: tuple(fn(chunk)),
+                    pad_to_chunks(rows, chunk_size, pad_with_last), parallel_iterations=1,
+                    fn_output_signature=(spec,) * num_outputs)
+    return tuple(unpad(t, a) for t in out)
 
-  # Once the active set fits one chunk (most iterations), skip the map_fn's own loop.
-  return Step(*tf.cond(a <= chunk_size, lambda: tuple(step(form, positions)), in_chunks))
+  return tf.cond(a <= chunk_size, lambda: tuple(fn(rows)), in_chunks)
 
 
-def pad_to_chunks(tensor, chunk_size):
+def pad_to_chunks(tensor, chunk_size, pad_with_last: bool = False):
   """`[A, d]` -> `[m, r, d]`: m = ceil(A / chunk_size) chunks of r = ceil(A / m) rows.
 
-  Zero-padded by fewer than m rows (callers drop them with `unpad`). Balanced chunks rather
-  than full ones, so a handful of starts still moving late in a search costs a handful of
-  rows, not a full chunk (padding 1 start to 512 rows made each late iteration as dear as
-  512 starts).
+  Padded by fewer than m rows (callers drop them with `unpad`): zeros, or with
+  `pad_with_last` copies of the last row (A >= 1), for an `fn` whose work grows with how far
+  apart a chunk's rows lie. Balanced chunks rather than full ones, so a handful of starts
+  still moving late in a search costs a handful of rows, not a full chunk (padding 1 start to
+  512 rows made each late iteration as dear as 512 starts).
   """
   a = tf.shape(tensor)[0]
   # At least one chunk of one row, so an empty set still gives well-shaped (empty) outputs.
   chunks = tf.maximum((a + chunk_size - 1) // chunk_size, 1)
   rows = tf.maximum((a + chunks - 1) // chunks, 1)
-  padded = tf.pad(tensor, [[0, chunks * rows - a], [0, 0]])
+  if pad_with_last:
+    padded = tf.gather(tensor, tf.minimum(tf.range(chunks * rows), a - 1))
+  else:
+    padded = tf.pad(tensor, [[0, chunks * rows - a], [0, 0]])
   return tf.reshape(padded, [chunks, rows, tf.shape(tensor)[1]])
 
 
 def unpad(chunked, a):
-  """Inverse of `pad_to_chunks`: `[m, r, d]` -> the first `a` rows `[a, d]`."""
-  return tf.reshape(chunked, [-1, tf.shape(chunked)[-1]])[:a]
+  """Inverse of `pad_to_chunks`: `[m, r, *e]` -> the first `a` rows `[a, *e]`."""
+  return tf.reshape(chunked, tf.concat([[-1], tf.shape(chunked)[2:]], 0))[:a]

@@ -40,7 +40,6 @@ def start_indices(x, log_w, beta, starts: Starts, chunk_size: int = 512,
     raise ValueError(f"starts must be 'exhaustive', an int >= 1 or indices, got {starts!r}")
   if not rank_by_value:
     return tf.math.top_k(log_w, k=tf.minimum(t, k)).indices
-  values = tf.map_fn(lambda rows: mixture.log_values(x, log_w, beta, rows),
-                     mean_shift.pad_to_chunks(x, chunk_size), parallel_iterations=1,
-                     fn_output_signature=tf.TensorSpec(None, x.dtype))
-  return tf.math.top_k(tf.reshape(values, [-1])[:k], k=tf.minimum(t, k)).indices
+  values, = mean_shift.map_chunks(lambda rows: (mixture.log_values(x, log_w, beta, rows),),
+                                  x, chunk_size, 1)
+  return tf.math.top_k(values, k=tf.minimum(t, k)).indices
