@@ -7,33 +7,28 @@ lambda grows from lambda_0 = `anneal_from` (or the smallest requested lambda) to
 when lambda reaches each requested value and evaluated there: one job, one record per lambda.
 """
 
-import dataclasses
-import math
 import os
 import time
 from typing import List
 
-import numpy as np
 import tensorflow as tf
 
 from rdbounds import curves
-from rdbounds import pieces
+from rdbounds import streams
 from rdbounds.lower import config as config_lib
+from rdbounds.lower import conv
 from rdbounds.lower import coverage
 from rdbounds.lower import eval_k as eval_k_lib
-from rdbounds.lower import conv
 from rdbounds.lower import evaluator
 from rdbounds.lower import finite_data
 from rdbounds.lower import machine_speed
 from rdbounds.lower import models
 from rdbounds.lower import particle_log_u
-from rdbounds.lower import search as search_lib
 from rdbounds.lower import trainer as trainer_lib
 from rdbounds.lower.search import projection as projection_lib
 from rdbounds.lower.search import spread as spread_lib
 from rdbounds.sources import pooled
 from rdbounds.sources import rescaled
-from rdbounds import streams
 
 
 # Training samples whose principal directions define a projection (their covariance is
@@ -233,11 +228,8 @@ def _search_on_training_samples(log_u, pool, projection, config, lmbda, seed, k)
   """The evaluation's exhaustive search of k training samples from `pool`, prepared as a
   call of no arguments (log u and the lift done here), for `machine_speed` to time."""
   x = pool.sample(k, seed=(seed, streams.SPEED_PROBE), split="train")
-  log_w = -pieces.in_pieces(log_u, x, rows=2048) - math.log(k)
-  x = np.asarray(x).reshape(k, -1)
-  lifted = projection.lift(x) if projection is not None else x
-  return lambda: search_lib.find_mode(lifted, log_w, lmbda, options=config.search_options,
-                                      dims=x.shape[1])
+  return evaluator.prepared_search(x, evaluator.log_weights(log_u, x), lmbda,
+                                   config.search_options, projection)
 
 
 def start_particles(log_u, source, config: config_lib.LowerBoundConfig, lmbda: float,

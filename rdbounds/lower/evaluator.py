@@ -118,21 +118,37 @@ def draw_statistics(log_u: Callable, x, lmbda: float,
   """
   if not isinstance(search_options, SearchOptions):
     search_options = SearchOptions(**(search_options or {}))
-  k = int(x.shape[0])
-  # log u on 2048 samples at a time: a draw of 32768 images at once would hold the network's
-  # activations for all of them.
-  log_w = -pieces.in_pieces(log_u, x, rows=2048) - math.log(k)
-  if projection is None:
-    result = search.find_mode(x, log_w, lmbda, search.EXHAUSTIVE, search_options,
-                              spread=spread)
-  else:
-    result = projection_lib.find_mode(x, log_w, lmbda, projection, search_options, spread)
+  log_w = log_weights(log_u, x)
+  result = prepared_search(x, log_w, lmbda, search_options, projection, spread)()
   if int(result.unconverged):
     raise UnconvergedSearchError(int(result.unconverged), int(result.num_starts),
                                  search_options.max_iterations, lmbda)
   # A = -(1/k) sum_i log u(x_i) = mean(log_w) + ln k.
-  mean_neg_log_u = float(tf.reduce_mean(tf.cast(log_w, tf.float64))) + math.log(k)
+  mean_neg_log_u = float(tf.reduce_mean(tf.cast(log_w, tf.float64))) + math.log(int(log_w.shape[0]))
   return DrawStatistics(mean_neg_log_u, float(result.log_c))
+
+
+def log_weights(log_u: Callable, x):
+  """`[k]` C_k's mixture log weights log w_i = -log u(x_i) - ln k (nats) of a draw `x`
+  `[k, *event_shape]`."""
+  # log u on 2048 samples at a time: a draw of 32768 images at once would hold the network's
+  # activations for all of them.
+  return -pieces.in_pieces(log_u, x, rows=2048) - math.log(int(x.shape[0]))
+
+
+def prepared_search(x, log_w, lmbda: float, search_options: SearchOptions,
+                    projection: Optional[projection_lib.Projection] = None,
+                    spread: spread_lib.Spread = None):
+  """C_k's exhaustive search of a draw `x` with log weights `log_w`, as a call of no arguments
+  returning its `ModeSearchResult`: on the samples, or with `projection` on their lift, done
+  here (so that `machine_speed` can time the search alone)."""
+  if projection is None:
+    return lambda: search.find_mode(x, log_w, lmbda, search.EXHAUSTIVE, search_options,
+                                    spread=spread)
+  x = np.asarray(x).reshape(len(x), -1)
+  lifted = projection.lift(x)
+  return lambda: projection_lib.find_mode_lifted(lifted, x.shape[1], log_w, lmbda,
+                                                 search_options, spread)
 
 
 def xi_leave_one_out(mean_neg_log_u, log_c_k):
