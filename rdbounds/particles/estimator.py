@@ -7,6 +7,7 @@ Particles live in the source's standardized units (`sources.rescaled`), so the s
 one preset serve data of any scale; the point is reported in the source's units.
 """
 
+import functools
 import os
 import time
 from typing import List
@@ -94,14 +95,19 @@ def _train_growing(training, held_out, config, lmbda, seed, context, name, start
       return measure, result, (screened if screened > target else None)
     if config.max_seconds:
       now = time.time()
-      end = growth.projected_end(now - started, run_seconds, steps, now - screen_started,
-                                 particles, bigger, config)
-      if end > config.max_seconds:
-        context.log(f"{name}: screened rate {screened:.4g} nats is above "
-                    f"{config.grow_above:.0%} of ln p = {measure.ceiling_nats():.4g}, but "
-                    f"{bigger} particles would end the job about {end:.0f} s in, past "
-                    f"--wgd_max_seconds={config.max_seconds:g} on this machine")
-        return measure, result, screened
+      end_of = functools.partial(growth.projected_end, now - started, run_seconds, steps,
+                                 now - screen_started, particles, config=config)
+      fitting = growth.within_time(particles, bigger, end_of, config.max_seconds)
+      if fitting != bigger:
+        past = (f"{bigger} particles would end the job about {end_of(bigger):.0f} s in, past "
+                f"--wgd_max_seconds={config.max_seconds:g} on this machine")
+        if fitting is None:
+          context.log(f"{name}: screened rate {screened:.4g} nats is above "
+                      f"{config.grow_above:.0%} of ln p = {measure.ceiling_nats():.4g}, but "
+                      f"{past}")
+          return measure, result, screened
+        context.log(f"{name}: {past}; {fitting} fit")
+        bigger = fitting
     context.log(f"{name}: screened rate {screened:.4g} nats is above {config.grow_above:.0%} "
                 f"of ln p = {measure.ceiling_nats():.4g}: {bigger} particles, split from "
                 f"these {particles}")

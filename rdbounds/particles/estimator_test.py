@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from rdbounds import estimators
 from rdbounds.particles import config
+from rdbounds.particles import growth
 from rdbounds.sources import base
 from rdbounds.sources import make_source
 
@@ -139,3 +140,21 @@ def test_a_job_out_of_time_grows_no_further_and_its_point_is_marked():
   assert any("--wgd_max_seconds=0.001 stopped growth" in line for line in lines)
   truth = float(source.analytic.rate(record.distortion))
   assert record.rate_nats > truth - 3 * record.rate_nats_se
+
+
+def test_a_step_the_time_left_cannot_afford_is_halved_until_it_fits(monkeypatch):
+  # Runs priced at a second per particle with 40 s for the job: from 16 particles the rule's
+  # 64 would overrun, 32 fits; from 32, neither 128 nor 64 fits. The point of 32 particles
+  # is reported, marked (lambda = 30 needs more than 0.8 ln 32), and stays achievable.
+  monkeypatch.setattr(growth, "projected_end", lambda *args, config: float(args[-1]))
+  source = make_source("gaussian", dim=2)
+  lines = []
+  record = _run(source, 30.0, GROWING.override(max_seconds=40.0), lines)
+  assert any("64 particles would end the job about 64 s in" in line and "32 fit" in line
+             for line in lines)
+  assert record.ceiling_nats == pytest.approx(math.log(32), abs=1e-6)
+  assert record.is_at_ceiling
+  assert any("--wgd_max_seconds=40 stopped growth" in line for line in lines)
+  truth = float(source.analytic.rate(record.distortion))
+  assert record.rate_nats > truth - 3 * record.rate_nats_se
+

@@ -22,7 +22,9 @@ and WGD only has to pull the copies apart (what that costs the point was measure
 case: docs/estimators.md). So the image default's chain 1024, 4096, 16384 costs about 11 times
 the first run's training. The cap bounds that on any machine; `max_seconds` keeps a job
 within its time on the machine it runs on: no run starts that `projected_end` puts past it
-(two 2-core machines here differed about 5x, so no fixed cap fits both). Every run that
+(two 2-core machines here differed about 5x, so no fixed cap fits both); where `growth` times
+the particles would, a smaller step that fits is taken (`within_time`: 4096 to 8192 rather
+than to 16384). Every run that
 starts trains for its full steps: no run cut short by a budget is ever evaluated. (Measured,
 not proven: the projection assumes time proportional to particles x steps. A resumed job
 replays finished runs from their checkpoints in less time, so it may grow where the first
@@ -106,6 +108,19 @@ def needed(rate: float, grow_above: float) -> int:
   """The fewest particles (a power of 2) whose ln p puts `rate` below `grow_above` ln p: a
   lower bound on what the point needs, since more particles only let the rate rise."""
   return 2 ** math.ceil(rate / grow_above / math.log(2))
+
+
+def within_time(particles: int, bigger: int, end_of, max_seconds: float) -> Optional[int]:
+  """The next run's particle count where `bigger` would overrun the job's time: the largest of
+  bigger, bigger / 2, ... (down to 2 `particles`) whose projected end `end_of(count)` (seconds
+  into the job, `projected_end`) is within `max_seconds`; None when not even twice the
+  particles fit. A smaller step still adds ln(count / particles) nats of ceiling."""
+  count = bigger
+  while count >= 2 * particles:
+    if end_of(count) <= max_seconds:
+      return count
+    count //= 2
+  return None
 
 
 def projected_end(elapsed: float, run_seconds: float, run_steps: int, screen_seconds: float,
