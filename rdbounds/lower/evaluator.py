@@ -124,7 +124,8 @@ def draw_statistics(log_u: Callable, x, lmbda: float,
     raise UnconvergedSearchError(int(result.unconverged), int(result.num_starts),
                                  search_options.max_iterations, lmbda)
   # A = -(1/k) sum_i log u(x_i) = mean(log_w) + ln k.
-  mean_neg_log_u = float(tf.reduce_mean(tf.cast(log_w, tf.float64))) + math.log(int(log_w.shape[0]))
+  k = int(log_w.shape[0])
+  mean_neg_log_u = float(tf.reduce_mean(tf.cast(log_w, tf.float64))) + math.log(k)
   return DrawStatistics(mean_neg_log_u, float(result.log_c))
 
 

@@ -157,4 +157,3 @@ def test_a_step_the_time_left_cannot_afford_is_halved_until_it_fits(monkeypatch)
   assert any("--wgd_max_seconds=40 stopped growth" in line for line in lines)
   truth = float(source.analytic.rate(record.distortion))
   assert record.rate_nats > truth - 3 * record.rate_nats_se
-

@@ -24,11 +24,10 @@ the first run's training. The cap bounds that on any machine; `max_seconds` keep
 within its time on the machine it runs on: no run starts that `projected_end` puts past it
 (two 2-core machines here differed about 5x, so no fixed cap fits both); where `growth` times
 the particles would, a smaller step that fits is taken (`within_time`: 4096 to 8192 rather
-than to 16384). Every run that
-starts trains for its full steps: no run cut short by a budget is ever evaluated. (Measured,
-not proven: the projection assumes time proportional to particles x steps. A resumed job
-replays finished runs from their checkpoints in less time, so it may grow where the first
-attempt stopped.)
+than to 16384). Every run that starts trains for its full steps: no run cut short by a
+budget is ever evaluated. (Measured, not proven: the projection assumes time proportional to
+particles x steps. A resumed job replays finished runs from their checkpoints in less time,
+so it may grow where the first attempt stopped.)
 
 Validity: each run trains on training samples only, and the point is the last run's,
 measured on held-out samples as always (`evaluate`). The decision to grow never looks at those
