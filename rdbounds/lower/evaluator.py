@@ -146,9 +146,8 @@ def prepared_search(x, log_w, lmbda: float, search_options: SearchOptions,
   if projection is None:
     return lambda: search.find_mode(x, log_w, lmbda, search.EXHAUSTIVE, search_options,
                                     spread=spread)
-  x = np.asarray(x).reshape(len(x), -1)
   lifted = projection.lift(x)
-  return lambda: projection_lib.find_mode_lifted(lifted, x.shape[1], log_w, lmbda,
+  return lambda: projection_lib.find_mode_lifted(lifted, log_w, lmbda, projection,
                                                  search_options, spread)
 
 

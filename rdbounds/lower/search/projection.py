@@ -138,14 +138,15 @@ def find_mode(x, log_w, lmbda, projection: Projection,
     A `ModeSearchResult` whose `log_c` bounds the exact search's from above and whose `y` is
     a point of the lifted space (`[lifted_dim]`, not an image).
   """
-  x = np.asarray(x).reshape(len(x), -1)
-  return find_mode_lifted(projection.lift(x), x.shape[1], log_w, lmbda, options, spread)
+  return find_mode_lifted(projection.lift(x), log_w, lmbda, projection, options, spread)
 
 
-def find_mode_lifted(lifted, n: int, log_w, lmbda, options: SearchOptions = SearchOptions(),
+def find_mode_lifted(lifted, log_w, lmbda, projection: Projection,
+                     options: SearchOptions = SearchOptions(),
                      spread: spread_lib.Spread = None) -> exhaustive.ModeSearchResult:
-  """`find_mode` of samples already lifted: `lifted` `[k, lifted_dim]` is
-  `Projection.lift` of `[k, n]` samples (other arguments as there)."""
+  """`find_mode` of samples already lifted: `lifted` `[k, lifted_dim]` is `projection.lift`
+  of the samples (other arguments as there)."""
+  n = projection.centre.shape[0]
   result = exhaustive.find_mode(lifted, log_w, lmbda, options=options, dims=n, spread=spread)
   rounding = _lift_rounding(lifted, n, float(lmbda) / n)
   return dataclasses.replace(result, log_c=result.log_c + rounding)
