@@ -28,7 +28,7 @@ COLUMNS = (
 # as empty.
 OPTIONAL_COLUMNS = ("header_bits", "stale_code", "at_ceiling")
 
-ESTIMATORS = ("analytic", "blahut_arimoto", "upper_bound", "wgd", "lower_bound")
+ESTIMATORS = ("analytic", "blahut_arimoto", "high_rate", "upper_bound", "wgd", "lower_bound")
 # Estimators whose points are achievable codes: upper bounds on R(D), and their lower convex
 # envelope (time sharing) is one too.
 ACHIEVABLE = ("upper_bound", "wgd")

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
+import rdbounds
 from rdbounds import high_rate
 from rdbounds import theory
 
@@ -63,6 +64,27 @@ class HighRateTest(tf.test.TestCase):
     flat = lambda z: tf.stack([z[:, 0], 2 * z[:, 0]], -1)  # ignores z2: a 1-manifold
     with self.assertRaisesRegex(ValueError, "singular"):
       high_rate.from_map(flat, tf.ones([4, 2]), latent_entropy_nats=0.0)
+
+  def test_the_estimator_gives_gan_points_on_the_asymptote_and_no_line(self):
+    result = rdbounds.sandwich("gan", lambdas=[3000, 1000], estimators=["high_rate"],
+                               preset="quick", source_options={"intrinsic_dim": 2},
+                               options={"high_rate": {"samples": 64}}, log=lambda _: None)
+    rows = sorted(result.records, key=lambda r: r.lmbda)
+    self.assertEqual([(r.estimator, r.lmbda) for r in rows],
+                     [("high_rate", 1000.0), ("high_rate", 3000.0)])
+    # One job: both lambdas share h_M, so F(3000) - F(1000) = d/2 ln 3 and D = d / (2 lambda).
+    intercepts = [r.rate_nats + r.lmbda * r.distortion for r in rows]
+    self.assertAllClose(intercepts[1] - intercepts[0], math.log(3.0), rtol=1e-9)
+    self.assertAllClose([r.distortion for r in rows], [1e-3, 1 / 3000], rtol=1e-9)
+    # Not a bound: no line for plots, tables or reports to quote.
+    self.assertFalse(any(r.has_line for r in rows))
+
+  def test_a_source_without_latents_is_skipped_with_a_reason(self):
+    notes = []
+    result = rdbounds.sandwich("gaussian", lambdas=[3], estimators=["high_rate", "analytic"],
+                               preset="quick", source_options={"dim": 2}, log=notes.append)
+    self.assertEqual([r.estimator for r in result.records], ["analytic"])
+    self.assertTrue(any("known latents" in n for n in notes), notes)
 
 
 if __name__ == "__main__":

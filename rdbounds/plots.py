@@ -33,6 +33,8 @@ from rdbounds.codecs import report
 _STYLE = {
     "analytic": dict(color="black", label="analytic R(D)"),
     "blahut_arimoto": dict(color="tab:gray", label="Blahut-Arimoto"),
+    "high_rate": dict(color="tab:gray", linestyle="-.", marker="x",
+                      label="high-rate asymptote (not a bound)"),
     "upper_bound": dict(color="tab:blue", marker="o", label="upper bound (beta-VAE)"),
     "wgd": dict(color="tab:green", marker="D", label="upper bound (WGD particles)"),
     "lower_bound": dict(color="tab:red", label="lower bound (Csiszar dual, 95% low ends)"),
@@ -89,7 +91,8 @@ def _distortion_grid(records: Sequence[curves.Record]) -> np.ndarray:
 
 
 def _draw_references(ax, by_estimator, source, axes: _Axes, grid) -> None:
-  """The analytic R(D) (smooth, from the source when it knows it) and Blahut-Arimoto."""
+  """The analytic R(D) (smooth, from the source when it knows it), Blahut-Arimoto and the
+  high-rate asymptote."""
   if source is not None and getattr(source, "analytic", None) is not None:
     ax.plot(*axes(grid, source.analytic.rate(grid)), **_STYLE["analytic"])
   elif "analytic" in by_estimator:
@@ -98,6 +101,9 @@ def _draw_references(ax, by_estimator, source, axes: _Axes, grid) -> None:
   if "blahut_arimoto" in by_estimator:
     pts = sorted((r.distortion, r.rate_nats) for r in by_estimator["blahut_arimoto"])
     ax.plot(*axes(*zip(*pts)), marker="s", linestyle="--", **_STYLE["blahut_arimoto"])
+  if "high_rate" in by_estimator:
+    pts = sorted((r.distortion, r.rate_nats) for r in by_estimator["high_rate"])
+    ax.plot(*axes(*zip(*pts)), **_STYLE["high_rate"])
 
 
 def _error_bars(points, axes: _Axes):

@@ -1,8 +1,10 @@
-"""The reference estimators: the closed-form R(D) (`analytic`) and Blahut-Arimoto.
+"""The reference estimators: the closed-form R(D) (`analytic`), Blahut-Arimoto, and the
+high-rate asymptote of a GAN source (`high_rate`).
 
-Both return records that carry a point and a line: analytic rows are exact; BA rows are the
+Analytic and BA rows carry a point and a line: analytic rows are exact; BA rows are the
 converged point of the histogram source with Blahut's own bracket on the intercept in the CI
-columns (exact for the histogram, which adds about bin^2/12 of variance per axis).
+columns (exact for the histogram, which adds about bin^2/12 of variance per axis). High-rate
+rows carry a point only: where R(D) tends as D -> 0, not a bound (`rdbounds/high_rate.py`).
 """
 
 import dataclasses
@@ -77,6 +79,49 @@ def _ba_not_applicable(source):
   return None
 
 
+@dataclasses.dataclass(frozen=True)
+class HighRateConfig(config.Config):
+  """The high-rate asymptote of a GAN source (`rdbounds/high_rate.py`): not a bound."""
+  samples: int = config.option(
+      4096, "High-rate asymptote: latents its manifold entropy is averaged over.")
+
+  def validate(self):
+    if self.samples < 2:
+      raise ValueError(f"the high-rate asymptote needs samples >= 2, got {self.samples}")
+
+
+def _run_high_rate(source, job, context):
+  from rdbounds import high_rate  # pylint: disable=g-import-not-at-top
+  started = time.time()
+  samples = job.config.samples
+  context.log(f"high_rate: the generator's Jacobian at {samples} latents")
+  asymptote = high_rate.for_gan(source, samples, seed=job.seed)
+  records = []
+  for lmbda in job.requested_lambdas:
+    distortion, rate = asymptote.point(lmbda)
+    # A point only: the asymptote is not a bound, so it draws no line R >= F - lambda D.
+    records.append(curves.Record(
+        source=source.name, estimator="high_rate", lmbda=lmbda, distortion=float(distortion),
+        rate_nats=float(rate), rate_nats_se=asymptote.manifold_entropy_se,
+        pixels_per_sample=source.pixels_per_sample, n_eval=samples,
+        seconds=time.time() - started, seed=job.seed, run_id=job.job_id))
+  return records
+
+
+def _high_rate_not_applicable(source):
+  if hasattr(source, "active_latents") and hasattr(source, "decode"):
+    return None
+  return (f"the high-rate asymptote needs a source generated from known latents (gan); "
+          f"{source.name} is not one")
+
+
+def _one_job_for_all_lambdas(estimator, lambdas, seed, config_, source):
+  """One job: the asymptote's manifold entropy serves every lambda."""
+  requested = tuple(sorted(float(l) for l in lambdas))
+  return [estimators.Job(estimator.name, requested[-1], seed, config_, source,
+                         lambdas=requested)]
+
+
 ESTIMATORS = (
     estimators.Estimator(
         name="analytic", run=_run_analytic, not_applicable=_analytic_not_applicable,
@@ -91,4 +136,11 @@ ESTIMATORS = (
         },
         flag_prefix="ba_", not_applicable=_ba_not_applicable,
         description="Blahut-Arimoto on a histogram of a 1-D/2-D view of the source"),
+    estimators.Estimator(
+        name="high_rate", run=_run_high_rate, config_class=HighRateConfig,
+        presets={"quick": HighRateConfig(samples=1024), "default": HighRateConfig(),
+                 "paper": HighRateConfig(samples=16384)},
+        flag_prefix="hr_", not_applicable=_high_rate_not_applicable,
+        plan=_one_job_for_all_lambdas,
+        description="the high-rate asymptote of a GAN source's R(D), not a bound"),
 )
