@@ -162,6 +162,14 @@ def one_job_per_lambda(estimator: "Estimator", lambdas: Sequence[float], seed: i
   return [Job(estimator.name, float(l), seed, config, source) for l in lambdas]
 
 
+def one_job_for_all_lambdas(estimator: "Estimator", lambdas: Sequence[float], seed: int,
+                            config: config_lib.Config,
+                            source: source_spec.SourceSpec) -> List[Job]:
+  """One job that gives a record for each lambda (`Job.lambdas`), named by the largest."""
+  requested = tuple(sorted(float(l) for l in lambdas))
+  return [Job(estimator.name, requested[-1], seed, config, source, lambdas=requested)]
+
+
 @dataclasses.dataclass(frozen=True)
 class Estimator:
   """A registered estimator.

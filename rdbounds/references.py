@@ -115,13 +115,6 @@ def _high_rate_not_applicable(source):
           f"{source.name} is not one")
 
 
-def _one_job_for_all_lambdas(estimator, lambdas, seed, config_, source):
-  """One job: the asymptote's manifold entropy serves every lambda."""
-  requested = tuple(sorted(float(l) for l in lambdas))
-  return [estimators.Job(estimator.name, requested[-1], seed, config_, source,
-                         lambdas=requested)]
-
-
 ESTIMATORS = (
     estimators.Estimator(
         name="analytic", run=_run_analytic, not_applicable=_analytic_not_applicable,
@@ -141,6 +134,6 @@ ESTIMATORS = (
         presets={"quick": HighRateConfig(samples=1024), "default": HighRateConfig(),
                  "paper": HighRateConfig(samples=16384)},
         flag_prefix="hr_", not_applicable=_high_rate_not_applicable,
-        plan=_one_job_for_all_lambdas,
+        plan=estimators.one_job_for_all_lambdas,  # one h_M serves every lambda
         description="the high-rate asymptote of a GAN source's R(D), not a bound"),
 )

@@ -230,11 +230,8 @@ PRESET_SEARCHES = tuple(sorted(
 
 def plan(estimator, lambdas, seed, config_: LowerBoundConfig, source) -> List[estimators.Job]:
   """One job per lambda, or with `anneal` one job for all of them (one record per lambda)."""
-  if config_.anneal:
-    requested = tuple(sorted(float(l) for l in lambdas))
-    return [estimators.Job(estimator.name, requested[-1], seed, config_, source,
-                           lambdas=requested)]
-  return estimators.one_job_per_lambda(estimator, lambdas, seed, config_, source)
+  plan_ = estimators.one_job_for_all_lambdas if config_.anneal else estimators.one_job_per_lambda
+  return plan_(estimator, lambdas, seed, config_, source)
 
 
 def _not_applicable(source):
