@@ -32,7 +32,7 @@ from rdbounds.codecs import report
 
 _STYLE = {
     "analytic": dict(color="black", label="analytic R(D)"),
-    "blahut_arimoto": dict(color="tab:gray", label="Blahut-Arimoto"),
+    "blahut_arimoto": dict(color="tab:gray", marker="s", linestyle="--", label="Blahut-Arimoto"),
     "high_rate": dict(color="tab:gray", linestyle="-.", marker="x",
                       label="high-rate asymptote (not a bound)"),
     "upper_bound": dict(color="tab:blue", marker="o", label="upper bound (beta-VAE)"),
@@ -98,12 +98,10 @@ def _draw_references(ax, by_estimator, source, axes: _Axes, grid) -> None:
   elif "analytic" in by_estimator:
     pts = sorted((r.distortion, r.rate_nats) for r in by_estimator["analytic"])
     ax.plot(*axes(*zip(*pts)), marker="o", **_STYLE["analytic"])
-  if "blahut_arimoto" in by_estimator:
-    pts = sorted((r.distortion, r.rate_nats) for r in by_estimator["blahut_arimoto"])
-    ax.plot(*axes(*zip(*pts)), marker="s", linestyle="--", **_STYLE["blahut_arimoto"])
-  if "high_rate" in by_estimator:
-    pts = sorted((r.distortion, r.rate_nats) for r in by_estimator["high_rate"])
-    ax.plot(*axes(*zip(*pts)), **_STYLE["high_rate"])
+  for name in ("blahut_arimoto", "high_rate"):  # points at the run's lambdas, joined
+    if name in by_estimator:
+      pts = sorted((r.distortion, r.rate_nats) for r in by_estimator[name])
+      ax.plot(*axes(*zip(*pts)), **_STYLE[name])
 
 
 def _error_bars(points, axes: _Axes):

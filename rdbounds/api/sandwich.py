@@ -40,8 +40,9 @@ def sandwich(data, lambdas: Optional[Sequence[float]] = None,
       0.1-1.4 bits per pixel.
     estimators: names among `rdbounds.estimators.names()`: "upper_bound", "lower_bound",
       "wgd", "analytic", "blahut_arimoto", "high_rate", "codec:<name>". One that does not
-      apply to the source is skipped with a note. None: the source's default (`plan.default_estimators`),
-      upper_bound and lower_bound, but wgd and lower_bound for the gan source.
+      apply to the source is skipped with a note. None: the source's default
+      (`plan.default_estimators`), upper_bound and lower_bound, but wgd and lower_bound for the
+      gan source.
     preset: "quick" (seconds per lambda), "default" (minutes) or "paper".
     out: the run folder (OUT/curves.csv, curves.png, config.json, jobs/). A call with the same
       folder and request resumes: finished jobs are kept, unfinished ones continue from
