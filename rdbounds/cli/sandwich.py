@@ -39,6 +39,9 @@ flags.DEFINE_integer("intrinsic_dim", None, "Active latent coordinates of the ga
 flags.DEFINE_string("gan_module", None, "Local path of a TF-Hub BigGAN-deep module (gan source).")
 flags.DEFINE_integer("gan_class", None, "ImageNet class of the BigGAN module.")
 flags.DEFINE_float("truncation", None, "Truncation of the BigGAN module.")
+flags.DEFINE_enum("latent_draws", None, ["sobol", "iid"], "How the gan source's evaluation "
+                  "draws spread their latents (default sobol: each sample of the source's law, "
+                  "a draw evenly spread; docs/method.md).")
 flags.DEFINE_string("data", None, "Folder of PNG/JPEG images (images source).")
 flags.DEFINE_integer("crop", None, "Crop size in pixels (images source).")
 flags.DEFINE_list("lambdas", DEMO["lambdas"], "Multipliers lambda (slope -lambda of R(D)). "
@@ -66,7 +69,7 @@ def source_options() -> dict:
   options = dict(dim=FLAGS.dim, gaussian_params=FLAGS.gaussian_params, train=FLAGS.train,
                  test=FLAGS.test)
   optional = ("atoms", "noise_std", "intrinsic_dim", "gan_module", "gan_class", "truncation",
-              "data", "crop")
+              "latent_draws", "data", "crop")
   options.update({name: FLAGS[name].value for name in optional if FLAGS[name].value is not None})
   return options
 

@@ -54,10 +54,11 @@ def _make(spec: source_spec.SourceSpec):
     if spec.intrinsic_dim is None:
       raise ValueError("the gan source needs --intrinsic_dim=d (active latent coordinates)")
     truncation = gan.DEFAULT_TRUNCATION if spec.truncation is None else spec.truncation
+    latent_draws = spec.latent_draws or gan.LATENT_DRAWS[0]
     if spec.gan_module:
       return gan.GanSource.from_hub(spec.gan_module, spec.intrinsic_dim,
-                                    spec.gan_class or 0, truncation)
-    return gan.GanSource.shipped(spec.intrinsic_dim, truncation)
+                                    spec.gan_class or 0, truncation, latent_draws)
+    return gan.GanSource.shipped(spec.intrinsic_dim, truncation, latent_draws=latent_draws)
   if not spec.data:
     raise ValueError("the images source needs --data=DIR (a folder of PNG/JPEG files)")
   return images.ImageFolderSource(spec.data, 32 if spec.crop is None else spec.crop,

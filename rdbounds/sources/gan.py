@@ -26,10 +26,14 @@ import tensorflow as tf
 from rdbounds import nets
 from rdbounds import pieces
 from rdbounds.sources import base
+from rdbounds.sources import stratified_latents
 from rdbounds.sources.npy_files import DataError
 
 LATENT_DIM = 128
 DEFAULT_TRUNCATION = 0.8
+# How evaluation draws spread their latents: "sobol" (`stratified_latents`: each sample has the
+# source's law, a draw covers the latent space evenly) or "iid".
+LATENT_DRAWS = ("sobol", "iid")
 # Images per generator call when sampling (bounds the memory of large draws).
 DECODE_ROWS = 4096
 # The shipped generator, relative to the repository root.
@@ -181,16 +185,24 @@ class GanSource(base.Source):
     truncation: scale of the active coordinates: z_i = truncation * TruncatedNormal(0, 1)
       (truncated at +-2).
     label: generator name for `name` and `describe()`.
+    latent_draws: how evaluation draws (`test_batches`) spread their latents, one of
+      `LATENT_DRAWS`: "sobol" (the default: every sample has the source's law, and a draw
+      bunches less than i.i.d. samples, which lowers the lower bound's C_k) or "iid".
+      Training draws are i.i.d. either way.
   """
 
   def __init__(self, generate: Callable, latent_dim: int, image_shape: Sequence[int],
                intrinsic_dim: int, truncation: float = DEFAULT_TRUNCATION, label: str = "gan",
-               info: Optional[dict] = None):
+               info: Optional[dict] = None, latent_draws: str = "sobol"):
     intrinsic_dim = int(intrinsic_dim)
     if not 1 <= intrinsic_dim <= latent_dim:
       raise ValueError(f"intrinsic_dim must lie in [1, {latent_dim}], got {intrinsic_dim}")
     if not truncation > 0:
       raise ValueError(f"truncation must be positive, got {truncation}")
+    if latent_draws not in LATENT_DRAWS:
+      raise ValueError(f"latent_draws must be one of {', '.join(LATENT_DRAWS)}, "
+                       f"got {latent_draws!r}")
+    self.latent_draws = latent_draws
     self.generate = generate
     self.latent_dim = int(latent_dim)
     self.intrinsic_dim = intrinsic_dim
@@ -202,23 +214,26 @@ class GanSource(base.Source):
 
   @classmethod
   def shipped(cls, intrinsic_dim: int, truncation: float = DEFAULT_TRUNCATION,
-              path: str = SHIPPED_GENERATOR) -> "GanSource":
+              path: str = SHIPPED_GENERATOR, latent_draws: str = "sobol") -> "GanSource":
     """The small generator shipped in `data/` (see `experiments/train_gan.py`)."""
     generator = load_generator(path)
     call = tf.function(lambda z: generator(z, training=False), reduce_retracing=True)
     shape = generator.output_shape[1:]
     return cls(call, generator.input_shape[-1], shape, intrinsic_dim, truncation,
                label="gan", info={"generator": os.path.basename(path),
-                                  "generator_sha256": base.file_sha256(path)})
+                                  "generator_sha256": base.file_sha256(path)},
+               latent_draws=latent_draws)
 
   @classmethod
   def from_hub(cls, path: str, intrinsic_dim: int, gan_class: int = 0,
-               truncation: float = DEFAULT_TRUNCATION) -> "GanSource":
+               truncation: float = DEFAULT_TRUNCATION,
+               latent_draws: str = "sobol") -> "GanSource":
     """A BigGAN-deep TF-Hub module on disk; class `gan_class`, the same truncation for z."""
     generate, latent_dim, shape = load_hub_generator(path, gan_class, truncation)
     return cls(generate, latent_dim, shape, intrinsic_dim, truncation, label="biggan",
                info={"gan_module": os.path.basename(os.path.normpath(path)),
-                     "gan_module_sha256": base.tree_sha256(path), "gan_class": int(gan_class)})
+                     "gan_module_sha256": base.tree_sha256(path), "gan_class": int(gan_class)},
+               latent_draws=latent_draws)
 
   def active_latents(self, batch_size: int, seed: tf.Tensor) -> tf.Tensor:
     """The d active coordinates `[B, d]`: truncation x TruncatedNormal(0, 1), for a `[2]` seed."""
@@ -233,6 +248,22 @@ class GanSource(base.Source):
     z = embed(tf.convert_to_tensor(active, tf.float32), self.latent_dim)
     return tf.convert_to_tensor(self.generate(z), tf.float32)
 
+  def test_batches(self, k, num_batches, seed):
+    """Independent draws of k samples, each sample of the source's law; with "sobol" latent
+    draws the samples of one draw are spread by `stratified_latents` (not independent)."""
+    if self.latent_draws == "iid":
+      return super().test_batches(k, num_batches, seed)
+    self._check_held_out(k, num_batches)
+    k = int(k)
+
+    def draw(j):
+      draw_seed = base.stateless_seed(seed, j, base.SPLITS["test"])
+      active = self.truncation * stratified_latents.truncated_normal_latents(
+          k, self.intrinsic_dim, draw_seed)
+      return pieces.in_pieces(self.decode, active, DECODE_ROWS)
+
+    return base.Batches(int(num_batches), draw)
+
   def _sample(self, batch_size, seed, split):
     # The generator's activations grow with its batch: one call on an evaluation draw of the
     # image presets' k = 32768 ran out of memory beside a search. Memory and time of both
@@ -241,7 +272,8 @@ class GanSource(base.Source):
 
   def describe(self):
     return dict(super().describe(), kind="gan", intrinsic_dim=self.intrinsic_dim,
-                truncation=self.truncation, latent_dim=self.latent_dim, **self.info)
+                truncation=self.truncation, latent_dim=self.latent_dim,
+                latent_draws=self.latent_draws, **self.info)
 
 
 def embed(active: tf.Tensor, latent_dim: int) -> tf.Tensor:

@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from rdbounds import sources
 from rdbounds.sources import gan
+from rdbounds.sources import stratified_latents
 
 
 class ShippedGanTest(tf.test.TestCase):
@@ -59,6 +60,27 @@ class ShippedGanTest(tf.test.TestCase):
     x = source.sample(4, seed=[6, 7])
     z = gan.embed(source.active_latents(4, sources.stateless_seed([6, 7], 0)), 128)
     self.assertAllClose(x, source.generate(z))
+
+  def test_evaluation_draws_are_the_generator_at_spread_latents(self):
+    # The lower bound's draws: images of truncation x the stratified latents, a new shift per
+    # draw (the draws independent), the same draws for the same seed.
+    batches = self.source.test_batches(64, 2, seed=(3, 4))
+    first = batches[0]
+    self.assertEqual(first.shape, (64, 32, 32, 3))
+    self.assertAllEqual(first, self.source.test_batches(64, 2, seed=(3, 4))[0])
+    self.assertGreater(float(tf.reduce_max(tf.abs(first - batches[1]))), 0.01)
+    latents = stratified_latents.truncated_normal_latents(
+        64, 2, sources.stateless_seed((3, 4), 0, 1))
+    self.assertAllClose(first, self.source.decode(gan.DEFAULT_TRUNCATION * latents), atol=1e-6)
+    self.assertEqual(self.source.describe()["latent_draws"], "sobol")
+
+  def test_iid_evaluation_draws_are_the_samplers_and_a_bad_choice_is_refused(self):
+    iid = sources.make_source("gan", intrinsic_dim=2, latent_draws="iid")
+    self.assertAllEqual(iid.test_batches(8, 1, seed=(3, 4))[0],
+                        iid.sample(8, seed=sources.stateless_seed((3, 4), 0), split="test"))
+    self.assertNotEqual(iid.describe(), self.source.describe())
+    with self.assertRaisesRegex(ValueError, "latent_draws must be one of sobol, iid"):
+      gan.GanSource(self.source.generate, 128, (32, 32, 3), 2, latent_draws="qmc")
 
   def test_samples_with_d_2_lie_on_a_2d_manifold(self):
     # The Jacobian of the generator w.r.t. all 128 latent coordinates has high rank; the

@@ -40,9 +40,10 @@ class SourceSpec:
       file of `images`); for `deconvolution`, the seed of its atoms.
     atoms, noise_std: `deconvolution`: the number of atoms (default 16) and the noise
       standard deviation s (default 0.5).
-    intrinsic_dim, truncation, gan_module, gan_class: `gan`: active latent coordinates d
-      (required), truncation (default 0.8), a local TF-Hub BigGAN-deep module (default: the
-      generator shipped in `data/`) and its class (default 0).
+    intrinsic_dim, truncation, gan_module, gan_class, latent_draws: `gan`: active latent
+      coordinates d (required), truncation (default 0.8), a local TF-Hub BigGAN-deep module
+      (default: the generator shipped in `data/`), its class (default 0), and how
+      evaluation draws spread their latents ("sobol", the default, or "iid").
     data, crop: `images`: folder of PNG/JPEG files (required), crop in pixels (default 32).
     description: `Source.describe()` of the source these options built (None until built).
   """
@@ -58,6 +59,7 @@ class SourceSpec:
   truncation: Optional[float] = None
   gan_module: Optional[str] = None
   gan_class: Optional[int] = None
+  latent_draws: Optional[str] = None
   data: Optional[str] = None
   crop: Optional[int] = None
   description: Optional[Dict[str, Any]] = dataclasses.field(default=None, compare=False)
@@ -115,6 +117,8 @@ class SourceSpec:
         raise ValueError("the gan source needs --intrinsic_dim=d (active latent coordinates)")
       if self.gan_module and not os.path.isdir(self.gan_module):
         raise ValueError(f"{self.gan_module}: no such directory (--gan_module)")
+      if self.latent_draws not in (None, "sobol", "iid"):
+        raise ValueError(f"--latent_draws must be sobol or iid, got {self.latent_draws!r}")
     if self.kind == "images":
       if not self.data:
         raise ValueError("the images source needs --data=DIR (a folder of PNG/JPEG files)")
