@@ -199,8 +199,8 @@ def _eval_k_for_the_rate(log_u, source, pool, projection, config, upper_side, ev
   """The evaluation's k raised where the upper side's R + lambda D (`upper_side`, the
   particles' L_BA) nears ln k (`eval_k.choose`), within what finite held-out data allow and
   what the job's time left affords on this machine (`machine_speed`, probed only here: its
-  search on training samples of `pool`); the floor follows it as far as the body reaches
-  (`particle_log_u.log_floor_for_raised_k`)."""
+  search on training samples of `pool`); there the floor sits where the body reaches
+  (`particle_log_u.log_floor_near_ceiling`), whether k could be raised or not."""
   most = config.max_eval_k
   draws = config.m * config.eval_seeds
   if source.held_out_samples is not None:
@@ -216,11 +216,10 @@ def _eval_k_for_the_rate(log_u, source, pool, projection, config, upper_side, ev
   choice = eval_k_lib.choose(upper_side, eval_k, most, draws, lmbda, speed, budget)
   if choice.note:
     log(choice.note)
-  if choice.k != eval_k:
-    log_floor = particle_log_u.log_floor_for_raised_k(choice.k, eval_k, config.floor_margin,
-                                                      upper_side)
-    log_u.network.log_floor.assign(log_floor)
-    log(f"lower_bound: log floor {log_floor:.3g} for k={choice.k}")
+  log_floor = particle_log_u.log_floor_near_ceiling(choice.k, eval_k, config.floor_margin,
+                                                    upper_side)
+  log_u.network.log_floor.assign(log_floor)
+  log(f"lower_bound: log floor {log_floor:.3g} for k={choice.k}")
   return choice.k
 
 

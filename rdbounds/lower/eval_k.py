@@ -49,7 +49,7 @@ if TYPE_CHECKING:  # machine_speed loads TensorFlow; flags are built from this m
 # A line is clear of its ceiling where the upper side's R + lambda D is below this share of
 # ln k. Measured on GAN images at k = 32768 (docs/results.md, "Higher rates"): lines with the
 # upper side at 0.63 and 0.65 ln k closed within 10%; at 0.66 and 0.68 they did not, and
-# twice the k (with the floor of `particle_log_u.log_floor_for_raised_k`) closed them.
+# twice the k (with the floor `particle_log_u.log_floor_near_ceiling` now gives) closed them.
 HEADROOM = 0.64
 # seconds(k, W) above in probe units, fitted to one draw of GAN images at d = 4, lambda 1000,
 # k = 65536, 2 quiet cores (benchmarks/search_workers.py, the probes taken in the same

@@ -36,32 +36,40 @@ def initial_log_floor(k: int, margin: float = 1.0) -> float:
   whose typical value is about 1 (sup_y E[exp(-lambda rho(X, y)) / u*(X)] = 1): the floor
   keeps one outlier from dominating a draw whatever k is. Training moves it from there.
   Untrained, it must fit the evaluation's k: evaluated at a larger k, a floor set for a
-  smaller one lifts u where the body is below it (docs/results.md, "GAN images"); a k raised
-  for the rate moves it only as far as the body reaches (`log_floor_for_raised_k`).
+  smaller one lifts u where the body is below it (docs/results.md, "GAN images"); near its
+  ceiling it sits where the body reaches (`log_floor_near_ceiling`).
   """
   return -math.log(k) + margin
 
 
-# How far below -L_BA (about where log u's body sits on typical samples) a floor for a raised
-# k may go: screened on GAN images at k = 65536 (docs/results.md, "What holds the line down
-# between 0.65 and 0.8 ln k"), the best of three floors sat 0.62 nats below -L_BA at d = 2,
-# lambda 5000 and 0.35 below at d = 4, lambda 500 (a larger log u's best there: 0.86 below).
+# How far below -L_BA (about where log u's body sits on typical samples) the floor of a log u
+# evaluated near its ceiling may go: screened on GAN images at k = 65536 (docs/results.md,
+# "What holds the line down between 0.65 and 0.8 ln k"), the best of three floors sat 0.62
+# nats below -L_BA at d = 2, lambda 5000 and 0.35 below at d = 4, lambda 500 (a larger log
+# u's best there: 0.86 below); with evenly spread draws, 0.6 below at d = 2, lambda 6000 and
+# 0.6 to 0.86 below at d = 4, lambda 500 (docs/results.md, "Evaluation latents spread evenly").
 BODY_DEPTH = 0.6
+# The lowest such a floor goes: -ln k + this, one sample at the floor adding at most e^-1.5
+# to C_k. Below it single samples ruled C_k in the screens above (GAN images, evenly spread
+# draws: at d = 4, lambda 500 a floor 0.83 above -ln k lost 0.3 nats, at d = 2, lambda 6000
+# one 1.0 above lost 0.1).
+LOWEST_MARGIN = 1.5
 
 
-def log_floor_for_raised_k(k: int, preset_k: int, margin: float,
+def log_floor_near_ceiling(k: int, preset_k: int, margin: float,
                            upper_side_nats: float) -> float:
-  """The floor (nats) of an untrained log u evaluated at k, raised from `preset_k` for the rate.
+  """The floor (nats) of an untrained log u evaluated at k >= `preset_k`, where the upper
+  side's R + lambda D nears ln k.
 
   Following k (`initial_log_floor(k, margin)`) lowers the floor by ln(k / preset_k). That
   raises A = E[-log u(X)] where the body is below the old floor, and lets rare samples weigh
-  more in C_k: measured, it paid only where the body reaches that low. So the floor follows
-  k down to `BODY_DEPTH` below -`upper_side_nats` (the WGD particles' L_BA, about
-  -E[body(X)]) and no further, and never above where `preset_k` puts it. Any floor gives a
+  more in C_k: measured, it paid only where the body reaches that low. So the floor sits
+  `BODY_DEPTH` below -`upper_side_nats` (the WGD particles' L_BA, about -E[body(X)]), never
+  above where `preset_k` puts it and never below -ln k + `LOWEST_MARGIN`. Any floor gives a
   valid line; this only decides how tight.
   """
   return min(initial_log_floor(preset_k, margin),
-             max(initial_log_floor(k, margin), -upper_side_nats - BODY_DEPTH))
+             max(initial_log_floor(k, LOWEST_MARGIN), -upper_side_nats - BODY_DEPTH))
 
 
 class ParticleBody(tf.keras.layers.Layer):
