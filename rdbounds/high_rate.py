@@ -26,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from rdbounds import pieces
+from rdbounds.sources import stratified_latents
 
 # Jacobians per compiled call: d forward-mode passes through the generator on this many rows.
 JACOBIAN_ROWS = 256
@@ -108,7 +109,8 @@ def from_map(decode: Callable, latents: tf.Tensor,
 
 def for_gan(source, samples: int = 16384, seed: int = 0) -> HighRateAsymptote:
   """The asymptote of a `sources.gan.GanSource`: its d active latents are the truncation
-  times a standard normal truncated at +-2 (`tf.random.stateless_truncated_normal`)."""
+  times a standard normal truncated at +-`stratified_latents.TRUNCATION_BOUND`."""
   latents = source.active_latents(samples, tf.constant([seed, 0], tf.int64))
-  entropy = source.intrinsic_dim * truncated_normal_entropy(source.truncation, bound=2.0)
+  entropy = source.intrinsic_dim * truncated_normal_entropy(
+      source.truncation, bound=stratified_latents.TRUNCATION_BOUND)
   return from_map(source.decode, latents, entropy)
